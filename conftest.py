@@ -1,0 +1,40 @@
+"""Fixtures for the whole suite. App-specific ones live in each app's tests/fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from coresponder.testing.browser import CHROMIUM_FLAGS, require_chromium
+
+pytest_plugins = ["coresponder.testing.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make around it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_at(browser):
+    """A fresh browser page at a given viewport width; closed after the test."""
+    contexts = []
+
+    def open_page(width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -1,0 +1,1 @@
+"""Coresponder: the platform for police–mental-health co-responder programs."""

@@ -1,0 +1,74 @@
+"""Audit events of the accounts domain. Each function writes exactly one entry."""
+
+from __future__ import annotations
+
+from coresponder.privacy.audit import Actor, record
+
+USER_CREATED = "accounts.user_created"
+ROLES_CHANGED = "accounts.roles_changed"
+SECOND_FACTOR_ENROLLED = "accounts.second_factor_enrolled"
+SECOND_FACTOR_VERIFIED = "accounts.second_factor_verified"
+API_TOKEN_CREATED = "accounts.api_token_created"
+API_TOKEN_REVOKED = "accounts.api_token_revoked"
+
+
+def user_created(*, user, actor: Actor) -> None:
+    record(
+        USER_CREATED,
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
+        fields=["username", "full_name", "email", "agency", "roles"],
+        detail={"username": user.username, "agency": user.agency.name},
+    )
+
+
+def roles_changed(*, user, actor: Actor, added: list[str], removed: list[str]) -> None:
+    record(
+        ROLES_CHANGED,
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
+        fields=["roles"],
+        detail={"added": ",".join(sorted(added)), "removed": ",".join(sorted(removed))},
+    )
+
+
+def second_factor_enrolled(*, user, request) -> None:
+    record(
+        SECOND_FACTOR_ENROLLED,
+        actor=Actor.of_user(user),
+        object_type="user",
+        object_id=user.pk,
+        request=request,
+    )
+
+
+def second_factor_verified(*, user, request) -> None:
+    record(
+        SECOND_FACTOR_VERIFIED,
+        actor=Actor.of_user(user),
+        object_type="user",
+        object_id=user.pk,
+        request=request,
+    )
+
+
+def api_token_created(*, token, actor: Actor) -> None:
+    record(
+        API_TOKEN_CREATED,
+        actor=actor,
+        object_type="api_token",
+        object_id=token.prefix,
+        detail={"agency": token.agency.name, "name": token.name[:120]},
+    )
+
+
+def api_token_revoked(*, token, actor: Actor) -> None:
+    record(
+        API_TOKEN_REVOKED,
+        actor=actor,
+        object_type="api_token",
+        object_id=token.prefix,
+        detail={"agency": token.agency.name},
+    )

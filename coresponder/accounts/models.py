@@ -1,0 +1,162 @@
+"""Programs, the agencies that make them up, and the people who use Coresponder."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.core.models import BaseModel
+
+
+class Program(BaseModel):
+    """A co-responder program, e.g. a county's, joining several agencies."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Denver")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyKind(models.TextChoices):
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    BEHAVIORAL_HEALTH = "behavioral_health", _("Behavioural health")
+    FIRE_EMS = "fire_ems", _("Fire / EMS")
+    HOSPITAL = "hospital", _("Hospital")
+    COMMUNITY_ORGANIZATION = "community_organization", _("Community organisation")
+
+
+class Agency(BaseModel):
+    Kind = AgencyKind
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
+
+    class Meta:
+        ordering = ["program", "name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="agency_unique_name"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AgencyKind.values), name="agency_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", _("Call-taker / dispatcher")
+    OFFICER = "officer", _("Officer")
+    CLINICIAN = "clinician", _("Clinician")
+    EMT = "emt", _("EMT / paramedic")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    PARTNER = "partner", _("Partner organisation")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    EVALUATOR = "evaluator", _("Evaluator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class CoresponderUserManager(UserManager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("agency__program")
+
+
+class User(AbstractUser):
+    """A person who uses Coresponder: belongs to one agency, holds one or more roles."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
+    full_name = models.CharField(_("full name"), max_length=200)
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+
+    REQUIRED_FIELDS = ["email", "agency", "full_name"]
+    objects = CoresponderUserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def program(self) -> Program:
+        return self.agency.program
+
+    # Django admin asks these. Administrators, and only they, run the admin.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active and self.has_role(Role.ADMINISTRATOR)
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active and self.has_role(Role.ADMINISTRATOR)
+
+
+class RoleGrant(BaseModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="role_grant_once"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="role_grant_known_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def for_program(self, program: Program) -> ApiTokenQuerySet:
+        return self.filter(agency__program=program)
+
+
+class ApiToken(BaseModel):
+    """A machine client's credential, scoped to one agency. Only its hash is kept."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=120)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

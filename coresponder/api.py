@@ -1,0 +1,100 @@
+"""The JSON API: /api/v1/..., OpenAPI at /api/openapi.json, docs at /api/docs.
+
+One error shape everywhere: {"message": ..., "code": ..., "fields": {...}}.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from coresponder.accounts.actions import authenticate_api_token
+from coresponder.core.exceptions import DomainError
+
+
+class VerifiedSessionAuth(SessionAuth):
+    """The pages' session; the second-factor middleware has already vetted it."""
+
+
+class AgencyTokenAuth(HttpBearer):
+    """`Authorization: Bearer cor_…` for machine clients, scoped to one agency."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        api_token = authenticate_api_token(token)
+        if api_token is not None:
+            request.api_token = api_token
+        return api_token
+
+
+class AgencyTokenHeader(APIKeyHeader):
+    """The same token in `X-API-Key`, for webhook senders that cannot set Authorization."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        if not key:
+            return None
+        api_token = authenticate_api_token(key)
+        if api_token is not None:
+            request.api_token = api_token
+        return api_token
+
+
+api = NinjaAPI(
+    title="Coresponder API",
+    version="1",
+    description="Crisis calls, encounters, referrals and follow-up for co-responder programs.",
+    auth=[VerifiedSessionAuth(), AgencyTokenAuth(), AgencyTokenHeader()],
+    urls_namespace="api",
+)
+
+
+def error_body(message: str, code: str, fields: dict | None = None) -> dict:
+    return {"message": message, "code": code, "fields": fields or {}}
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, error_body(exc.message, exc.code, exc.fields), status=exc.status
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = ".".join(
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "payload", "query", "path")
+        )
+        fields.setdefault(location or "__all__", []).append(error.get("msg", ""))
+    return api.create_response(
+        request, error_body(_("The request is not valid."), "invalid", fields), status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return api.create_response(
+        request,
+        error_body(_("Sign in, or send a valid API token."), "not_authenticated"),
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, error_body(_("Not found."), "not_found"), status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, error_body(str(exc), "http_error"), status=exc.status_code)
+
+
+api.add_router("/v1/", "coresponder.accounts.api.router")

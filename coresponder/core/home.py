@@ -1,0 +1,175 @@
+"""What each role's home page shows. Later domains add their sections here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.accounts.models import Agency, ApiToken, Role, RoleGrant, User
+from coresponder.privacy import events as audit_events
+from coresponder.privacy.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class RoleHome:
+    heading: str
+    purpose: str
+    sections: list[Callable[[User], dict]] = field(default_factory=list)
+
+
+def program_agencies(user: User) -> dict:
+    agencies = (
+        Agency.objects.filter(program=user.program)
+        .annotate(
+            staff=Count("users", filter=Q(users__is_active=True), distinct=True),
+            officers=Count("users", filter=Q(users__role_grants__role=Role.OFFICER), distinct=True),
+            clinicians=Count(
+                "users", filter=Q(users__role_grants__role=Role.CLINICIAN), distinct=True
+            ),
+        )
+        .order_by("kind", "name")
+    )
+    return {"template": "core/home/program_agencies.html", "agencies": agencies}
+
+
+def agency_colleagues(user: User) -> dict:
+    colleagues = (
+        User.objects.filter(agency=user.agency, is_active=True)
+        .prefetch_related("role_grants")
+        .order_by("full_name")
+    )
+    return {
+        "template": "core/home/agency_colleagues.html",
+        "colleagues": colleagues,
+        "agency": user.agency,
+    }
+
+
+def role_coverage(user: User) -> dict:
+    counts = dict(
+        RoleGrant.objects.filter(user__agency__program=user.program, user__is_active=True)
+        .values_list("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    rows = [{"role": role.label, "count": counts.get(role.value, 0)} for role in Role]
+    tokens = ApiToken.objects.for_program(user.program).active().count()
+    return {
+        "template": "core/home/role_coverage.html",
+        "rows": rows,
+        "active_tokens": tokens,
+        "uncovered": [row["role"] for row in rows if row["count"] == 0],
+    }
+
+
+def sign_in_activity(user: User) -> dict:
+    """Sign-ins of the supervisor's own agency over a week: who, and what failed."""
+    since = timezone.now() - timedelta(days=7)
+    recent = AuditEntry.objects.filter(occurred_at__gte=since)
+    usernames = list(User.objects.filter(agency=user.agency).values_list("username", flat=True))
+    return {
+        "template": "core/home/sign_in_activity.html",
+        "signed_in": recent.filter(agency_id=user.agency_id, action=audit_events.LOGGED_IN).count(),
+        "failed": recent.filter(
+            action=audit_events.LOGIN_FAILED, detail__username__in=usernames
+        ).count(),
+        "locked": recent.filter(
+            action=audit_events.LOCKED_OUT, detail__username__in=usernames
+        ).count(),
+        "latest": recent.filter(
+            agency_id=user.agency_id,
+            action__in=[audit_events.LOGGED_IN, audit_events.SESSION_ENDED],
+        ).order_by("-seq")[:8],
+    }
+
+
+def your_account(user: User) -> dict:
+    return {"template": "core/home/your_account.html", "account": user}
+
+
+ROLE_HOMES: dict[str, RoleHome] = {
+    Role.DISPATCHER: RoleHome(
+        _("Dispatch desk"),
+        _("Take crisis calls, decide who goes, and send the right team."),
+        [program_agencies],
+    ),
+    Role.OFFICER: RoleHome(
+        _("Field — officer"),
+        _("Your assigned calls, safety information and the law-enforcement record."),
+        [agency_colleagues],
+    ),
+    Role.CLINICIAN: RoleHome(
+        _("Field — clinician"),
+        _("Risk assessments, clinical notes, dispositions, referrals and safety plans."),
+        [agency_colleagues],
+    ),
+    Role.EMT: RoleHome(
+        _("Field — EMS"),
+        _("Medical observations and transports on co-responder calls."),
+        [agency_colleagues],
+    ),
+    Role.CASE_MANAGER: RoleHome(
+        _("Follow-up"),
+        _("Contact people after a crisis, close referrals, and watch for repeat crises."),
+        [agency_colleagues],
+    ),
+    Role.PARTNER: RoleHome(
+        _("Partner organisation"),
+        _("Referrals the program sends you, with the person's consent, and your capacity."),
+        [agency_colleagues],
+    ),
+    Role.SUPERVISOR: RoleHome(
+        _("Supervision"),
+        _("Your agency's staff, sign-in activity and reviews."),
+        [sign_in_activity, agency_colleagues],
+    ),
+    Role.EVALUATOR: RoleHome(
+        _("Evaluation"),
+        _("De-identified program outcomes. No one's personal record is shown to evaluators."),
+        [program_agencies],
+    ),
+    Role.ADMINISTRATOR: RoleHome(
+        _("Program administration"),
+        _("Agencies, users and roles, machine clients, and the audit log."),
+        [role_coverage, program_agencies],
+    ),
+}
+
+
+# A user holding several roles sees the most encompassing one first.
+ROLE_ORDER = [
+    Role.ADMINISTRATOR,
+    Role.SUPERVISOR,
+    Role.DISPATCHER,
+    Role.OFFICER,
+    Role.CLINICIAN,
+    Role.EMT,
+    Role.CASE_MANAGER,
+    Role.PARTNER,
+    Role.EVALUATOR,
+]
+
+
+def home_for(user: User) -> list[dict]:
+    """One block per role the user holds; a section shared by two roles is shown once."""
+    blocks, shown = [], set()
+    for role in ROLE_ORDER:
+        if role.value not in user.roles:
+            continue
+        home = ROLE_HOMES[role]
+        sections = [section for section in home.sections if section not in shown]
+        shown.update(sections)
+        blocks.append(
+            {
+                "role": role,
+                "heading": home.heading,
+                "purpose": home.purpose,
+                "sections": [section(user) for section in sections],
+            }
+        )
+    return blocks

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Coresponder over HTTP with waitress (put TLS in front of it in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, host, port, threads, **options):
+        from django.core.wsgi import get_wsgi_application
+        from waitress import serve
+
+        self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)")
+        serve(get_wsgi_application(), host=host, port=port, threads=threads, ident="coresponder")

@@ -1,0 +1,43 @@
+"""The navigation each role sees: one list, filtered by the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+
+    def visible_to(self, user) -> bool:
+        return self.roles is None or user.has_role(*self.roles)
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "core:home"),
+    NavItem(_("API tokens"), "accounts:api_tokens", frozenset({Role.ADMINISTRATOR})),
+    NavItem(_("API docs"), "api:openapi-view", frozenset({Role.ADMINISTRATOR})),
+    NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR})),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    items = []
+    for item in NAV_ITEMS:
+        if item.visible_to(user):
+            url = reverse(item.url_name)
+            current = path == url if url == "/" else path.startswith(url)
+            items.append({"label": item.label, "url": url, "current": current})
+    return {"nav_items": items}

@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+
+from .home import home_for, your_account
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "core/home.html",
+        {
+            "blocks": home_for(request.user),
+            "account": your_account(request.user),
+        },
+    )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

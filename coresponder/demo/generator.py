@@ -1,0 +1,123 @@
+"""A synthetic county co-responder program, the same every time for the same seed.
+
+Staff are named by role and number ("Officer 3"), never with invented personal names.
+Later domains extend `build_demo_program` with calls, encounters and referrals.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from coresponder.accounts import actions as accounts
+from coresponder.accounts.models import Agency, Program, Role, User
+
+DEMO_PROGRAM_SLUG = "demo-county"
+DEMO_PASSWORD = "demo-coresponder-2026"  # noqa: S105 - printed for the demo on purpose
+
+Kind = Agency.Kind
+
+AGENCIES = [
+    ("Demo County Sheriff's Office", Kind.LAW_ENFORCEMENT),
+    ("Demo City Police Department", Kind.LAW_ENFORCEMENT),
+    ("Demo County Behavioral Health", Kind.BEHAVIORAL_HEALTH),
+    ("Demo Fire & EMS", Kind.FIRE_EMS),
+    ("Demo Regional Hospital", Kind.HOSPITAL),
+    ("Demo Housing & Recovery Network", Kind.COMMUNITY_ORGANIZATION),
+]
+
+# The one log-in per role printed for the demo: username, role, agency, job title.
+ROLE_LOGINS = [
+    ("dispatcher", Role.DISPATCHER, "Demo County Sheriff's Office", "Call-taker"),
+    ("officer", Role.OFFICER, "Demo City Police Department", "CIT officer"),
+    ("clinician", Role.CLINICIAN, "Demo County Behavioral Health", "Crisis clinician, LCSW"),
+    ("emt", Role.EMT, "Demo Fire & EMS", "Paramedic"),
+    ("casemanager", Role.CASE_MANAGER, "Demo County Behavioral Health", "Case manager"),
+    ("partner", Role.PARTNER, "Demo Housing & Recovery Network", "Intake coordinator"),
+    ("supervisor", Role.SUPERVISOR, "Demo County Behavioral Health", "Program manager"),
+    ("evaluator", Role.EVALUATOR, "Demo County Behavioral Health", "Program evaluator"),
+    ("admin", Role.ADMINISTRATOR, "Demo County Behavioral Health", "Program administrator"),
+]
+
+# Further staff, counted by seed: (role, agencies they may belong to, fewest, most).
+ROSTER = [
+    (Role.OFFICER, ["Demo County Sheriff's Office", "Demo City Police Department"], 4, 8),
+    (Role.CLINICIAN, ["Demo County Behavioral Health"], 3, 6),
+    (Role.EMT, ["Demo Fire & EMS"], 1, 3),
+    (Role.DISPATCHER, ["Demo County Sheriff's Office"], 1, 3),
+    (Role.CASE_MANAGER, ["Demo County Behavioral Health", "Demo Regional Hospital"], 1, 3),
+]
+
+
+@dataclass
+class DemoProgram:
+    program: Program
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, agency
+    created: bool = True
+
+
+def demo_program_exists() -> bool:
+    return Program.objects.filter(slug=DEMO_PROGRAM_SLUG).exists()
+
+
+def role_logins() -> list[tuple[str, str, str]]:
+    return [(username, role.label, agency) for username, role, agency, _title in ROLE_LOGINS]
+
+
+def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> DemoProgram:
+    """Create the demo program, or return the existing one untouched."""
+    existing = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
+    if existing is not None:
+        return DemoProgram(existing, role_logins(), created=False)
+    rng = random.Random(seed)
+    with transaction.atomic():
+        program = Program.objects.create(
+            name="Demo County Co-Responder Program",
+            slug=DEMO_PROGRAM_SLUG,
+            time_zone="America/Denver",
+        )
+        agencies = {
+            name: Agency.objects.create(program=program, name=name, kind=kind)
+            for name, kind in AGENCIES
+        }
+        for username, role, agency, title in ROLE_LOGINS:
+            roles = [role]
+            if role == Role.SUPERVISOR:
+                roles.append(Role.CLINICIAN)  # program managers often still go out
+            _create(
+                username=username,
+                full_name=f"Demo {role.label}",
+                agency=agencies[agency],
+                roles=roles,
+                title=title,
+                password=password,
+            )
+        for role, agency_names, fewest, most in ROSTER:
+            for number in range(2, 2 + rng.randint(fewest, most)):
+                agency = agencies[rng.choice(agency_names)]
+                _create(
+                    username=f"{role.value.replace('_', '')}{number}",
+                    full_name=f"{role.label} {number}",
+                    agency=agency,
+                    roles=[role],
+                    title=str(role.label),
+                    password=password,
+                )
+    return DemoProgram(program, role_logins(), created=True)
+
+
+def _create(
+    *, username: str, full_name: str, agency: Agency, roles: list[str], title: str, password: str
+) -> User:
+    return accounts.create_user(
+        username=username,
+        full_name=full_name,
+        agency=agency,
+        roles=roles,
+        title=title,
+        password=password,
+        email=f"{username}@demo.invalid",
+        acting_user=None,
+    )

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
+
+
+class Command(BaseCommand):
+    help = "Create (once) and serve a synthetic demo program, printing a log-in for every role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="Load the demo program and stop, without serving it.",
+        )
+
+    def handle(self, *args, seed, host, port, no_serve, **options):
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Loading the demo program…")
+        demo = build_demo_program(seed=seed)
+        state = "created" if demo.created else "already there, kept as it is"
+        self.stdout.write(self.style.SUCCESS(f"{demo.program.name}: {state}."))
+        self.stdout.write("")
+        self.stdout.write(
+            f"Sign in at http://{host}:{port}/login/ with any of these "
+            f"(password for all: {DEMO_PASSWORD}):"
+        )
+        self.stdout.write("")
+        width = max(len(username) for username, _role, _agency in demo.logins)
+        for username, role, agency in demo.logins:
+            self.stdout.write(f"  {username.ljust(width)}  {role} — {agency}")
+        self.stdout.write("")
+        if not settings.COR_REQUIRE_MFA:
+            self.stdout.write("The demo does not ask for a second factor (COR_REQUIRE_MFA is off).")
+        if no_serve:
+            return
+        call_command("serve", host=host, port=port)

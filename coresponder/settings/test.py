@@ -1,0 +1,30 @@
+"""The test suite: SQLite in memory unless DATABASE_URL names another database."""
+
+from .base import *  # noqa: F403
+from .base import database_from_url
+from .environment import env_str
+
+SECRET_KEY = "test-only-key-not-secret-0123456789abcdef"  # noqa: S105 - tests only
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+COR_REQUIRE_MFA = False
+
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite://:memory:"))}
+DATABASES["default"]["TEST"] = {"NAME": None}
+
+# Argon2 is slow on purpose; tests that check hashing switch it back on.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

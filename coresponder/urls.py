@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from coresponder.api import api
+from coresponder.core import views as core_views
+
+urlpatterns = [
+    path("", include("coresponder.core.urls")),
+    path("", include("coresponder.accounts.urls")),
+    # One way in: the admin's own log-in page would skip the second factor.
+    path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+handler403 = "coresponder.core.errors.forbidden"
+handler404 = "coresponder.core.errors.not_found"
+handler500 = "coresponder.core.errors.server_error"
