@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+import errno
+
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -13,5 +15,14 @@ class Command(BaseCommand):
         from django.core.wsgi import get_wsgi_application
         from waitress import serve
 
+        application = get_wsgi_application()
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)")
-        serve(get_wsgi_application(), host=host, port=port, threads=threads, ident="coresponder")
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="coresponder")
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"Port {port} on {host} is already in use. Stop the other server, "
+                    "or choose another port with --port."
+                ) from None
+            raise
