@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
-from coresponder.privacy.admin_audit import AuditedModelAdmin
+from coresponder.privacy.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 from .models import Agency, ApiToken, Program, RoleGrant, User
+
+# Roles, not Django's groups, decide what a user may do; hiding groups avoids a second system.
+admin.site.unregister(Group)
 
 
 @admin.register(Program)
@@ -49,17 +53,8 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyModelAdmin):
     """Read-only: tokens are issued on their own page, where the secret is shown once."""
 
     list_display = ["name", "prefix", "agency", "created_at", "revoked_at", "last_used_at"]
     list_filter = ["agency"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_audit import ReadOnlyModelAdmin
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     """The audit log, to read. Nobody adds, changes or removes entries."""
 
     list_display = [
@@ -20,12 +21,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "agency_name"]
     search_fields = ["actor_username", "object_id"]
     ordering = ["-seq"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

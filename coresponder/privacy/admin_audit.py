@@ -5,6 +5,19 @@ from django.contrib import admin
 from .audit import Actor, record
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records written only by actions: the admin shows them and nothing more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedModelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-from .shared_data import PROJECT_DIR
+from .shared_data import PROJECT_DIR, skip_unless_ci
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -31,9 +29,7 @@ def require_chromium() -> Path:
             f"browser tests need Chromium at {path}. Install Debian's package "
             "(sudo apt-get install chromium) or set COR_CHROMIUM to a Chromium binary."
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci(message)
     return path
 
 

@@ -10,6 +10,13 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
+def skip_unless_ci(message: str) -> None:
+    """Skip where a newcomer lacks an optional part; fail in CI, which always has it."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def shared_data_dir() -> Path:
     return Path(os.environ.get("COR_SHARED_DATA", PROJECT_DIR.parent / "shared" / "data"))
 
@@ -22,7 +29,5 @@ def shared_data(relative: str) -> Path:
             f"needs {relative} from the shared data folder, not found at {path}. "
             "Check out the project beside shared/ (or set COR_SHARED_DATA) to run it."
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_unless_ci(message)
     return path

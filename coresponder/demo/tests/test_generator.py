@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from coresponder.accounts.models import Agency, Role, User
+from coresponder.accounts.models import Agency, Program, Role, User
 from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_program
 from coresponder.privacy.audit import verify_chain
 
@@ -17,17 +17,19 @@ def snapshot() -> list[tuple]:
     )
 
 
-def test_the_same_seed_builds_the_same_program(django_db_blocker):
+def remove_demo_program() -> None:
+    User.objects.all().delete()
+    Agency.objects.all().delete()
+    Program.objects.all().delete()
+
+
+def test_the_same_seed_builds_the_same_program():
     # given
     build_demo_program(seed=7)
     first = snapshot()
 
-    # when the database is emptied and the program built again
-    User.objects.all().delete()
-    Agency.objects.all().delete()
-    from coresponder.accounts.models import Program
-
-    Program.objects.all().delete()
+    # when the program is removed and built again
+    remove_demo_program()
     build_demo_program(seed=7)
 
     # then
@@ -37,11 +39,7 @@ def test_the_same_seed_builds_the_same_program(django_db_blocker):
 def test_another_seed_builds_another_roster():
     build_demo_program(seed=7)
     first = snapshot()
-    User.objects.all().delete()
-    Agency.objects.all().delete()
-    from coresponder.accounts.models import Program
-
-    Program.objects.all().delete()
+    remove_demo_program()
 
     build_demo_program(seed=8)
 
