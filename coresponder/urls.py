@@ -8,6 +8,8 @@ from coresponder.core import views as core_views
 urlpatterns = [
     path("", include("coresponder.core.urls")),
     path("", include("coresponder.accounts.urls")),
+    path("people/", include("coresponder.people.urls")),
+    path("", include("coresponder.privacy.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),

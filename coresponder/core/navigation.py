@@ -23,6 +23,23 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "core:home"),
+    NavItem(
+        _("People"),
+        "people:index",
+        frozenset(
+            {
+                Role.DISPATCHER,
+                Role.OFFICER,
+                Role.CLINICIAN,
+                Role.EMT,
+                Role.CASE_MANAGER,
+                Role.SUPERVISOR,
+                Role.PARTNER,
+                Role.ADMINISTRATOR,
+            }
+        ),
+    ),
+    NavItem(_("Emergency access review"), "privacy:review_queue", frozenset({Role.SUPERVISOR})),
     NavItem(_("API tokens"), "accounts:api_tokens", frozenset({Role.ADMINISTRATOR})),
     NavItem(_("API docs"), "api:openapi-view", frozenset({Role.ADMINISTRATOR})),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR})),

@@ -65,6 +65,18 @@ def _locked_head() -> AuditChainHead:
     return head
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One entry to write with `record_many`."""
+
+    action: str
+    actor: Actor
+    object_type: str = ""
+    object_id: object = ""
+    fields: Iterable[str] = ()
+    detail: dict[str, str | int | bool | None] | None = None
+
+
 def record(
     action: str,
     *,
@@ -76,30 +88,45 @@ def record(
     request: HttpRequest | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction if there is one."""
+    pending = Pending(action, actor, object_type, object_id, fields, detail)
+    return record_many([pending], request=request)[0]
+
+
+def record_many(pending: list[Pending], *, request: HttpRequest | None = None) -> list[AuditEntry]:
+    """Append several entries under one lock and one insert (a page of search results)."""
+    if not pending:
+        return []
     with transaction.atomic():
         head = _locked_head()
-        entry = AuditEntry(
-            seq=head.last_seq + 1,
-            occurred_at=timezone.now(),
-            action=action,
-            actor_id=actor.user_id,
-            actor_username=actor.username,
-            actor_token=actor.token_prefix,
-            agency_id=actor.agency_id,
-            agency_name=actor.agency_name,
-            roles=",".join(actor.roles),
-            object_type=object_type,
-            object_id=str(object_id) if object_id != "" else "",
-            fields=sorted(fields),
-            detail=detail or {},
-            ip_address=client_ip(request),
-            prev_hash=head.last_hash,
-        )
-        entry.entry_hash = entry.compute_hash()
-        entry.save(force_insert=True)
-        head.last_seq, head.last_hash = entry.seq, entry.entry_hash
+        now, ip, entries = timezone.now(), client_ip(request), []
+        seq, prev_hash = head.last_seq, head.last_hash
+        for item in pending:
+            seq += 1
+            actor = item.actor
+            entry = AuditEntry(
+                seq=seq,
+                occurred_at=now,
+                action=item.action,
+                actor_id=actor.user_id,
+                actor_username=actor.username,
+                actor_token=actor.token_prefix,
+                agency_id=actor.agency_id,
+                agency_name=actor.agency_name,
+                roles=",".join(actor.roles),
+                object_type=item.object_type,
+                object_id=str(item.object_id) if item.object_id != "" else "",
+                fields=sorted(item.fields),
+                detail=item.detail or {},
+                ip_address=ip,
+                prev_hash=prev_hash,
+            )
+            entry.entry_hash = entry.compute_hash()
+            prev_hash = entry.entry_hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+        head.last_seq, head.last_hash = seq, prev_hash
         head.save(update_fields=["last_seq", "last_hash"])
-    return entry
+    return entries
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "coresponder.core",
     "coresponder.accounts",
     "coresponder.privacy",
+    "coresponder.people",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",
     "django.contrib.auth",

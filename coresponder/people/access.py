@@ -1,0 +1,278 @@
+"""Reading persons: the one way a person's information leaves the database.
+
+Every page, API call and export that shows a person goes through `view_person`,
+`view_persons` or `search_for`. Each builds a projection holding only the classes the
+policy lets the user read (a class refused is absent, not blanked) and writes one audit
+entry per person shown, naming the classes, the basis of each and what was disclosed
+outside the holding agency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from coresponder.core.exceptions import NotFound
+from coresponder.privacy import events as privacy_events
+from coresponder.privacy.access import readable_for_many
+from coresponder.privacy.actions import close_expired_grants
+from coresponder.privacy.audit import Actor, record_many
+from coresponder.privacy.classification import PART2_NOTICE, DataClass
+from coresponder.privacy.policy import Decision
+
+from .matching import PersonQuery, search
+from .models import IDENTIFIER_CLASSES, Person, PersonFlag, Sex, VeteranStatus
+
+CHOICE_LABELS = {"sex": dict(Sex.choices), "veteran_status": dict(VeteranStatus.choices)}
+
+CLASS_ORDER = [c.value for c in DataClass]
+
+
+@dataclass
+class Section:
+    data_class: str
+    label: str
+    basis: str
+    fields: list[tuple[str, str, Any]] = field(default_factory=list)  # name, label, value
+    identifiers: list[dict] = field(default_factory=list)
+    addresses: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    notice: str = ""
+
+    @property
+    def display_fields(self) -> list[tuple[str, str, str]]:
+        """Fields with a value, as words for a page; empty ones are left out."""
+        shown = []
+        for name, label, value in self.fields:
+            text = _display(name, value)
+            if text:
+                shown.append((name, label, text))
+        return shown
+
+    def as_dict(self) -> dict:
+        return {
+            "basis": self.basis,
+            "fields": {name: value for name, _label, value in self.fields},
+            "identifiers": self.identifiers,
+            "addresses": self.addresses,
+            "notes": self.notes,
+            **({"notice": self.notice} if self.notice else {}),
+        }
+
+
+@dataclass
+class PersonView:
+    """What one user may see of one person. Nothing outside `sections` is carried."""
+
+    id: Any
+    names: list[dict]
+    sections: dict[str, Section]
+    holder_agency_id: int
+
+    @property
+    def display_name(self) -> str:
+        for name in self.names:
+            if name["kind"] == "legal":
+                return name["full"]
+        return self.names[0]["full"] if self.names else _("(no name)")
+
+    @property
+    def ordered_sections(self) -> list[Section]:
+        return [self.sections[name] for name in CLASS_ORDER if name in self.sections]
+
+    def has(self, data_class: str) -> bool:
+        return data_class in self.sections
+
+
+def _field_value(person: Person, name: str) -> Any:
+    return getattr(person, name)
+
+
+def _display(name: str, value: Any) -> str:
+    if name == "flags":
+        return ", ".join(str(PersonFlag(flag).label) for flag in value if flag in PersonFlag.values)
+    if name in CHOICE_LABELS:
+        return str(CHOICE_LABELS[name].get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes")) if value else ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _project(person: Person, readable: dict[str, Decision]) -> PersonView:
+    sections: dict[str, Section] = {}
+    for data_class in CLASS_ORDER:
+        if data_class not in readable:
+            continue
+        section = Section(data_class, str(DataClass(data_class).label), readable[data_class].basis)
+        for name in Person.fields_of_class(data_class):
+            section.fields.append(
+                (name, str(Person._meta.get_field(name).verbose_name), _field_value(person, name))
+            )
+        if data_class == DataClass.SUD_PART2:
+            section.notice = str(PART2_NOTICE)
+        sections[data_class] = section
+    names = []
+    if DataClass.OPERATIONAL in readable:
+        names = [
+            {
+                "kind": n.kind,
+                "given": n.given,
+                "middle": n.middle,
+                "family": n.family,
+                "full": str(n),
+            }
+            for n in person.names.all()
+        ]
+    for identifier in person.identifiers.all():
+        data_class = IDENTIFIER_CLASSES[identifier.system]
+        if data_class in sections:
+            sections[data_class].identifiers.append(
+                {
+                    "system": identifier.system,
+                    "system_label": identifier.get_system_display(),
+                    "issuer": identifier.issuer,
+                    "value": identifier.value,
+                }
+            )
+    if DataClass.CARE_COORDINATION in sections:
+        sections[DataClass.CARE_COORDINATION].addresses = [
+            {
+                "kind": a.get_kind_display(),
+                "line1": a.line1,
+                "line2": a.line2,
+                "city": a.city,
+                "region": a.region,
+                "postal_code": a.postal_code,
+            }
+            for a in person.addresses.all()
+        ]
+    for note in person.notes.all():
+        if note.data_class in sections:
+            sections[note.data_class].notes.append(
+                {
+                    "id": str(note.pk),
+                    "body": note.body,
+                    "written_at": note.created_at,
+                    "author": note.author.full_name,
+                    "agency": note.agency.name,
+                    "agency_id": note.agency_id,
+                }
+            )
+    return PersonView(
+        id=person.pk,
+        names=names,
+        sections=sections,
+        holder_agency_id=person.registered_by_agency_id,
+    )
+
+
+def _disclosed(view: PersonView, reader_agency_id: int) -> set[str]:
+    """Classes shown to someone outside the agency that holds that information."""
+    disclosed = set()
+    for data_class, section in view.sections.items():
+        holders = {note["agency_id"] for note in section.notes}
+        if section.fields or section.identifiers or section.addresses:
+            holders.add(view.holder_agency_id)
+        if holders - {reader_agency_id}:
+            disclosed.add(data_class)
+    return disclosed
+
+
+def _record(user, views: list[PersonView], *, channel: str, request=None) -> None:
+    shown = [
+        {
+            "person_id": view.id,
+            "classes": {name: section.basis for name, section in view.sections.items()},
+            "disclosed": _disclosed(view, user.agency_id),
+            "part2": DataClass.SUD_PART2 in view.sections,
+        }
+        for view in views
+        if view.sections
+    ]
+    record_many(
+        privacy_events.person_reads(actor=Actor.of_user(user), shown=shown, channel=channel),
+        request=request,
+    )
+
+
+def _persons():
+    return Person.objects.prefetch_related(
+        "names", "identifiers", "addresses", "notes__author", "notes__agency"
+    )
+
+
+def view_person(user, person_id, *, channel: str, request=None) -> PersonView:
+    """One person as `user` may see them, audited. NotFound also when nothing may be seen,
+    so a forbidden person's existence is never revealed."""
+    close_expired_grants()
+    person = _persons().filter(pk=person_id, program_id=user.agency.program_id).first()
+    if person is None:
+        raise NotFound(_("No such person."))
+    readable = readable_for_many(user, [person])[person.pk]
+    if not readable:
+        raise NotFound(_("No such person."))
+    view = _project(person, readable)
+    _record(user, [view], channel=channel, request=request)
+    return view
+
+
+def access_person_by_id(user, person_id) -> Person:
+    """The person's row, for an action to write to, when the user may see who they are.
+    Actions check each class they write; this is not a read of the record's contents."""
+    person = Person.objects.filter(pk=person_id, program_id=user.agency.program_id).first()
+    if person is None or DataClass.OPERATIONAL not in readable_for_many(user, [person])[person.pk]:
+        raise NotFound(_("No such person."))
+    return person
+
+
+def view_persons(
+    user, persons, *, channel: str, request=None, classes: set[str] | None = None
+) -> list[PersonView]:
+    """Several persons (a list, an export), each cut to what may be seen, all audited.
+    `classes` narrows what is shown (a list shows identity only)."""
+    persons = list(persons)
+    readable = readable_for_many(user, persons)
+    views = []
+    for person in persons:
+        allowed = readable[person.pk]
+        if classes is not None:
+            allowed = {name: d for name, d in allowed.items() if name in classes}
+        if allowed:
+            views.append(_project(person, allowed))
+    _record(user, views, channel=channel, request=request)
+    return views
+
+
+@dataclass
+class Match:
+    view: PersonView
+    score: float
+    reasons: list[str]
+
+
+def search_for(
+    user, query: PersonQuery, *, channel: str, limit: int = 10, request=None
+) -> list[Match]:
+    """Search results show who a person is (operational class) and why they matched."""
+    base = Person.objects.visible_to(user)
+    candidates = search(user.agency.program, query, limit=limit, base=base)
+    views = view_persons(
+        user,
+        [candidate.person for candidate in candidates],
+        channel=channel,
+        request=request,
+        classes={DataClass.OPERATIONAL.value},
+    )
+    by_id = {view.id: view for view in views}
+    return [
+        Match(by_id[c.person.pk], round(c.score, 1), c.reasons)
+        for c in candidates
+        if c.person.pk in by_id
+    ]

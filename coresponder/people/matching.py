@@ -1,0 +1,189 @@
+"""Person search: ranked candidates, each with the reasons it was offered.
+
+`search()` is the one entry point; a better matcher (probabilistic identity resolution)
+can replace what is behind it without touching its callers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import jellyfish
+from django.db.models import Q
+
+from .models import Person, PersonIdentifier, PersonName, normalise_identifier
+
+POOL_PER_CRITERION = 400
+MIN_SCORE = 10.0
+
+
+def name_key(text: str) -> str:
+    """Lower case, accents folded, letters only: 'Zoë O'Neil' -> 'zoeoneil'."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z]", "", folded.lower())
+
+
+def name_sound(text: str) -> str:
+    key = name_key(text)
+    return jellyfish.nysiis(key)[:32] if key else ""
+
+
+def keys_for(name: PersonName) -> None:
+    name.given_key, name.family_key = name_key(name.given), name_key(name.family)
+    name.given_sound, name.family_sound = name_sound(name.given), name_sound(name.family)
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    """What is known while searching: a name as typed, a date of birth, an identifier."""
+
+    name: str = ""
+    date_of_birth: date | None = None
+    identifier: str = ""
+
+    def tokens(self) -> list[str]:
+        return [key for key in (name_key(part) for part in re.split(r"[\s,]+", self.name)) if key]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.tokens() or self.date_of_birth or self.identifier.strip())
+
+
+@dataclass
+class Candidate:
+    person: Person
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def search(program, query: PersonQuery, *, limit: int = 10, base=None) -> list[Candidate]:
+    """Candidates for `query` among the program's persons, best first."""
+    if query.is_empty:
+        return []
+    persons = (base if base is not None else Person.objects).filter(program=program)
+    pool = _candidate_ids(persons, query)
+    if not pool:
+        return []
+    found = persons.filter(pk__in=pool).prefetch_related("names", "identifiers")
+    scored = [_score(person, query) for person in found]
+    scored = [candidate for candidate in scored if candidate.score >= MIN_SCORE]
+    scored.sort(key=lambda candidate: (-candidate.score, str(candidate.person.pk)))
+    return scored[:limit]
+
+
+def _candidate_ids(persons, query: PersonQuery) -> set:
+    ids: set = set()
+    tokens = query.tokens()
+    if tokens:
+        by_name = Q()
+        for token in tokens:
+            by_name |= Q(given_key__startswith=token[:3]) | Q(family_key__startswith=token[:3])
+            sound = jellyfish.nysiis(token)
+            by_name |= Q(given_sound=sound) | Q(family_sound=sound)
+        ids.update(
+            PersonName.objects.filter(by_name, person__in=persons)
+            .values_list("person_id", flat=True)
+            .distinct()[:POOL_PER_CRITERION]
+        )
+    if query.date_of_birth:
+        dates = [query.date_of_birth, *_swapped(query.date_of_birth)]
+        ids.update(
+            persons.filter(date_of_birth__in=dates).values_list("pk", flat=True)[
+                :POOL_PER_CRITERION
+            ]
+        )
+    if query.identifier.strip():
+        ids.update(
+            PersonIdentifier.objects.filter(
+                normalised=normalise_identifier(query.identifier), person__in=persons
+            ).values_list("person_id", flat=True)[:POOL_PER_CRITERION]
+        )
+    return ids
+
+
+def _swapped(day: date) -> Iterable[date]:
+    if day.day <= 12 and day.day != day.month:
+        try:
+            yield day.replace(month=day.day, day=day.month)
+        except ValueError:
+            return
+
+
+def _score(person: Person, query: PersonQuery) -> Candidate:
+    candidate = Candidate(person=person, score=0.0)
+    tokens = query.tokens()
+    if tokens:
+        candidate.score += _score_names(person, tokens, candidate.reasons)
+    if query.date_of_birth:
+        candidate.score += _score_birth(person, query.date_of_birth, candidate.reasons)
+    if query.identifier.strip():
+        wanted = normalise_identifier(query.identifier)
+        for identifier in person.identifiers.all():
+            if identifier.normalised == wanted:
+                candidate.score += 60
+                candidate.reasons.append(f"{identifier.get_system_display()} matches")
+                break
+    return candidate
+
+
+def _score_names(person: Person, tokens: list[str], reasons: list[str]) -> float:
+    """Up to 50 points: each typed word against the best part of any of the person's names."""
+    names = list(person.names.all())
+    total = 0.0
+    for token in tokens:
+        best, why = 0.0, ""
+        for name in names:
+            for part, key, sound in (
+                ("given name", name.given_key, name.given_sound),
+                ("family name", name.family_key, name.family_sound),
+            ):
+                if not key:
+                    continue
+                label = part if name.kind == "legal" else f"{name.get_kind_display().lower()}"
+                similarity, how = _similarity(token, key, sound)
+                if similarity > best:
+                    best, why = similarity, f"{label} {how} “{_shown(name, part)}”"
+        total += best
+        if best >= 0.75:
+            reasons.append(why)
+    return 50.0 * total / len(tokens)
+
+
+def _shown(name: PersonName, part: str) -> str:
+    return name.given if part == "given name" else name.family
+
+
+def _similarity(token: str, key: str, sound: str) -> tuple[float, str]:
+    if token == key:
+        return 1.0, "is"
+    if len(token) >= 2 and key.startswith(token):
+        return 0.9, "starts like"
+    winkler = jellyfish.jaro_winkler_similarity(token, key)
+    if sound and jellyfish.nysiis(token) == sound:
+        return max(0.85, winkler), "sounds like"
+    return winkler, "is spelled like"
+
+
+def _score_birth(person: Person, wanted: date, reasons: list[str]) -> float:
+    born = person.date_of_birth
+    if born is None:
+        return 0.0
+    if born == wanted:
+        reasons.append("date of birth matches")
+        return 35.0
+    if born in set(_swapped(wanted)):
+        reasons.append("date of birth matches with day and month swapped")
+        return 20.0
+    same = sum((born.year == wanted.year, born.month == wanted.month, born.day == wanted.day))
+    if same == 2:
+        reasons.append("date of birth differs in one part")
+        return 15.0
+    if person.birth_date_estimated and abs(born.year - wanted.year) <= 2:
+        reasons.append("estimated date of birth is close")
+        return 10.0
+    return -10.0

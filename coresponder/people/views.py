@@ -1,0 +1,261 @@
+"""Person pages: search, register, the record as the viewer may see it, its CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from coresponder.accounts.models import Role, User
+from coresponder.core.access import require_role
+from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.privacy import actions as privacy_actions
+from coresponder.privacy.access import relations_of, writable_classes
+from coresponder.privacy.actions import CARE_TEAM_MANAGERS, CARE_TEAM_ROLES
+from coresponder.privacy.classification import PART2_NOTICE, DataClass
+from coresponder.privacy.policy import BREAK_GLASS_ROLES, PROGRAM_STAFF
+
+from . import actions
+from .access import access_person_by_id, search_for, view_person
+from .forms import BreakGlassForm, NoteForm, PersonForm, SearchForm
+from .matching import PersonQuery
+from .models import Person
+
+PERSON_READERS = (*PROGRAM_STAFF, Role.PARTNER, Role.ADMINISTRATOR)
+
+
+@require_role(*PERSON_READERS)
+def index(request: HttpRequest) -> TemplateResponse:
+    form = SearchForm(request.GET or None)
+    matches, searched = [], False
+    if form.is_valid():
+        query = PersonQuery(
+            name=form.cleaned_data["name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            identifier=form.cleaned_data["identifier"],
+        )
+        if not query.is_empty:
+            searched = True
+            matches = search_for(
+                request.user, query, channel="page:search", limit=20, request=request
+            )
+    template = "people/_results.html" if request.htmx else "people/index.html"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            "form": form,
+            "matches": matches,
+            "searched": searched,
+            "can_register": request.user.has_role(*PROGRAM_STAFF),
+        },
+    )
+
+
+@require_role(*PROGRAM_STAFF)
+def register(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        names = [actions.NameIn(given=data["given"], family=data["family"])]
+        if data["alias"]:
+            names.append(actions.NameIn(given=data["alias"], kind="alias"))
+        identifiers = []
+        if data["identifier_value"]:
+            identifiers.append(
+                actions.IdentifierIn(
+                    system=data["identifier_system"],
+                    issuer=data["identifier_issuer"],
+                    value=data["identifier_value"],
+                )
+            )
+        try:
+            person = actions.register_person(
+                actions.PersonIn(
+                    names=names,
+                    date_of_birth=data["date_of_birth"],
+                    birth_date_estimated=data["birth_date_estimated"],
+                    sex=data["sex"],
+                    gender_identity=data["gender_identity"],
+                    pronouns=data["pronouns"],
+                    languages=data["languages"],
+                    veteran_status=data["veteran_status"],
+                    flags=data["flags"],
+                    identifiers=identifiers,
+                    safety_concerns=data["safety_concerns"],
+                    phone=data["phone"],
+                ),
+                acting_user=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            for problems in error.fields.values():
+                for problem in problems:
+                    form.add_error(None, problem)
+        else:
+            messages.success(request, _("Person registered."))
+            return redirect("people:detail", person_id=person.pk)
+    return TemplateResponse(
+        request, "people/register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _person_for_write(request, person_id) -> Person:
+    try:
+        return access_person_by_id(request.user, person_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _person_or_404(request, person_id, channel):
+    try:
+        return view_person(request.user, person_id, channel=channel, request=request)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def detail(request: HttpRequest, person_id) -> TemplateResponse:
+    view = _person_or_404(request, person_id, "page:person")
+    person = _person_for_write(request, view.id)
+    writable = writable_classes(request.user, person)
+    user = request.user
+    hidden = [c for c in DataClass if c.value not in view.sections]
+    team_candidates = []
+    if user.has_role(*CARE_TEAM_MANAGERS):
+        team_candidates = (
+            User.objects.filter(
+                agency__program=user.program, is_active=True, role_grants__role__in=CARE_TEAM_ROLES
+            )
+            .distinct()
+            .order_by("full_name")
+        )
+    return TemplateResponse(
+        request,
+        "people/detail.html",
+        {
+            "person": view,
+            "note_form": NoteForm(writable=writable) if writable else None,
+            "relations": relations_of(person),
+            "can_break_glass": bool(hidden) and user.has_role(*BREAK_GLASS_ROLES),
+            "break_glass_form": BreakGlassForm(),
+            "team_candidates": team_candidates,
+            "can_see_disclosures": user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
+            "can_record_consent": user.has_role(*privacy_actions.CONSENT_RECORDERS),
+        },
+    )
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, person_id) -> HttpResponse:
+    person = _person_for_write(request, person_id)
+    form = NoteForm(request.POST, writable=writable_classes(request.user, person))
+    if form.is_valid():
+        try:
+            actions.add_note(
+                person,
+                data_class=form.cleaned_data["data_class"],
+                body=form.cleaned_data["body"],
+                acting_user=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("The note was not saved: choose its kind and write it."))
+    return redirect("people:detail", person_id=person.pk)
+
+
+@login_required
+@require_POST
+def add_care_team_member(request: HttpRequest, person_id) -> HttpResponse:
+    person = _person_for_write(request, person_id)
+    member = User.objects.filter(
+        pk=request.POST.get("member") or 0, agency__program=request.user.program
+    ).first()
+    if member is None:
+        messages.error(request, _("Choose who joins the care team."))
+    else:
+        try:
+            privacy_actions.add_to_care_team(person, member=member, acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("%(name)s joined the care team.") % {"name": member.full_name}
+            )
+    return redirect("people:detail", person_id=person.pk)
+
+
+@login_required
+@require_POST
+def break_glass(request: HttpRequest, person_id) -> HttpResponse:
+    person = _person_for_write(request, person_id)
+    form = BreakGlassForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for emergency access in a sentence."))
+        return redirect("people:detail", person_id=person.pk)
+    try:
+        grant = privacy_actions.break_the_glass(
+            person, acting_user=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.warning(
+            request,
+            _(
+                "Emergency access open until %(time)s UTC. It is logged "
+                "and a supervisor will review it."
+            )
+            % {"time": grant.expires_at.strftime("%H:%M")},
+        )
+    return redirect("people:detail", person_id=person.pk)
+
+
+@login_required
+def record_csv(request: HttpRequest, person_id) -> HttpResponse:
+    """The record as the viewer may see it: one row per value, nothing withheld shown."""
+    view = _person_or_404(request, person_id, "csv:person_record")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="person-{view.id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["class", "field", "value"])
+    for name in view.names:
+        writer.writerow([DataClass.OPERATIONAL.value, f"name ({name['kind']})", name["full"]])
+    for section in view.ordered_sections:
+        for _name, label, value in section.fields:
+            writer.writerow([section.data_class, label, _csv_value(value)])
+        for identifier in section.identifiers:
+            writer.writerow([section.data_class, identifier["system_label"], identifier["value"]])
+        for address in section.addresses:
+            writer.writerow(
+                [
+                    section.data_class,
+                    f"address ({address['kind']})",
+                    ", ".join(v for k, v in address.items() if k != "kind" and v),
+                ]
+            )
+        for note in section.notes:
+            writer.writerow([section.data_class, "note", note["body"]])
+    if view.has(DataClass.SUD_PART2):
+        writer.writerow([DataClass.SUD_PART2.value, "re-disclosure notice", str(PART2_NOTICE)])
+    return response
+
+
+def _csv_value(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

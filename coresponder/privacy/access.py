@@ -1,0 +1,178 @@
+"""From the database to the policy: who asks, in what circumstances, about whom.
+
+Everything that shows or changes a person's information asks here, and this asks
+`policy.decide()`; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from coresponder.accounts.models import Role
+
+from .classification import DataClass
+from .models import AccessRelation, BreakGlassGrant, Consent
+from .policy import (
+    PART2_RECIPIENT_ROLES,
+    PROGRAM_STAFF,
+    Action,
+    Circumstances,
+    ConsentKind,
+    ConsentTerms,
+    Decision,
+    Relation,
+    Requester,
+    decide,
+)
+
+
+def requester_of(user) -> Requester | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return Requester(
+        roles=frozenset(user.roles), agency_id=user.agency_id, agency_kind=user.agency.kind
+    )
+
+
+def circumstances_for_many(
+    user, person_ids: Iterable, *, at: datetime | None = None
+) -> dict[object, Circumstances]:
+    """The circumstances of `user` towards each person, in three queries in all."""
+    at = at or timezone.now()
+    person_ids = list(person_ids)
+    relations: dict[object, set[Relation]] = defaultdict(set)
+    in_force = AccessRelation.objects.in_force(at).filter(person_id__in=person_ids)
+    for person_id, kind, related_user, agency_id, related_agency in in_force.values_list(
+        "person_id", "kind", "user_id", "agency_id", "user__agency_id"
+    ):
+        if related_user == user.pk or agency_id == user.agency_id:
+            relations[person_id].add(Relation(kind))
+        elif user.has_role(Role.SUPERVISOR) and user.agency_id in (agency_id, related_agency):
+            relations[person_id].add(Relation.SUPERVISOR)
+
+    consents: dict[object, list[ConsentTerms]] = defaultdict(list)
+    recipients: dict[object, set[int]] = defaultdict(set)
+    rows = Consent.objects.in_force(at).filter(person_id__in=person_ids)
+    for consent_id, agency_id in rows.values_list("pk", "recipient_agencies"):
+        if agency_id is not None:
+            recipients[consent_id].add(agency_id)
+    for consent in rows:
+        consents[consent.person_id].append(
+            ConsentTerms(
+                consent_id=str(consent.pk),
+                kind=ConsentKind(consent.kind),
+                classes=frozenset(consent.data_classes),
+                agency_ids=frozenset(recipients[consent.pk]),
+                agency_kinds=frozenset(consent.recipient_agency_kinds),
+            )
+        )
+
+    glass = set(
+        BreakGlassGrant.objects.filter(
+            person_id__in=person_ids, user=user, granted_at__lte=at, expires_at__gt=at
+        ).values_list("person_id", flat=True)
+    )
+    return {
+        person_id: Circumstances(
+            relations=frozenset(relations[person_id]),
+            consents=tuple(consents[person_id]),
+            break_glass=person_id in glass,
+        )
+        for person_id in person_ids
+    }
+
+
+def circumstances_for(user, person, *, at: datetime | None = None) -> Circumstances:
+    return circumstances_for_many(user, [person.pk], at=at)[person.pk]
+
+
+def decide_for(
+    user, person, data_class: DataClass | str, action: Action, *, at: datetime | None = None
+) -> Decision:
+    requester = requester_of(user)
+    if requester is None or person.program_id != user.agency.program_id:
+        return Decision(False, "outside the program")
+    return decide(requester, data_class, action, circumstances_for(user, person, at=at))
+
+
+def readable_for_many(
+    user, persons: Iterable, *, at: datetime | None = None
+) -> dict[object, dict[str, Decision]]:
+    """For each person, the classes `user` may read now, with the basis of each."""
+    persons = list(persons)
+    requester = requester_of(user)
+    if requester is None:
+        return {person.pk: {} for person in persons}
+    every = circumstances_for_many(user, [person.pk for person in persons], at=at)
+    result = {}
+    for person in persons:
+        if person.program_id != user.agency.program_id:
+            result[person.pk] = {}
+            continue
+        result[person.pk] = {
+            data_class.value: decision
+            for data_class in DataClass
+            if (decision := decide(requester, data_class, Action.READ, every[person.pk]))
+        }
+    return result
+
+
+def persons_visible_to(user, persons: QuerySet) -> QuerySet:
+    """Persons whose identity (operational class) `user` may read.
+
+    Mirrors the policy's operational rules in SQL so that lists start from what may be
+    seen; a test holds the two to each other.
+    """
+    requester = requester_of(user)
+    if requester is None:
+        return persons.none()
+    persons = persons.filter(program_id=user.agency.program_id)
+    if requester.roles & (PROGRAM_STAFF | {Role.ADMINISTRATOR}):
+        return persons
+    if Role.PARTNER not in requester.roles:
+        return persons.none()
+    now = timezone.now()
+    related = (
+        AccessRelation.objects.in_force(now)
+        .filter(kind=AccessRelation.Kind.REFERRAL_RECIPIENT)
+        .filter(Q(agency_id=user.agency_id) | Q(user=user))
+        .values("person_id")
+    )
+    in_force = Consent.objects.in_force(now)
+    if not requester.roles & PART2_RECIPIENT_ROLES:
+        in_force = in_force.filter(kind=Consent.Kind.GENERAL)
+    named = set(
+        in_force.filter(recipient_agencies=user.agency_id).values_list("person_id", flat=True)
+    )
+    # Kinds of agency are a short JSON list; SQLite cannot search inside it, so read them.
+    by_kind = {
+        person_id
+        for person_id, kinds in in_force.filter(kind=Consent.Kind.GENERAL)
+        .exclude(recipient_agency_kinds=[])
+        .values_list("person_id", "recipient_agency_kinds")
+        if user.agency.kind in kinds
+    }
+    return persons.filter(Q(pk__in=related) | Q(pk__in=named | by_kind))
+
+
+def writable_classes(user, person) -> list[str]:
+    requester = requester_of(user)
+    if requester is None or person.program_id != user.agency.program_id:
+        return []
+    situation = circumstances_for(user, person)
+    return [c.value for c in DataClass if decide(requester, c, Action.WRITE, situation)]
+
+
+def relations_of(person) -> QuerySet:
+    """Who has a relation with the person now, and why: shown on the person's page."""
+    return (
+        AccessRelation.objects.in_force()
+        .filter(person=person)
+        .select_related("user__agency", "agency")
+        .order_by("kind", "starts_at")
+    )

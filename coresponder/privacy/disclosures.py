@@ -1,0 +1,62 @@
+"""The accounting of disclosures: every read of a person's information by someone outside
+the agency that holds it, from the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import events
+from .models import AuditEntry, Consent
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    at: datetime
+    recipient: str
+    agency: str
+    classes: list[str]
+    basis: dict[str, str]
+    channel: str
+    seq: int
+
+
+def disclosures_of(person_id) -> list[Disclosure]:
+    entries = (
+        AuditEntry.objects.for_object("person", person_id)
+        .filter(action=events.PERSON_READ)
+        .exclude(detail__disclosed="")
+        .order_by("-seq")
+    )
+    result = []
+    for entry in entries:
+        disclosed = [name for name in entry.detail.get("disclosed", "").split(",") if name]
+        basis = dict(
+            part.split("=", 1) for part in entry.detail.get("basis", "").split(";") if "=" in part
+        )
+        result.append(
+            Disclosure(
+                at=entry.occurred_at,
+                recipient=entry.actor_username,
+                agency=entry.agency_name,
+                classes=disclosed,
+                basis={name: basis.get(name, "") for name in disclosed},
+                channel=entry.detail.get("channel", ""),
+                seq=entry.seq,
+            )
+        )
+    return result
+
+
+def basis_in_words(basis: str, consents: dict[str, Consent]) -> str:
+    kind, _sep, detail = basis.partition(":")
+    if kind == "consent" and detail in consents:
+        consent = consents[detail]
+        return f"{consent.get_kind_display()} consent of {consent.starts_at:%Y-%m-%d}"
+    if kind == "relation":
+        return f"treatment / operations ({detail.replace('_', ' ')})"
+    if kind == "break_glass":
+        return "emergency access (break-the-glass)"
+    if kind == "role":
+        return "program operations"
+    return basis
