@@ -8,7 +8,7 @@ import pytest
 
 from coresponder.testing.browser import CHROMIUM_FLAGS, require_chromium
 
-pytest_plugins = ["coresponder.testing.fixtures"]
+pytest_plugins = ["coresponder.testing.fixtures", "coresponder.people.tests.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +45,12 @@ def page_at(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _load_urls_before_any_frozen_clock(django_db_setup):
+    # freezegun swaps datetime.date while a test's clock is frozen; a module first imported
+    # then (the API's schemas) would keep the fake class. Import them all up front.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - importing is the point

@@ -98,3 +98,5 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/v1/", "coresponder.accounts.api.router")
+api.add_router("/v1/", "coresponder.people.api.router")
+api.add_router("/v1/", "coresponder.privacy.api.router")

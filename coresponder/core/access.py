@@ -24,3 +24,15 @@ def require_role(*roles: str):
         return wrapped
 
     return decorator
+
+
+def signed_in_user(request):
+    """The user behind an API request that reads or writes persons.
+
+    An agency's API token is not a person holding a role, so it may not.
+    """
+    from .exceptions import PermissionDenied
+
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionDenied("API tokens cannot read or write persons; sign in as a user.")
+    return request.user

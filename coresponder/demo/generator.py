@@ -14,6 +14,8 @@ from django.db import transaction
 from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
 
+from .people import build_demo_people
+
 DEMO_PROGRAM_SLUG = "demo-county"
 DEMO_PASSWORD = "demo-coresponder-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -105,6 +107,7 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
                     title=str(role.label),
                     password=password,
                 )
+        build_demo_people(program, rng=rng)
     return DemoProgram(program, role_logins(), created=True)
 
 

@@ -299,3 +299,30 @@ def add_note(
         )
         events.note_added(note=note, actor=Actor.of_user(acting_user), request=request)
     return note
+
+
+def add_identifier(
+    person: Person, identifier: IdentifierIn, *, acting_user, request=None
+) -> PersonIdentifier:
+    problems = _identifier_problems(identifier)
+    if problems:
+        raise DomainError(_("The identifier cannot be recorded."), fields={"identifiers": problems})
+    data_class = IDENTIFIER_CLASSES[IdentifierSystem(identifier.system)]
+    _check_writes(acting_user, {data_class}, circumstances_for(acting_user, person))
+    normalised = normalise_identifier(identifier.value)
+    with transaction.atomic():
+        row, created = PersonIdentifier.objects.get_or_create(
+            person=person,
+            system=identifier.system,
+            issuer=identifier.issuer.strip(),
+            normalised=normalised,
+            defaults={"value": identifier.value.strip()},
+        )
+        if created:
+            events.person_updated(
+                person=person,
+                actor=Actor.of_user(acting_user),
+                fields=[f"identifier:{identifier.system}"],
+                request=request,
+            )
+    return row

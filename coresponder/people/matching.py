@@ -30,7 +30,7 @@ def name_key(text: str) -> str:
 
 def name_sound(text: str) -> str:
     key = name_key(text)
-    return jellyfish.nysiis(key)[:32] if key else ""
+    return jellyfish.metaphone(key)[:32] if key else ""
 
 
 def keys_for(name: PersonName) -> None:
@@ -83,7 +83,7 @@ def _candidate_ids(persons, query: PersonQuery) -> set:
         by_name = Q()
         for token in tokens:
             by_name |= Q(given_key__startswith=token[:3]) | Q(family_key__startswith=token[:3])
-            sound = jellyfish.nysiis(token)
+            sound = name_sound(token)
             by_name |= Q(given_sound=sound) | Q(family_sound=sound)
         ids.update(
             PersonName.objects.filter(by_name, person__in=persons)
@@ -126,7 +126,8 @@ def _score(person: Person, query: PersonQuery) -> Candidate:
         for identifier in person.identifiers.all():
             if identifier.normalised == wanted:
                 candidate.score += 60
-                candidate.reasons.append(f"{identifier.get_system_display()} matches")
+                # Which system issued it is itself information of its class: not said here.
+                candidate.reasons.append("an identifier matches")
                 break
     return candidate
 
@@ -164,7 +165,7 @@ def _similarity(token: str, key: str, sound: str) -> tuple[float, str]:
     if len(token) >= 2 and key.startswith(token):
         return 0.9, "starts like"
     winkler = jellyfish.jaro_winkler_similarity(token, key)
-    if sound and jellyfish.nysiis(token) == sound:
+    if sound and name_sound(token) == sound:
         return max(0.85, winkler), "sounds like"
     return winkler, "is spelled like"
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from coresponder.accounts import events as accounts_events
 from coresponder.accounts.models import Agency, Program, Role, User
 from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_program
+from coresponder.people.models import Person
 from coresponder.privacy.audit import verify_chain
+from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +21,7 @@ def snapshot() -> list[tuple]:
 
 
 def remove_demo_program() -> None:
+    Person.objects.all().delete()
     User.objects.all().delete()
     Agency.objects.all().delete()
     Program.objects.all().delete()
@@ -86,10 +90,12 @@ def test_staff_are_named_by_role_and_number_never_invented_names():
         assert label in set(Role.labels), user.full_name
 
 
-def test_every_user_creation_is_audited():
+def test_every_user_creation_is_audited_and_the_chain_holds():
     build_demo_program()
 
-    assert verify_chain().entries == User.objects.count()
+    created = AuditEntry.objects.filter(action=accounts_events.USER_CREATED).count()
+    assert created == User.objects.count()
+    assert verify_chain().ok
 
 
 def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
@@ -99,3 +105,36 @@ def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
     for username, _role, _agency, _title in ROLE_LOGINS:
         assert f"  {username} " in out
     assert DEMO_PASSWORD in out
+
+
+def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
+    from coresponder.people.access import view_person
+
+    build_demo_program()
+    alpha = Person.objects.get(names__family="Alpha")
+
+    officer = view_person(User.objects.get(username="officer"), alpha.pk, channel="test")
+    clinician = view_person(User.objects.get(username="clinician"), alpha.pk, channel="test")
+    partner = view_person(User.objects.get(username="partner"), alpha.pk, channel="test")
+
+    assert set(officer.sections) == {"operational", "public_safety"}
+    assert set(clinician.sections) == {
+        "operational",
+        "public_safety",
+        "clinical",
+        "sud_part2",
+        "care_coordination",
+    }
+    assert set(partner.sections) == {"operational", "sud_part2", "care_coordination"}
+
+
+def test_the_demo_has_consents_in_every_state_and_a_pending_review():
+    from coresponder.privacy.models import BreakGlassGrant, Consent
+
+    build_demo_program()
+
+    states = {consent.state() for consent in Consent.objects.all()}
+    kinds = set(Consent.objects.values_list("kind", flat=True))
+    assert states == {"in_force", "revoked", "expired"}
+    assert kinds == {"general", "part2"}
+    assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+from freezegun import freeze_time
+
+from coresponder.people.tests.fixtures import CLINICAL_TEXT, PART2_TEXT
+from coresponder.privacy import events
+from coresponder.privacy.models import AuditEntry, BreakGlassGrant
+
+pytestmark = pytest.mark.django_db
+
+
+def actions_about(person) -> list[str]:
+    return list(
+        AuditEntry.objects.for_object("person", person.pk)
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+
+
+def test_break_the_glass_grants_expires_and_is_reviewed_each_step_audited(
+    client, crew, person, sign_in, make_user
+):
+    emt = crew["emt"]
+    with freeze_time("2026-11-23 10:00:00"):
+        # given an EMT who may not see the clinical record
+        sign_in(emt)
+        before = client.get(f"/people/{person.pk}/").content.decode()
+        assert CLINICAL_TEXT not in before
+        assert "Open in an emergency" in before
+
+        # when they open it in an emergency, with a reason
+        response = client.post(
+            f"/people/{person.pk}/break-glass/",
+            {"reason": "Unresponsive; need known conditions now."},
+        )
+        opened = client.get(f"/people/{person.pk}/").content.decode()
+
+    # then they see it, with the basis shown, and Part 2 stays closed
+    assert response.status_code == 302
+    assert CLINICAL_TEXT in opened
+    assert "emergency access (break-the-glass)" in opened
+    assert PART2_TEXT not in opened
+    grant = BreakGlassGrant.objects.get()
+    read = (
+        AuditEntry.objects.filter(action=events.PERSON_READ, actor_username=emt.username)
+        .order_by("-seq")
+        .first()
+    )
+    assert "clinical=break_glass" in read.detail["basis"]
+
+    # when the hour has passed (the EMT kept working, so the session is still open)
+    for moment in ("10:25", "10:50"):
+        with freeze_time(f"2026-11-23 {moment}:00"):
+            assert client.get("/").status_code == 200
+    with freeze_time("2026-11-23 11:00:01"):
+        response = client.get(f"/people/{person.pk}/")
+    after = response.content.decode()
+
+    # then it is closed again, and the expiry is in the log
+    assert response.status_code == 200
+    assert "Okafor" in after
+    assert CLINICAL_TEXT not in after
+    grant.refresh_from_db()
+    assert grant.closed_at is not None
+
+    # when a supervisor reviews it from the queue
+    with freeze_time("2026-11-23 11:05:00"):
+        sign_in(crew["supervisor"])
+        queue = client.get("/privacy/break-glass/").content.decode()
+        client.post(
+            f"/privacy/break-glass/{grant.pk}/review/",
+            {"review": "appropriate", "note": "Medical emergency, justified."},
+        )
+
+    assert "Unresponsive; need known conditions now." in queue
+    grant.refresh_from_db()
+    assert (grant.review, grant.reviewed_by) == ("appropriate", crew["supervisor"])
+    steps = [a for a in actions_about(person) if a.startswith("privacy.break_glass")]
+    assert steps == [
+        events.BREAK_GLASS_GRANTED,
+        events.BREAK_GLASS_EXPIRED,
+        events.BREAK_GLASS_REVIEWED,
+    ]
+    assert client.get("/privacy/break-glass/").content.decode().count("data-grant=") == 0
+
+
+def test_a_reason_is_required(client, crew, person, sign_in):
+    sign_in(crew["emt"])
+
+    client.post(f"/people/{person.pk}/break-glass/", {"reason": "now"})
+
+    assert not BreakGlassGrant.objects.exists()
+    assert events.BREAK_GLASS_GRANTED not in actions_about(person)
+
+
+def test_partners_and_evaluators_cannot_break_the_glass(crew, person, make_user):
+    from coresponder.accounts.models import Role
+    from coresponder.core.exceptions import PermissionDenied
+    from coresponder.privacy.actions import break_the_glass
+
+    for user in (crew["partner"], make_user(Role.EVALUATOR)):
+        with pytest.raises(PermissionDenied):
+            break_the_glass(person, acting_user=user, reason="I want to see everything.")
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_no_one_reviews_their_own_emergency_access(crew, person, make_user):
+    from coresponder.accounts.models import Role
+    from coresponder.core.exceptions import PermissionDenied
+    from coresponder.privacy.actions import break_the_glass, review_break_glass
+
+    supervisor = crew["supervisor"]
+    grant = break_the_glass(person, acting_user=supervisor, reason="Caller says armed; check.")
+
+    with pytest.raises(PermissionDenied):
+        review_break_glass(grant, acting_user=supervisor, review="appropriate")
+    grant.refresh_from_db()
+    assert grant.reviewed_at is None
+    review_break_glass(grant, acting_user=make_user(Role.SUPERVISOR), review="inappropriate")

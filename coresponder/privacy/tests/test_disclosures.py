@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from coresponder.accounts.models import Role
+from coresponder.privacy import actions as privacy
+from coresponder.privacy import events
+from coresponder.privacy.models import AuditEntry, Consent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reads_outside_the_holding_agency_are_listed_with_their_basis(
+    client, crew, person, sign_in
+):
+    # given the person consents to the partner receiving their contact details
+    now = timezone.now()
+    consent = privacy.record_consent(
+        person,
+        kind=Consent.Kind.GENERAL,
+        data_classes=["care_coordination"],
+        recipient_agencies=[crew["partner"].agency],
+        purpose=Consent.Purpose.REFERRAL,
+        starts_at=now - timedelta(minutes=5),
+        ends_at=None,
+        form_kind=Consent.FormKind.VERBAL,
+        acting_user=crew["clinician"],
+    )
+
+    # when the partner opens the record, and the registering agency's own dispatcher does
+    sign_in(crew["partner"])
+    assert client.get(f"/people/{person.pk}/").status_code == 200
+    sign_in(crew["dispatcher"])
+    assert client.get(f"/people/{person.pk}/").status_code == 200
+
+    # then the accounting lists the partner's read, under the consent, and not the dispatcher's
+    sign_in(crew["supervisor"])
+    page = client.get(f"/people/{person.pk}/disclosures/").content.decode()
+    exported = client.get(f"/people/{person.pk}/disclosures/", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+
+    partner_rows = [row for row in rows if row["recipient"] == crew["partner"].username]
+    assert len(partner_rows) == 1
+    assert partner_rows[0]["agency"] == crew["partner"].agency.name
+    assert "care_coordination" in partner_rows[0]["information"]
+    assert (
+        f"General (HIPAA authorisation) consent of {consent.starts_at:%Y-%m-%d}"
+        in (partner_rows[0]["basis"])
+    )
+    assert crew["dispatcher"].username not in {row["recipient"] for row in rows}
+    assert crew["partner"].username in page
+
+
+def test_only_supervisors_and_administrators_read_the_accounting(
+    client, crew, person, sign_in, make_user
+):
+    sign_in(crew["officer"])
+    assert client.get(f"/people/{person.pk}/disclosures/").status_code == 403
+    sign_in(make_user(Role.ADMINISTRATOR))
+    assert client.get(f"/people/{person.pk}/disclosures/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "channel"),
+    [
+        ("/people/{id}/", "page:person"),
+        ("/people/{id}/record.csv", "csv:person_record"),
+        ("/api/v1/persons/{id}", "api:person"),
+        ("/people/{id}/consents/", "page:consents"),
+    ],
+)
+def test_every_path_that_shows_a_person_writes_one_read_entry(
+    client, crew, person, sign_in, path, channel
+):
+    sign_in(crew["clinician"])
+    before = AuditEntry.objects.filter(action=events.PERSON_READ).count()
+
+    response = client.get(path.format(id=person.pk))
+
+    assert response.status_code == 200
+    reads = list(AuditEntry.objects.filter(action=events.PERSON_READ).order_by("seq")[before:])
+    assert len(reads) == 1
+    entry = reads[0]
+    assert (entry.object_id, entry.actor_username, entry.detail["channel"]) == (
+        str(person.pk),
+        crew["clinician"].username,
+        channel,
+    )
+    assert entry.fields == sorted(
+        ["operational", "public_safety", "clinical", "sud_part2", "care_coordination"]
+    )
+    assert entry.detail["part2_notice"] is True
