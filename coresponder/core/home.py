@@ -88,6 +88,13 @@ def sign_in_activity(user: User) -> dict:
     }
 
 
+def emergency_access_reviews(user: User) -> dict:
+    from coresponder.privacy.models import BreakGlassGrant
+
+    waiting = BreakGlassGrant.objects.filter(person__program=user.program, reviewed_at__isnull=True)
+    return {"template": "core/home/emergency_access.html", "waiting": waiting.count()}
+
+
 def your_account(user: User) -> dict:
     return {"template": "core/home/your_account.html", "account": user}
 
@@ -126,7 +133,7 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.SUPERVISOR: RoleHome(
         _("Supervision"),
         _("Your agency's staff, sign-in activity and reviews."),
-        [sign_in_activity, agency_colleagues],
+        [emergency_access_reviews, sign_in_activity, agency_colleagues],
     ),
     Role.EVALUATOR: RoleHome(
         _("Evaluation"),
