@@ -21,6 +21,13 @@ def mfa_required(settings):
     settings.COR_REQUIRE_MFA = True
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    # One clock for the whole test: codes depend on it, and so does the idle timeout.
+    with freeze_time(NOW):
+        yield
+
+
 def code_for(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
@@ -40,13 +47,12 @@ def test_without_a_code_the_user_reaches_only_the_code_page(client, make_user, s
 def test_first_sign_in_enrols_an_authenticator(client, make_user, sign_in):
     # given
     user = make_user(Role.CLINICIAN)
-    with freeze_time(NOW):
-        sign_in(user)
-        page = client.get("/login/second-factor/")
-        device = TOTPDevice.objects.get(user=user)
+    sign_in(user)
+    page = client.get("/login/second-factor/")
+    device = TOTPDevice.objects.get(user=user)
 
-        # when
-        response = client.post("/login/second-factor/", {"code": code_for(device)})
+    # when
+    response = client.post("/login/second-factor/", {"code": code_for(device)})
 
     # then
     assert "Set up your authenticator" in page.content.decode()
@@ -63,15 +69,14 @@ def test_a_code_works_once_only(client, make_user):
     # given an enrolled user who signed in with a code
     user = make_user(Role.DISPATCHER)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    with freeze_time(NOW):
-        client.post("/login/", {"username": user.username, "password": PASSWORD})
-        code = code_for(device)
-        assert client.post("/login/second-factor/", {"code": code}).status_code == 302
-        client.post("/logout/")
+    client.post("/login/", {"username": user.username, "password": PASSWORD})
+    code = code_for(device)
+    assert client.post("/login/second-factor/", {"code": code}).status_code == 302
+    client.post("/logout/")
 
-        # when the same code is replayed in the same 30 seconds
-        client.post("/login/", {"username": user.username, "password": PASSWORD})
-        replay = client.post("/login/second-factor/", {"code": code})
+    # when the same code is replayed in the same 30 seconds
+    client.post("/login/", {"username": user.username, "password": PASSWORD})
+    replay = client.post("/login/second-factor/", {"code": code})
 
     # then it is refused
     assert replay.status_code == 400
@@ -82,10 +87,9 @@ def test_a_code_works_once_only(client, make_user):
 def test_a_wrong_code_is_refused(client, make_user, sign_in):
     user = make_user(Role.DISPATCHER)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    with freeze_time(NOW):
-        sign_in(user)
-        wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
-        response = client.post("/login/second-factor/", {"code": wrong})
+    sign_in(user)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    response = client.post("/login/second-factor/", {"code": wrong})
 
     assert response.status_code == 400
     assert client.get("/")["Location"] == "/login/second-factor/"
@@ -95,10 +99,9 @@ def test_a_wrong_code_is_refused(client, make_user, sign_in):
 def test_verifying_rotates_the_session_key(client, make_user, sign_in):
     user = make_user(Role.DISPATCHER)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    with freeze_time(NOW):
-        sign_in(user)
-        before = client.session.session_key
-        client.post("/login/second-factor/", {"code": code_for(device)})
+    sign_in(user)
+    before = client.session.session_key
+    client.post("/login/second-factor/", {"code": code_for(device)})
 
     assert client.session.session_key != before
 
