@@ -74,3 +74,18 @@ def person(crew, agencies):
     )
     people.add_note(subject, data_class="clinical", body=NOTE_TEXT, acting_user=clinician)
     return subject
+
+
+def share_care_coordination(person, *, with_agency, recorded_by):
+    """The person's consent, in force from a minute ago, to share contact details."""
+    return privacy.record_consent(
+        person,
+        kind=Consent.Kind.GENERAL,
+        data_classes=["care_coordination"],
+        recipient_agencies=[with_agency],
+        purpose=Consent.Purpose.CARE_COORDINATION,
+        starts_at=timezone.now() - timedelta(minutes=1),
+        ends_at=None,
+        form_kind=Consent.FormKind.VERBAL,
+        acting_user=recorded_by,
+    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from coresponder.privacy import actions as privacy
-from coresponder.privacy.models import Consent
 
-from .fixtures import CLINICAL_TEXT, NOTE_TEXT, PART2_TEXT, PHONE, SAFETY_TEXT
+from .fixtures import (
+    CLINICAL_TEXT,
+    NOTE_TEXT,
+    PART2_TEXT,
+    PHONE,
+    SAFETY_TEXT,
+    share_care_coordination,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,17 +79,8 @@ def test_a_consent_for_the_officers_agency_shows_care_coordination_and_nothing_m
     client, crew, person, sign_in
 ):
     # given the person consents to the officer's agency reaching them for follow-up
-    now = timezone.now()
-    consent = privacy.record_consent(
-        person,
-        kind=Consent.Kind.GENERAL,
-        data_classes=["care_coordination"],
-        recipient_agencies=[crew["officer"].agency],
-        purpose=Consent.Purpose.CARE_COORDINATION,
-        starts_at=now - timedelta(minutes=1),
-        ends_at=None,
-        form_kind=Consent.FormKind.VERBAL,
-        acting_user=crew["clinician"],
+    consent = share_care_coordination(
+        person, with_agency=crew["officer"].agency, recorded_by=crew["clinician"]
     )
     sign_in(crew["officer"])
 

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from coresponder.accounts.models import Role
-from coresponder.privacy import actions as privacy
+from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +17,8 @@ def test_reads_outside_the_holding_agency_are_listed_with_their_basis(
     client, crew, person, sign_in
 ):
     # given the person consents to the partner receiving their contact details
-    now = timezone.now()
-    consent = privacy.record_consent(
-        person,
-        kind=Consent.Kind.GENERAL,
-        data_classes=["care_coordination"],
-        recipient_agencies=[crew["partner"].agency],
-        purpose=Consent.Purpose.REFERRAL,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=None,
-        form_kind=Consent.FormKind.VERBAL,
-        acting_user=crew["clinician"],
+    consent = share_care_coordination(
+        person, with_agency=crew["partner"].agency, recorded_by=crew["clinician"]
     )
 
     # when the partner opens the record, and the registering agency's own dispatcher does
