@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -129,6 +130,20 @@ def consent_form(request: HttpRequest, person_id, consent_id) -> TemplateRespons
         raise Http404
     return TemplateResponse(
         request, "privacy/consent_form.html", {"person": view, "consent": consent}
+    )
+
+
+@login_required
+def consent_document(request: HttpRequest, person_id, consent_id) -> FileResponse:
+    """The signed consent, to whoever may see the person; the read is audited."""
+    view = _person(request, person_id, "document:consent")
+    consent = Consent.objects.filter(pk=consent_id, person_id=view.id).first()
+    if consent is None or not consent.form_document:
+        raise Http404
+    return FileResponse(
+        consent.form_document.open("rb"),
+        as_attachment=True,
+        filename=f"consent-{consent.pk}{Path(consent.form_document.name).suffix}",
     )
 
 

@@ -171,6 +171,11 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded documents (signed consent forms) are never served as static files: a view checks
+# the privacy policy before sending one. Keep this directory out of the web server's reach.
+MEDIA_ROOT = Path(env_str("COR_MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
+MEDIA_URL = "/documents/"
+
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
 STORAGES = {

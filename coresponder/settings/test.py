@@ -1,5 +1,8 @@
 """The test suite: SQLite in memory unless DATABASE_URL names another database."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import database_from_url
 from .environment import env_str
@@ -29,3 +32,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT = None  # static files come from the apps through WhiteNoise; nothing is collected
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="coresponder-test-media-"))

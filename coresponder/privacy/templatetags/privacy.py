@@ -24,3 +24,12 @@ def basis_label(basis: str) -> str:
     if kind == "break_glass":
         return _("emergency access (break-the-glass), logged for review")
     return basis
+
+
+@register.filter
+def class_labels(classes) -> str:
+    """Privacy class codes as their names, e.g. for what a consent shares."""
+    from coresponder.privacy.classification import DataClass
+
+    labels = dict(DataClass.choices)
+    return ", ".join(str(labels.get(code, code)) for code in classes)

@@ -165,3 +165,37 @@ def test_the_consent_page_records_and_revokes(client, crew, person, sign_in, age
     consent.refresh_from_db()
     assert consent.state() == "revoked"
     assert consent.revocation_note == "in person"
+
+
+def test_an_uploaded_signed_form_is_kept_and_served_only_through_the_policy(
+    client, crew, person, sign_in, agencies, make_user
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from coresponder.accounts.models import Role
+
+    sign_in(crew["clinician"])
+    document = SimpleUploadedFile(
+        "signed.pdf", b"%PDF-1.4 signed consent", content_type="application/pdf"
+    )
+    client.post(
+        f"/people/{person.pk}/consents/",
+        {
+            "kind": "general",
+            "data_classes": ["clinical"],
+            "recipient_agencies": [agencies["hospital"].pk],
+            "purpose": "treatment",
+            "starts_on": timezone.localdate().isoformat(),
+            "given_by": "person",
+            "form_kind": "uploaded",
+            "form_document": document,
+        },
+    )
+    consent = Consent.objects.get(form_kind="uploaded")
+
+    served = client.get(f"/people/{person.pk}/consents/{consent.pk}/document/")
+    sign_in(make_user(Role.EVALUATOR))
+    refused = client.get(f"/people/{person.pk}/consents/{consent.pk}/document/")
+
+    assert b"".join(served.streaming_content) == b"%PDF-1.4 signed consent"
+    assert refused.status_code == 404
