@@ -210,3 +210,38 @@ def test_the_session_cookie_outlives_no_session():
     from django.conf import settings
 
     assert timedelta(seconds=settings.SESSION_COOKIE_AGE) == timedelta(hours=12)
+
+
+def test_an_unknown_role_is_refused_by_name_and_nothing_saved(agencies):
+    from coresponder.accounts import actions
+    from coresponder.accounts.models import User
+    from coresponder.core.exceptions import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        actions.create_user(
+            username="newuser",
+            full_name="New User",
+            agency=agencies["behavioral_health"],
+            roles=["clinician", "wizard"],
+            password="a-long-enough-passphrase",
+            acting_user=None,
+        )
+
+    assert refused.value.message == "Unknown role."
+    assert refused.value.fields == {"roles": ["wizard"]}
+    assert not User.objects.filter(username="newuser").exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_changing_roles_to_an_unknown_one_changes_nothing(make_user):
+    from coresponder.accounts import actions
+    from coresponder.core.exceptions import DomainError
+
+    user = make_user(Role.OFFICER)
+    entries = AuditEntry.objects.count()
+
+    with pytest.raises(DomainError):
+        actions.set_roles(user, roles=["officer", "wizard"], acting_user=None)
+
+    assert sorted(user.role_grants.values_list("role", flat=True)) == ["officer"]
+    assert AuditEntry.objects.count() == entries
