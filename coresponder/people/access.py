@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import NotFound
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.access import readable_for_many
+from coresponder.privacy.access import allowed_for, circumstances_for, readable_for_many
 from coresponder.privacy.actions import close_expired_grants
 from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
-from coresponder.privacy.policy import Decision
+from coresponder.privacy.policy import Action, Decision
 
 from .matching import PersonQuery, search
 from .models import IDENTIFIER_CLASSES, Person, PersonFlag, Sex, VeteranStatus
@@ -87,10 +87,6 @@ class PersonView:
         return data_class in self.sections
 
 
-def _field_value(person: Person, name: str) -> Any:
-    return getattr(person, name)
-
-
 def _display(name: str, value: Any) -> str:
     if name == "flags":
         return ", ".join(str(PersonFlag(flag).label) for flag in value if flag in PersonFlag.values)
@@ -113,7 +109,7 @@ def _project(person: Person, readable: dict[str, Decision]) -> PersonView:
         section = Section(data_class, str(DataClass(data_class).label), readable[data_class].basis)
         for name in Person.fields_of_class(data_class):
             section.fields.append(
-                (name, str(Person._meta.get_field(name).verbose_name), _field_value(person, name))
+                (name, str(Person._meta.get_field(name).verbose_name), getattr(person, name))
             )
         if data_class == DataClass.SUD_PART2:
             section.notice = str(PART2_NOTICE)
@@ -208,19 +204,35 @@ def _persons():
     )
 
 
-def view_person(user, person_id, *, channel: str, request=None) -> PersonView:
-    """One person as `user` may see them, audited. NotFound also when nothing may be seen,
-    so a forbidden person's existence is never revealed."""
+@dataclass
+class OpenedPerson:
+    """A record opened on a page: what may be seen, and what the page may offer to write."""
+
+    view: PersonView
+    row: Person  # for actions to write to; never handed to a template
+    writable: list[str]
+
+
+def open_person(user, person_id, *, channel: str, request=None) -> OpenedPerson:
+    """One person as `user` may see them, audited; the user's circumstances towards the
+    person are worked out once for reading and writing. NotFound also when nothing may be
+    seen, so a forbidden person's existence is never revealed."""
     close_expired_grants()
     person = _persons().filter(pk=person_id, program_id=user.agency.program_id).first()
     if person is None:
         raise NotFound(_("No such person."))
-    readable = readable_for_many(user, [person])[person.pk]
+    situation = circumstances_for(user, person)
+    readable = allowed_for(user, person, Action.READ, situation=situation)
     if not readable:
         raise NotFound(_("No such person."))
     view = _project(person, readable)
     _record(user, [view], channel=channel, request=request)
-    return view
+    writable = list(allowed_for(user, person, Action.WRITE, situation=situation))
+    return OpenedPerson(view=view, row=person, writable=writable)
+
+
+def view_person(user, person_id, *, channel: str, request=None) -> PersonView:
+    return open_person(user, person_id, channel=channel, request=request).view
 
 
 def access_person_by_id(user, person_id) -> Person:

@@ -22,7 +22,7 @@ from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import BREAK_GLASS_ROLES, PROGRAM_STAFF
 
 from . import actions
-from .access import access_person_by_id, search_for, view_person
+from .access import access_person_by_id, open_person, search_for, view_person
 from .forms import BreakGlassForm, NoteForm, PersonForm, SearchForm
 from .matching import PersonQuery
 from .models import Person
@@ -123,10 +123,11 @@ def _person_or_404(request, person_id, channel):
 
 @login_required
 def detail(request: HttpRequest, person_id) -> TemplateResponse:
-    view = _person_or_404(request, person_id, "page:person")
-    person = _person_for_write(request, view.id)
-    writable = writable_classes(request.user, person)
-    user = request.user
+    try:
+        opened = open_person(request.user, person_id, channel="page:person", request=request)
+    except NotFound:
+        raise Http404 from None
+    view, writable, user = opened.view, opened.writable, request.user
     hidden = [c for c in DataClass if c.value not in view.sections]
     team_candidates = []
     if user.has_role(*CARE_TEAM_MANAGERS):
@@ -143,12 +144,11 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
         {
             "person": view,
             "note_form": NoteForm(writable=writable) if writable else None,
-            "relations": relations_of(person),
+            "relations": relations_of(opened.row),
             "can_break_glass": bool(hidden) and user.has_role(*BREAK_GLASS_ROLES),
             "break_glass_form": BreakGlassForm(),
             "team_candidates": team_candidates,
             "can_see_disclosures": user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
-            "can_record_consent": user.has_role(*privacy_actions.CONSENT_RECORDERS),
         },
     )
 

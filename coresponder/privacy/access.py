@@ -27,6 +27,7 @@ from .policy import (
     Decision,
     Relation,
     Requester,
+    allowed_classes,
     decide,
 )
 
@@ -42,7 +43,7 @@ def requester_of(user) -> Requester | None:
 def circumstances_for_many(
     user, person_ids: Iterable, *, at: datetime | None = None
 ) -> dict[object, Circumstances]:
-    """The circumstances of `user` towards each person, in three queries in all."""
+    """The circumstances of `user` towards each person, in four queries in all."""
     at = at or timezone.now()
     person_ids = list(person_ids)
     relations: dict[object, set[Relation]] = defaultdict(set)
@@ -109,17 +110,12 @@ def readable_for_many(
     if requester is None:
         return {person.pk: {} for person in persons}
     every = circumstances_for_many(user, [person.pk for person in persons], at=at)
-    result = {}
-    for person in persons:
-        if person.program_id != user.agency.program_id:
-            result[person.pk] = {}
-            continue
-        result[person.pk] = {
-            data_class.value: decision
-            for data_class in DataClass
-            if (decision := decide(requester, data_class, Action.READ, every[person.pk]))
-        }
-    return result
+    return {
+        person.pk: allowed_classes(requester, Action.READ, every[person.pk])
+        if person.program_id == user.agency.program_id
+        else {}
+        for person in persons
+    }
 
 
 def persons_visible_to(user, persons: QuerySet) -> QuerySet:
@@ -160,12 +156,19 @@ def persons_visible_to(user, persons: QuerySet) -> QuerySet:
     return persons.filter(Q(pk__in=related) | Q(pk__in=named | by_kind))
 
 
-def writable_classes(user, person) -> list[str]:
+def allowed_for(
+    user, person, action: Action, *, situation: Circumstances | None = None
+) -> dict[str, Decision]:
+    """The classes of `person` that `user` may read or write now. Pass `situation` when it
+    was already worked out for this user and person."""
     requester = requester_of(user)
     if requester is None or person.program_id != user.agency.program_id:
-        return []
-    situation = circumstances_for(user, person)
-    return [c.value for c in DataClass if decide(requester, c, Action.WRITE, situation)]
+        return {}
+    return allowed_classes(requester, action, situation or circumstances_for(user, person))
+
+
+def writable_classes(user, person) -> list[str]:
+    return list(allowed_for(user, person, Action.WRITE))
 
 
 def relations_of(person) -> QuerySet:

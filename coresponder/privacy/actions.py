@@ -295,6 +295,10 @@ def break_the_glass(
 def close_expired_grants(*, at: datetime | None = None) -> int:
     """Writes each grant's expiry to the audit log, once."""
     at = at or timezone.now()
+    pending = BreakGlassGrant.objects.filter(closed_at__isnull=True, expires_at__lte=at)
+    # Every person page calls this: a plain read first, the lock only when there is work.
+    if not pending.exists():
+        return 0
     with transaction.atomic():
         expired = list(
             BreakGlassGrant.objects.select_for_update().filter(

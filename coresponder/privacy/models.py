@@ -29,9 +29,6 @@ class AuditEntryQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
 
-    def for_actor(self, user_id: int) -> AuditEntryQuerySet:
-        return self.filter(actor_id=user_id)
-
     def for_object(self, object_type: str, object_id: str) -> AuditEntryQuerySet:
         return self.filter(object_type=object_type, object_id=str(object_id))
 

@@ -233,14 +233,15 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
     return DENIED
 
 
-def readable_classes(requester: Requester, circumstances: Circumstances) -> dict[str, Decision]:
-    """Each class the requester may read, with the basis; the ones refused are left out."""
-    decisions = {}
-    for data_class in DataClass:
-        decision = decide(requester, data_class, Action.READ, circumstances)
-        if decision:
-            decisions[data_class.value] = decision
-    return decisions
+def allowed_classes(
+    requester: Requester, action: Action, circumstances: Circumstances
+) -> dict[str, Decision]:
+    """Each class the requester may read (or write), with the basis; refused ones left out."""
+    return {
+        data_class.value: decision
+        for data_class in DataClass
+        if (decision := decide(requester, data_class, action, circumstances))
+    }
 
 
 __all__ = [
@@ -252,6 +253,6 @@ __all__ = [
     "Decision",
     "Relation",
     "Requester",
+    "allowed_classes",
     "decide",
-    "readable_classes",
 ]

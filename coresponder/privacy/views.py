@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
-from coresponder.people.access import access_person_by_id, view_person, view_persons
+from coresponder.people.access import open_person, view_persons
 
 from . import actions
 from .disclosures import basis_in_words, disclosures_of
@@ -28,11 +28,15 @@ from .models import BreakGlassGrant, Consent
 DISCLOSURE_READERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-def _person(request, person_id, channel):
+def _opened(request, person_id, channel):
     try:
-        return view_person(request.user, person_id, channel=channel, request=request)
+        return open_person(request.user, person_id, channel=channel, request=request)
     except NotFound:
         raise Http404 from None
+
+
+def _person(request, person_id, channel):
+    return _opened(request, person_id, channel).view
 
 
 def _day_start(day, zone) -> datetime:
@@ -41,8 +45,8 @@ def _day_start(day, zone) -> datetime:
 
 @login_required
 def consents(request: HttpRequest, person_id) -> TemplateResponse:
-    view = _person(request, person_id, "page:consents")
-    user = request.user
+    opened = _opened(request, person_id, "page:consents")
+    view, user = opened.view, request.user
     can_record = user.has_role(*actions.CONSENT_RECORDERS)
     form = ConsentForm(request.POST or None, request.FILES or None, program=user.program)
     if request.method == "POST":
@@ -53,7 +57,7 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
             zone = ZoneInfo(user.program.time_zone)
             try:
                 actions.record_consent(
-                    access_person_by_id(user, view.id),
+                    opened.row,
                     kind=data["kind"],
                     data_classes=data["data_classes"],
                     recipient_agencies=data["recipient_agencies"],
