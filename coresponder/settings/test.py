@@ -13,7 +13,14 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 COR_REQUIRE_MFA = False
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite://:memory:"))}
-DATABASES["default"]["TEST"] = {"NAME": None}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: with an in-memory database the browser tests' live server shares
+    # one connection between its threads, and two requests at once (an htmx search still
+    # in flight while a link is followed) collide in it. A file gives each its own, as in
+    # production.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.mkdtemp(prefix="coresponder-test-db-")) / "test.sqlite3")
+    }
 
 # Argon2 is slow on purpose; tests that check hashing switch it back on.
 PASSWORD_HASHERS = [
