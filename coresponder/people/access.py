@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import NotFound
@@ -198,10 +199,12 @@ def _record(user, views: list[PersonView], *, channel: str, request=None) -> Non
     )
 
 
+# What a projection reads besides the person's row: fetched once for a whole list.
+PROJECTED = ("names", "identifiers", "addresses", "notes__author", "notes__agency")
+
+
 def _persons():
-    return Person.objects.prefetch_related(
-        "names", "identifiers", "addresses", "notes__author", "notes__agency"
-    )
+    return Person.objects.prefetch_related(*PROJECTED)
 
 
 @dataclass
@@ -250,6 +253,7 @@ def view_persons(
     """Several persons (a list, an export), each cut to what may be seen, all audited.
     `classes` narrows what is shown (a list shows identity only)."""
     persons = list(persons)
+    prefetch_related_objects(persons, *PROJECTED)
     readable = readable_for_many(user, persons)
     views = []
     for person in persons:
