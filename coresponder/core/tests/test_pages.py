@@ -110,3 +110,29 @@ def test_unknown_pages_get_the_products_not_found_page(client, make_user, sign_i
 
     assert response.status_code == 404
     assert "There is nothing here" in response.content.decode()
+
+
+def test_a_change_made_in_the_admin_is_audited(client, make_user, sign_in, agencies):
+    from coresponder.privacy.models import AuditEntry
+
+    admin = make_user(Role.ADMINISTRATOR)
+    sign_in(admin)
+    agency = agencies["hospital"]
+
+    response = client.post(
+        f"/admin/accounts/agency/{agency.pk}/change/",
+        {
+            "program": agency.program_id,
+            "name": "Renamed Hospital",
+            "kind": "hospital",
+        },
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin.changed")
+    assert (entry.actor_username, entry.object_type, entry.object_id, entry.fields) == (
+        admin.username,
+        "accounts.agency",
+        str(agency.pk),
+        ["name"],
+    )
