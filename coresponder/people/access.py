@@ -214,9 +214,12 @@ class OpenedPerson:
     view: PersonView
     row: Person  # for actions to write to; never handed to a template
     writable: list[str]
+    readable: set[str]  # every class the user may read, whether or not this page shows it
 
 
-def open_person(user, person_id, *, channel: str, request=None) -> OpenedPerson:
+def open_person(
+    user, person_id, *, channel: str, request=None, classes: set[str] | None = None
+) -> OpenedPerson:
     """One person as `user` may see them, audited; the user's circumstances towards the
     person are worked out once for reading and writing. NotFound also when nothing may be
     seen, so a forbidden person's existence is never revealed."""
@@ -228,14 +231,18 @@ def open_person(user, person_id, *, channel: str, request=None) -> OpenedPerson:
     readable = allowed_for(user, person, Action.READ, situation=situation)
     if not readable:
         raise NotFound(_("No such person."))
-    view = _project(person, readable)
+    # A page that shows only who the person is reads (and audits) only that.
+    shown = readable if classes is None else {k: v for k, v in readable.items() if k in classes}
+    view = _project(person, shown)
     _record(user, [view], channel=channel, request=request)
     writable = list(allowed_for(user, person, Action.WRITE, situation=situation))
-    return OpenedPerson(view=view, row=person, writable=writable)
+    return OpenedPerson(view=view, row=person, writable=writable, readable=set(readable))
 
 
-def view_person(user, person_id, *, channel: str, request=None) -> PersonView:
-    return open_person(user, person_id, channel=channel, request=request).view
+def view_person(
+    user, person_id, *, channel: str, request=None, classes: set[str] | None = None
+) -> PersonView:
+    return open_person(user, person_id, channel=channel, request=request, classes=classes).view
 
 
 def access_person_by_id(user, person_id) -> Person:

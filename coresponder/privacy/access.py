@@ -171,11 +171,22 @@ def writable_classes(user, person) -> list[str]:
     return list(allowed_for(user, person, Action.WRITE))
 
 
-def relations_of(person) -> QuerySet:
-    """Who has a relation with the person now, and why: shown on the person's page."""
+# A relation tells something about the person: a care team means behavioural-health care,
+# a referral means services. Each kind is shown only to whoever may read what it reveals.
+RELATION_REVEALS = {
+    AccessRelation.Kind.ON_CALL: DataClass.OPERATIONAL,
+    AccessRelation.Kind.CARE_TEAM: DataClass.CLINICAL,
+    AccessRelation.Kind.REFERRAL_RECIPIENT: DataClass.CARE_COORDINATION,
+}
+
+
+def relations_of(person, *, readable: Iterable[str]) -> QuerySet:
+    """Who works with the person now, and why, as far as the reader's classes reveal it."""
+    readable = set(readable)
+    kinds = [kind for kind, reveals in RELATION_REVEALS.items() if reveals in readable]
     return (
         AccessRelation.objects.in_force()
-        .filter(person=person)
+        .filter(person=person, kind__in=kinds)
         .select_related("user__agency", "agency")
         .order_by("kind", "starts_at")
     )

@@ -11,9 +11,10 @@ from ninja import Field, Router, Schema, Status
 from coresponder.accounts.models import Agency
 from coresponder.core.access import signed_in_user as _user
 from coresponder.core.exceptions import DomainError
-from coresponder.people.access import access_person_by_id, view_person
+from coresponder.people.access import access_person_by_id, open_person
 
 from . import actions
+from .classification import DataClass
 from .models import Consent
 
 router = Router(tags=["consents"])
@@ -53,8 +54,15 @@ def _out(consent: Consent) -> ConsentOut:
     "/persons/{person_id}/consents", response=list[ConsentOut], summary="A person's consents"
 )
 def list_consents(request: HttpRequest, person_id: UUID):
-    view = view_person(_user(request), person_id, channel="api:consents", request=request)
-    consents = Consent.objects.filter(person_id=view.id).prefetch_related("recipient_agencies")
+    opened = open_person(
+        _user(request),
+        person_id,
+        channel="api:consents",
+        request=request,
+        classes={DataClass.OPERATIONAL.value},
+    )
+    consents = Consent.objects.visible_in(opened.view.id, readable=opened.readable)
+    consents = consents.prefetch_related("recipient_agencies")
     return [_out(consent) for consent in consents]
 
 

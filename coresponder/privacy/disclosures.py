@@ -21,16 +21,20 @@ class Disclosure:
     seq: int
 
 
-def disclosures_of(person_id) -> list[Disclosure]:
+def disclosures_of(person_id, *, readable) -> tuple[list[Disclosure], int]:
+    """The disclosures of the classes the reader may read, and how many were left out."""
     entries = (
         AuditEntry.objects.for_object("person", person_id)
         .filter(action=events.PERSON_READ)
         .exclude(detail__disclosed="")
         .order_by("-seq")
     )
-    result = []
+    result, withheld = [], 0
     for entry in entries:
         disclosed = [name for name in entry.detail.get("disclosed", "").split(",") if name]
+        if set(disclosed) - set(readable):
+            withheld += 1
+            continue
         basis = dict(
             part.split("=", 1) for part in entry.detail.get("basis", "").split(";") if "=" in part
         )
@@ -45,7 +49,7 @@ def disclosures_of(person_id) -> list[Disclosure]:
                 seq=entry.seq,
             )
         )
-    return result
+    return result, withheld
 
 
 def basis_in_words(basis: str, consents: dict[str, Consent]) -> str:

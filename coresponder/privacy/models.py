@@ -185,6 +185,14 @@ class AccessRelation(models.Model):
 
 
 class ConsentQuerySet(models.QuerySet):
+    def visible_in(self, person_id, *, readable) -> ConsentQuerySet:
+        """A person's consents as one reader may see them: that a Part 2 consent exists
+        says the person is in substance-use treatment, so only Part 2 readers see one."""
+        consents = self.filter(person_id=person_id)
+        if "sud_part2" not in readable:
+            consents = consents.exclude(kind="part2")
+        return consents
+
     def in_force(self, at=None) -> ConsentQuerySet:
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, starts_at__lte=at).filter(

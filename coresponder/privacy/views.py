@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.people.access import open_person, view_persons
 
 from . import actions
+from .classification import DataClass
 from .disclosures import basis_in_words, disclosures_of
 from .forms import ConsentForm, ReviewForm, RevokeForm
 from .models import BreakGlassGrant, Consent
@@ -28,15 +30,21 @@ from .models import BreakGlassGrant, Consent
 DISCLOSURE_READERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
+IDENTITY = {DataClass.OPERATIONAL.value}
+
+
 def _opened(request, person_id, channel):
+    """The person, showing (and auditing) who they are only: these pages show nothing else."""
     try:
-        return open_person(request.user, person_id, channel=channel, request=request)
+        return open_person(
+            request.user, person_id, channel=channel, request=request, classes=IDENTITY
+        )
     except NotFound:
         raise Http404 from None
 
 
-def _person(request, person_id, channel):
-    return _opened(request, person_id, channel).view
+def _consents_seen(opened) -> QuerySet:
+    return Consent.objects.visible_in(opened.view.id, readable=opened.readable)
 
 
 def _day_start(day, zone) -> datetime:
@@ -86,9 +94,7 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
                 messages.success(request, _("Consent recorded. It takes effect now."))
                 return redirect("privacy:consents", person_id=view.id)
     records = (
-        Consent.objects.filter(person_id=view.id)
-        .prefetch_related("recipient_agencies")
-        .select_related("recorded_by")
+        _consents_seen(opened).prefetch_related("recipient_agencies").select_related("recorded_by")
     )
     return TemplateResponse(
         request,
@@ -106,8 +112,9 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
 @login_required
 @require_POST
 def revoke_consent(request: HttpRequest, person_id, consent_id) -> HttpResponse:
-    view = _person(request, person_id, "page:consents")
-    consent = Consent.objects.filter(pk=consent_id, person_id=view.id).first()
+    opened = _opened(request, person_id, "page:consents")
+    view = opened.view
+    consent = _consents_seen(opened).filter(pk=consent_id).first()
     if consent is None:
         raise Http404
     form = RevokeForm(request.POST)
@@ -124,11 +131,10 @@ def revoke_consent(request: HttpRequest, person_id, consent_id) -> HttpResponse:
 @login_required
 def consent_form(request: HttpRequest, person_id, consent_id) -> TemplateResponse:
     """The consent as a printable form for signature: generated from the record itself."""
-    view = _person(request, person_id, "page:consent_form")
+    opened = _opened(request, person_id, "page:consent_form")
+    view = opened.view
     consent = (
-        Consent.objects.filter(pk=consent_id, person_id=view.id)
-        .prefetch_related("recipient_agencies")
-        .first()
+        _consents_seen(opened).filter(pk=consent_id).prefetch_related("recipient_agencies").first()
     )
     if consent is None:
         raise Http404
@@ -140,8 +146,8 @@ def consent_form(request: HttpRequest, person_id, consent_id) -> TemplateRespons
 @login_required
 def consent_document(request: HttpRequest, person_id, consent_id) -> FileResponse:
     """The signed consent, to whoever may see the person; the read is audited."""
-    view = _person(request, person_id, "document:consent")
-    consent = Consent.objects.filter(pk=consent_id, person_id=view.id).first()
+    opened = _opened(request, person_id, "document:consent")
+    consent = _consents_seen(opened).filter(pk=consent_id).first()
     if consent is None or not consent.form_document:
         raise Http404
     return FileResponse(
@@ -153,9 +159,10 @@ def consent_document(request: HttpRequest, person_id, consent_id) -> FileRespons
 
 @require_role(*DISCLOSURE_READERS)
 def disclosures(request: HttpRequest, person_id) -> HttpResponse:
-    view = _person(request, person_id, "page:disclosures")
-    rows = disclosures_of(view.id)
-    consents = {str(c.pk): c for c in Consent.objects.filter(person_id=view.id)}
+    opened = _opened(request, person_id, "page:disclosures")
+    view = opened.view
+    rows, withheld = disclosures_of(view.id, readable=opened.readable)
+    consents = {str(c.pk): c for c in _consents_seen(opened)}
     lines = [
         {
             "row": row,
@@ -181,7 +188,9 @@ def disclosures(request: HttpRequest, person_id) -> HttpResponse:
                 ]
             )
         return response
-    return TemplateResponse(request, "privacy/disclosures.html", {"person": view, "lines": lines})
+    return TemplateResponse(
+        request, "privacy/disclosures.html", {"person": view, "lines": lines, "withheld": withheld}
+    )
 
 
 @require_role(Role.SUPERVISOR)

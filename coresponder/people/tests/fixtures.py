@@ -73,6 +73,7 @@ def person(crew, agencies):
         subject, changes={"substance_use_treatment": PART2_TEXT}, acting_user=clinician
     )
     people.add_note(subject, data_class="clinical", body=NOTE_TEXT, acting_user=clinician)
+    privacy.add_to_care_team(subject, member=clinician, acting_user=clinician)
     return subject
 
 

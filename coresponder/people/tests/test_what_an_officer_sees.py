@@ -17,7 +17,18 @@ from .fixtures import (
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = [CLINICAL_TEXT, NOTE_TEXT, PART2_TEXT, "MRN-77120", "42 CFR part 2"]
+# The Part 2 label and code too: that a Part 2 consent exists says the person is in
+# substance-use treatment. "care team" says they are in behavioural-health care.
+SECRETS = [
+    CLINICAL_TEXT,
+    NOTE_TEXT,
+    PART2_TEXT,
+    "MRN-77120",
+    "42 CFR part 2",
+    "42 CFR Part 2",
+    "sud_part2",
+    "care team",
+]
 
 
 def every_path(client, person) -> dict[str, str]:
@@ -35,6 +46,7 @@ def every_path(client, person) -> dict[str, str]:
         "consents page": client.get(f"/people/{person.pk}/consents/").content.decode(),
         "API person": client.get(f"/api/v1/persons/{person.pk}").content.decode(),
         "API search": client.get("/api/v1/persons", {"name": "okafor"}).content.decode(),
+        "API consents": client.get(f"/api/v1/persons/{person.pk}/consents").content.decode(),
     }
 
 

@@ -54,19 +54,26 @@ def test_only_supervisors_and_administrators_read_the_accounting(
     assert client.get(f"/people/{person.pk}/disclosures/").status_code == 200
 
 
+EVERY_CLASS = ["care_coordination", "clinical", "operational", "public_safety", "sud_part2"]
+
+
 @pytest.mark.parametrize(
-    ("path", "channel"),
+    ("path", "channel", "shown"),
     [
-        ("/people/{id}/", "page:person"),
-        ("/people/{id}/record.csv", "csv:person_record"),
-        ("/api/v1/persons/{id}", "api:person"),
-        ("/people/{id}/consents/", "page:consents"),
+        ("/people/{id}/", "page:person", EVERY_CLASS),
+        ("/people/{id}/record.csv", "csv:person_record", EVERY_CLASS),
+        ("/api/v1/persons/{id}", "api:person", EVERY_CLASS),
+        # Pages that show only who the person is read, and log, only that.
+        ("/people/{id}/consents/", "page:consents", ["operational"]),
+        ("/api/v1/persons/{id}/consents", "api:consents", ["operational"]),
+        ("/people/{id}/disclosures/", "page:disclosures", ["operational"]),
     ],
 )
 def test_every_path_that_shows_a_person_writes_one_read_entry(
-    client, crew, person, sign_in, path, channel
+    client, crew, person, sign_in, path, channel, shown
 ):
-    sign_in(crew["clinician"])
+    reader = crew["supervisor" if "disclosures" in path else "clinician"]
+    sign_in(reader)
     before = AuditEntry.objects.filter(action=events.PERSON_READ).count()
 
     response = client.get(path.format(id=person.pk))
@@ -77,10 +84,26 @@ def test_every_path_that_shows_a_person_writes_one_read_entry(
     entry = reads[0]
     assert (entry.object_id, entry.actor_username, entry.detail["channel"]) == (
         str(person.pk),
-        crew["clinician"].username,
+        reader.username,
         channel,
     )
-    assert entry.fields == sorted(
-        ["operational", "public_safety", "clinical", "sud_part2", "care_coordination"]
-    )
-    assert entry.detail["part2_notice"] is True
+    assert entry.fields == shown
+    assert entry.detail["part2_notice"] is ("sud_part2" in shown)
+
+
+def test_the_accounting_leaves_out_what_its_reader_may_not_read(
+    client, crew, person, sign_in, make_user
+):
+    # given the clinician's agency, named in the Part 2 consent, is not the holder: its
+    # read of the Part 2 section is a disclosure
+    sign_in(crew["clinician"])
+    client.get(f"/people/{person.pk}/")
+
+    # when an administrator, who may not read Part 2 information, opens the accounting
+    sign_in(make_user(Role.ADMINISTRATOR))
+    page = client.get(f"/people/{person.pk}/disclosures/").content.decode()
+
+    # then that disclosure is counted, not shown
+    assert crew["clinician"].username not in page
+    assert "more disclosure included information your role may not read" in page
+    assert "sud_part2" not in page
