@@ -144,7 +144,7 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
         {
             "person": view,
             "note_form": NoteForm(writable=writable) if writable else None,
-            "relations": relations_of(opened.row, readable=opened.readable),
+            "relations": relations_of(opened.row, user=user, readable=opened.readable),
             "can_break_glass": bool(hidden) and user.has_role(*BREAK_GLASS_ROLES),
             "break_glass_form": BreakGlassForm(),
             "team_candidates": team_candidates,

@@ -174,16 +174,18 @@ def writable_classes(user, person) -> list[str]:
 # A relation tells something about the person: a care team means behavioural-health care,
 # a referral means services. Each kind is shown only to whoever may read what it reveals.
 RELATION_REVEALS = {
-    AccessRelation.Kind.ON_CALL: DataClass.OPERATIONAL,
     AccessRelation.Kind.CARE_TEAM: DataClass.CLINICAL,
     AccessRelation.Kind.REFERRAL_RECIPIENT: DataClass.CARE_COORDINATION,
 }
 
 
-def relations_of(person, *, readable: Iterable[str]) -> QuerySet:
-    """Who works with the person now, and why, as far as the reader's classes reveal it."""
+def relations_of(person, *, user, readable: Iterable[str]) -> QuerySet:
+    """Who works with the person now, and why, as far as the reader may know it. Who went
+    on a call (police among them) is for the program's own staff, not partners."""
     readable = set(readable)
     kinds = [kind for kind, reveals in RELATION_REVEALS.items() if reveals in readable]
+    if user.has_role(*PROGRAM_STAFF):
+        kinds.append(AccessRelation.Kind.ON_CALL)
     return (
         AccessRelation.objects.in_force()
         .filter(person=person, kind__in=kinds)

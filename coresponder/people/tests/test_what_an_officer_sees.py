@@ -139,3 +139,16 @@ def test_an_evaluator_cannot_find_or_open_a_person(client, make_user, person, si
     assert client.get(f"/api/v1/persons/{person.pk}").status_code == 404
     assert client.get("/people/", {"name": "okafor"}).status_code == 403
     assert client.get("/api/v1/persons", {"name": "okafor"}).json() == []
+
+
+def test_a_partner_is_not_told_who_from_the_police_went(client, crew, person, sign_in):
+    share_care_coordination(
+        person, with_agency=crew["partner"].agency, recorded_by=crew["clinician"]
+    )
+    sign_in(crew["partner"])
+
+    page = client.get(f"/people/{person.pk}/").content.decode()
+
+    assert PHONE in page
+    assert crew["officer"].full_name not in page
+    assert "On a call about the person" not in page
