@@ -7,6 +7,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,11 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coresponder.core.exceptions import Conflict, DomainError
+from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.privacy.audit import Actor
 
 from . import events
-from .models import Agency, ApiToken, Role, RoleGrant, User
+from .models import Agency, ApiToken, Course, Role, RoleGrant, TrainingRecord, User
+from .training import today_in
 
 TOKEN_PREFIX = "cor"  # noqa: S105 - marks our tokens in logs and secret scanners
 
@@ -147,3 +149,65 @@ def authenticate_api_token(secret: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+TRAINING_RECORDERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def record_training(
+    user: User,
+    *,
+    course: str,
+    completed_on: date,
+    expires_on: date,
+    provider: str,
+    certificate_number: str = "",
+    acting_user: User,
+    request=None,
+) -> TrainingRecord:
+    """Record a course completed, a licence held or a certificate earned by `user`."""
+    if acting_user is None or not acting_user.has_role(*TRAINING_RECORDERS):
+        raise PermissionDenied(_("Only a supervisor or an administrator records training."))
+    if user.agency.program_id != acting_user.agency.program_id:
+        raise DomainError(
+            _("That person is not on your program's staff."),
+            fields={"user": [_("Choose a member of your program's staff.")]},
+        )
+    provider, certificate_number = provider.strip(), certificate_number.strip()
+    problems: dict[str, list[str]] = {}
+    if course not in Course.values:
+        problems["course"] = [_("Choose a course from the list.")]
+    if completed_on > today_in(user.program):
+        problems["completed_on"] = [
+            _("The completion date is in the future; record training once it is done.")
+        ]
+    if expires_on <= completed_on:
+        problems["expires_on"] = [_("The expiry date must come after the completion date.")]
+    if not provider:
+        problems["provider"] = [_("Say who gave the course or issued the licence.")]
+    elif len(provider) > TrainingRecord._meta.get_field("provider").max_length:
+        problems["provider"] = [_("Shorten the provider to 200 characters.")]
+    if len(certificate_number) > TrainingRecord._meta.get_field("certificate_number").max_length:
+        problems["certificate_number"] = [_("Shorten the certificate number to 100 characters.")]
+    if problems:
+        raise DomainError(_("The training record was not saved."), fields=problems)
+    try:
+        with transaction.atomic():
+            training_record = TrainingRecord.objects.create(
+                user=user,
+                course=course,
+                completed_on=completed_on,
+                expires_on=expires_on,
+                provider=provider,
+                certificate_number=certificate_number,
+                recorded_by=acting_user,
+            )
+            events.training_recorded(
+                training_record=training_record, actor=_actor(acting_user), request=request
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("The training record was not saved."),
+            fields={"completed_on": [_("This course is already recorded on that date.")]},
+        ) from None
+    return training_record

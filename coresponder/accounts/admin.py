@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 
 from coresponder.privacy.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
-from .models import Agency, ApiToken, Program, RoleGrant, User
+from .models import Agency, ApiToken, Program, RoleGrant, TrainingRecord, User
 
 # Roles, not Django's groups, decide what a user may do; hiding groups avoids a second system.
 admin.site.unregister(Group)
@@ -58,3 +58,19 @@ class ApiTokenAdmin(ReadOnlyModelAdmin):
 
     list_display = ["name", "prefix", "agency", "created_at", "revoked_at", "last_used_at"]
     list_filter = ["agency"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(AuditedModelAdmin):
+    """New records come from the Training page, which checks them; here an administrator
+    corrects or removes a mistaken one, and the change is audited."""
+
+    list_display = ["user", "course", "completed_on", "expires_on", "provider", "recorded_by"]
+    list_filter = ["course", "user__agency"]
+    search_fields = ["user__username", "user__full_name", "provider", "certificate_number"]
+    date_hierarchy = "expires_on"
+    raw_id_fields = ["user"]
+    readonly_fields = ["recorded_by", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False

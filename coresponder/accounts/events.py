@@ -10,6 +10,7 @@ SECOND_FACTOR_ENROLLED = "accounts.second_factor_enrolled"
 SECOND_FACTOR_VERIFIED = "accounts.second_factor_verified"
 API_TOKEN_CREATED = "accounts.api_token_created"
 API_TOKEN_REVOKED = "accounts.api_token_revoked"
+TRAINING_RECORDED = "accounts.training_recorded"
 
 
 def user_created(*, user, actor: Actor) -> None:
@@ -71,4 +72,21 @@ def api_token_revoked(*, token, actor: Actor) -> None:
         object_type="api_token",
         object_id=token.prefix,
         detail={"agency": token.agency.name},
+    )
+
+
+def training_recorded(*, training_record, actor: Actor, request=None) -> None:
+    record(
+        TRAINING_RECORDED,
+        actor=actor,
+        object_type="training_record",
+        object_id=training_record.pk,
+        fields=["course", "completed_on", "expires_on", "provider", "certificate_number"],
+        detail={
+            "user": training_record.user.username,
+            "course": training_record.course,
+            "completed_on": training_record.completed_on.isoformat(),
+            "expires_on": training_record.expires_on.isoformat(),
+        },
+        request=request,
     )

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, ApiToken
+from .models import Agency, ApiToken, Course, TrainingRecord, User
+from .training import Status
 
 
 class LoginForm(forms.Form):
@@ -50,6 +51,55 @@ class ApiTokenForm(forms.Form):
         help_text=_("The system that will use it, e.g. “County CAD webhook”."),
     )
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(program=program)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.full_name or obj.username} ({obj.agency.name})"
+
+
+class TrainingRecordForm(forms.Form):
+    """Parses the input; whether it may be recorded is the action's to say."""
+
+    user = StaffChoiceField(label=_("Person"), queryset=User.objects.none())
+    course = forms.ChoiceField(label=_("Course"), choices=Course.choices)
+    completed_on = forms.DateField(
+        label=_("Completed or issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    provider = forms.CharField(
+        label=_("Provider or issuer"),
+        max_length=TrainingRecord._meta.get_field("provider").max_length,
+        help_text=_("Who gave the course, or the board that issued the licence."),
+    )
+    certificate_number = forms.CharField(
+        label=_("Certificate or licence number"),
+        max_length=TrainingRecord._meta.get_field("certificate_number").max_length,
+        required=False,
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff
+
+
+class ComplianceFilterForm(forms.Form):
+    STATUSES = [
+        ("", _("Everyone")),
+        (Status.OUT_OF_DATE, Status.OUT_OF_DATE.label),
+        (Status.EXPIRING, Status.EXPIRING.label),
+    ]
+
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.none(), required=False, empty_label=_("All")
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

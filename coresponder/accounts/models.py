@@ -160,3 +160,63 @@ class ApiToken(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Course(models.TextChoices):
+    """What a training record is for. Every course lapses; see docs/training.md."""
+
+    CIT_40 = "cit_40", _("CIT 40-hour course")
+    CIT_REFRESHER = "cit_refresher", _("CIT refresher")
+    MHFA_8 = "mhfa_8", _("Mental Health First Aid 8-hour")
+    MHFA_REFRESHER = "mhfa_refresher", _("MHFA refresher")
+    CLINICAL_LICENCE = "clinical_licence", _("Clinical licence (LCSW, LPC, LMFT, psychologist…)")
+    EMT_CERTIFICATION = "emt_certification", _("EMT / paramedic certification")
+
+
+class TrainingRecordQuerySet(models.QuerySet):
+    def for_users(self, user_ids) -> TrainingRecordQuerySet:
+        return self.filter(user_id__in=user_ids)
+
+    def for_program(self, program: Program) -> TrainingRecordQuerySet:
+        return self.filter(user__agency__program=program)
+
+
+class TrainingRecord(BaseModel):
+    """One course completed, licence held or certificate earned by a member of staff.
+
+    `expires_on` is required for every course: MHFA certification lasts three years,
+    licences and EMT certifications have renewal dates, and CIT stays current through
+    refreshers. So "no expiry date" never means "never expires", and a qualification
+    without any record is simply missing. Records are staff information, not a person's
+    (client's) record; no privacy class applies.
+    """
+
+    Course = Course
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="training_records")
+    course = models.CharField(_("course"), max_length=32, choices=Course.choices)
+    completed_on = models.DateField(_("completed or issued on"))
+    expires_on = models.DateField(_("expires on"))
+    provider = models.CharField(_("provider or issuer"), max_length=200)
+    certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    objects = TrainingRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "course", "-expires_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(course__in=Course.values), name="training_record_course_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("completed_on")),
+                name="training_record_expires_after_completion",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "course", "completed_on"], name="training_record_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_course_display()} ({self.completed_on})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -19,9 +21,24 @@ from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError
 
 from . import actions, events
-from .forms import ApiTokenForm, CodeForm, LoginForm
+from .forms import (
+    ApiTokenForm,
+    CodeForm,
+    ComplianceFilterForm,
+    LoginForm,
+    TrainingRecordForm,
+)
 from .middleware import stamp_new_session
-from .models import ApiToken, Role
+from .models import ApiToken, Role, RoleGrant, User
+from .training import (
+    STAFF_ROLES,
+    WARN_DAYS,
+    PersonCompliance,
+    Status,
+    compliance,
+    requirements_in_words,
+    today_in,
+)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -164,3 +181,137 @@ def revoke_api_token(request: HttpRequest, prefix: str) -> HttpResponse:
         else:
             messages.success(request, _("Token revoked. Clients using it are refused from now on."))
     return redirect("accounts:api_tokens")
+
+
+TRAINING_OVERSEERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def _program_staff(program):
+    """Active users of the program holding a staff role; never another program's."""
+    return User.objects.filter(
+        agency__program=program,
+        is_active=True,
+        pk__in=RoleGrant.objects.filter(role__in=STAFF_ROLES).values("user_id"),
+    )
+
+
+def _compliance_of(request: HttpRequest) -> tuple[list[PersonCompliance], dict, dict]:
+    """The filtered compliance list, the counts before the status filter, and the context."""
+    program = request.user.program
+    filters = ComplianceFilterForm(request.GET or None, program=program)
+    staff = (
+        _program_staff(program)
+        .select_related("agency")
+        .prefetch_related("role_grants", "training_records")
+        .order_by("agency__name", "full_name", "username")
+    )
+    status = ""
+    if filters.is_valid():
+        if filters.cleaned_data["agency"] is not None:
+            staff = staff.filter(agency=filters.cleaned_data["agency"])
+        status = filters.cleaned_data["status"]
+    today = today_in(program)
+    people = compliance(
+        (
+            (user, [grant.role for grant in user.role_grants.all()], user.training_records.all())
+            for user in staff
+        ),
+        today,
+    )
+    counts = dict.fromkeys(Status.values, 0)
+    for person in people:
+        counts[person.status] += 1
+    if status:
+        people = [person for person in people if person.status == status]
+    return people, counts, {"filters": filters, "today": today, "warn_days": WARN_DAYS}
+
+
+@require_role(*TRAINING_OVERSEERS)
+def training_compliance(request: HttpRequest) -> HttpResponse:
+    """Who holds the training their roles need; a form to record more."""
+    staff = _program_staff(request.user.program).order_by("full_name", "username")
+    form = TrainingRecordForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.record_training(
+                data["user"],
+                course=data["course"],
+                completed_on=data["completed_on"],
+                expires_on=data["expires_on"],
+                provider=data["provider"],
+                certificate_number=data["certificate_number"],
+                acting_user=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            for name, problems in error.fields.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            messages.success(
+                request,
+                _("Training recorded for %(name)s.") % {"name": str(data["user"])},
+            )
+            return redirect(request.get_full_path())
+    people, counts, context = _compliance_of(request)
+    return TemplateResponse(
+        request,
+        "accounts/training_compliance.html",
+        {
+            **context,
+            "form": form,
+            "people": people,
+            "counts": counts,
+            "requirements": requirements_in_words(),
+            "query": request.GET.urlencode(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+@require_role(*TRAINING_OVERSEERS)
+def training_compliance_csv(request: HttpRequest) -> HttpResponse:
+    """The compliance list as shown, one row per person and required qualification."""
+    people, _counts, context = _compliance_of(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"training-compliance-{context['today'].isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "person",
+            "username",
+            "agency",
+            "roles",
+            "status",
+            "qualification",
+            "standing",
+            "expires on",
+            "reason",
+        ]
+    )
+    for person in people:
+        user = person.user
+        who = [
+            user.full_name or user.username,
+            user.username,
+            user.agency.name,
+            ", ".join(person.roles),
+            person.status,
+        ]
+        for item in person.checks or [None]:
+            what = (
+                [item.qualification, item.standing, item.expires_on, item.reason]
+                if item is not None
+                else ["", "", "", ""]
+            )
+            writer.writerow([_csv_cell(value) for value in [*who, *what]])
+    return response
