@@ -8,7 +8,11 @@ import pytest
 
 from coresponder.testing.browser import CHROMIUM_FLAGS, require_chromium
 
-pytest_plugins = ["coresponder.testing.fixtures", "coresponder.people.tests.fixtures"]
+pytest_plugins = [
+    "coresponder.testing.fixtures",
+    "coresponder.people.tests.fixtures",
+    "coresponder.dispatch.tests.fixtures",
+]
 
 
 @pytest.fixture(scope="session")

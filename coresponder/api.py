@@ -100,3 +100,5 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/v1/", "coresponder.accounts.api.router")
 api.add_router("/v1/", "coresponder.people.api.router")
 api.add_router("/v1/", "coresponder.privacy.api.router")
+api.add_router("/v1/", "coresponder.calls.api.router")
+api.add_router("/v1/", "coresponder.dispatch.api.router")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("coresponder.core.urls")),
     path("", include("coresponder.accounts.urls")),
     path("people/", include("coresponder.people.urls")),
+    path("calls/", include("coresponder.calls.urls")),
+    path("dispatch/", include("coresponder.dispatch.urls")),
     path("", include("coresponder.privacy.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),

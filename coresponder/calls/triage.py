@@ -107,8 +107,14 @@ class RuleError(ValueError):
 
 def parse_rules(raw: Iterable[Mapping]) -> list[Rule]:
     """Checks a rule set as a program stores it; refuses the first broken rule by name."""
+    if isinstance(raw, str | bytes | Mapping) or not isinstance(raw, Iterable):
+        raise RuleError("The rules must be a list of rules, tried in order.")
     rules, keys = [], set()
     for position, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping):
+            raise RuleError(
+                f"rule {position}: a rule is an object with key, response, priority, when and says."
+            )
         key = str(item.get("key", "")).strip()
         where = f"rule {position}" + (f" ({key})" if key else "")
         if not key:
@@ -130,7 +136,10 @@ def parse_rules(raw: Iterable[Mapping]) -> list[Rule]:
         if priority not in PRIORITIES:
             raise RuleError(f"{where}: priority must be 1 (most urgent) to 4.")
         conditions = {}
-        for name, values in dict(item.get("when", {})).items():
+        when = item.get("when", {})
+        if not isinstance(when, Mapping):
+            raise RuleError(f"{where}: when is an object of conditions.")
+        for name, values in when.items():
             if name not in CONDITION_KEYS:
                 raise RuleError(
                     f"{where}: unknown condition {name!r}; use one of "
@@ -158,6 +167,10 @@ class Decision:
     response: Response
     priority: int
     rule: Rule
+
+    @property
+    def response_words(self) -> str:
+        return RESPONSE_WORDS[self.response]
 
     @property
     def in_words(self) -> str:

@@ -23,6 +23,26 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("Home"), "core:home"),
+    NavItem(_("Board"), "dispatch:board", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
+    NavItem(
+        _("New call"), "calls:intake", frozenset({Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR})
+    ),
+    NavItem(_("My team"), "dispatch:field", frozenset({Role.OFFICER, Role.CLINICIAN, Role.EMT})),
+    NavItem(
+        _("Calls"),
+        "calls:index",
+        frozenset(
+            {
+                Role.DISPATCHER,
+                Role.OFFICER,
+                Role.CLINICIAN,
+                Role.EMT,
+                Role.CASE_MANAGER,
+                Role.SUPERVISOR,
+                Role.ADMINISTRATOR,
+            }
+        ),
+    ),
     NavItem(
         _("People"),
         "people:index",
@@ -38,6 +58,16 @@ NAV_ITEMS = [
                 Role.ADMINISTRATOR,
             }
         ),
+    ),
+    NavItem(
+        _("Training"),
+        "accounts:training_compliance",
+        frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    ),
+    NavItem(
+        _("Triage overrides"),
+        "calls:overrides",
+        frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMINISTRATOR}),
     ),
     NavItem(_("Emergency access review"), "privacy:review_queue", frozenset({Role.SUPERVISOR})),
     NavItem(_("API tokens"), "accounts:api_tokens", frozenset({Role.ADMINISTRATOR})),
@@ -57,4 +87,8 @@ def navigation(request) -> dict:
             url = reverse(item.url_name)
             current = path == url if url == "/" else path.startswith(url)
             items.append({"label": item.label, "url": url, "current": current})
+    # /calls/new/ is under /calls/ too: only the closest item is the current one.
+    closest = max((len(i["url"]) for i in items if i["current"]), default=0)
+    for item in items:
+        item["current"] = item["current"] and len(item["url"]) == closest
     return {"nav_items": items}

@@ -43,6 +43,7 @@ class TeamFacts:
     clinician_licensed: bool = True
     languages: frozenset[str] = frozenset()
     specialities: frozenset[str] = frozenset()  # youth, veterans, substance_use
+    has_emt: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class CallNeeds:
     specialities: frozenset[str] = frozenset()
     needs_officer: bool = True
     needs_clinician: bool = True
+    needs_emt: bool = False
 
 
 @dataclass
@@ -91,6 +93,12 @@ def rank(
             else:
                 entry.fit -= 1
                 entry.reasons.append("clinician not licensed")
+        if call.needs_emt:
+            if team.has_emt:
+                entry.fit += 2
+                entry.reasons.append("an EMT is on the team")
+            else:
+                entry.reasons.append("no EMT on the team")
         if call.language and call.language in team.languages:
             entry.fit += 2
             entry.reasons.append(f"speaks {call.language}")

@@ -158,7 +158,8 @@ def _read_by_right(
     if data_class == DataClass.PUBLIC_SAFETY:
         if law_enforcement and _has(requester, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR):
             return Decision(True, "role")
-        if _has(requester, Role.CLINICIAN, Role.EMT, Role.CASE_MANAGER) and (
+        # A 988 call-taker of a health agency working a call must know of its weapons.
+        if _has(requester, Role.CLINICIAN, Role.EMT, Role.CASE_MANAGER, Role.DISPATCHER) and (
             relation := _relation(circumstances, Relation.ON_CALL)
         ):
             return Decision(True, f"relation:{relation}")
@@ -219,6 +220,9 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
     if data_class == DataClass.PUBLIC_SAFETY:
         if law_enforcement and _has(requester, Role.OFFICER, Role.DISPATCHER, Role.SUPERVISOR):
             return Decision(True, "role")
+        # The call-taker records the caller's safety screening, whatever the agency.
+        if _has(requester, Role.DISPATCHER) and Relation.ON_CALL in circumstances.relations:
+            return Decision(True, f"relation:{Relation.ON_CALL}")
         return DENIED
     relation = _relation(circumstances, *FIELD_RELATIONS)
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):

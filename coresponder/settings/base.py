@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "coresponder.accounts",
     "coresponder.privacy",
     "coresponder.people",
+    "coresponder.calls",
+    "coresponder.dispatch",
+    "coresponder.interop",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",
     "django.contrib.auth",
@@ -191,6 +194,20 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Dispatch messages. The site address goes into links; messages carry no person's data.
+COR_SITE_URL = env_str("COR_SITE_URL", "http://127.0.0.1:8000")
+COR_NOTIFIERS = env_list("COR_NOTIFIERS", default=["coresponder.dispatch.notify.EmailNotifier"])
+COR_SMS_GATEWAY_URL = env_str("COR_SMS_GATEWAY_URL", "")
+COR_SMS_GATEWAY_TOKEN = env_str("COR_SMS_GATEWAY_TOKEN", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coresponder@localhost")
 
 # axes.W006 wants lockout by IP address as well. CJIS asks for the *account* to lock
 # after repeated failures, whatever the source; locking by address too would let one

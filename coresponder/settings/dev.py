@@ -32,3 +32,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT = None  # static files come from the apps through WhiteNoise; nothing is collected
+
+# The demo sends no mail: dispatch messages land as files in var/mail to read.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = PROJECT_DIR / "var" / "mail"

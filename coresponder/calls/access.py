@@ -1,0 +1,252 @@
+"""Reading calls: what of a call a user may see, decided by the privacy policy.
+
+A call is information about a person (where they were, what the caller said, whether a
+weapon was reported), so its fields carry privacy classes like the person index's. Who
+"works" a call is the call-level relation: the dispatch desk while the call is open, the
+call-taker, and the members of every team sent to it. Each page or API read of calls that
+name a person writes one audit entry per such call; the board, which never names anyone,
+writes entries only when what it shows has changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from coresponder.accounts.models import Role
+from coresponder.core.exceptions import NotFound
+from coresponder.privacy.access import requester_of
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.classification import DataClass
+from coresponder.privacy.policy import (
+    PROGRAM_STAFF,
+    Action,
+    Circumstances,
+    Decision,
+    Relation,
+    allowed_classes,
+)
+
+from . import events
+from .models import (
+    CONCERN_WORDS,
+    SCREENING_WORDS,
+    SOURCE_WORDS,
+    Call,
+    CallerRelation,
+    CallState,
+)
+from .triage import RESPONSE_WORDS, Response
+
+CALL_READERS = (*PROGRAM_STAFF, Role.ADMINISTRATOR)
+
+
+def working_calls(user, calls: list[Call]) -> set:
+    """The ids of the calls among `calls` that `user` works (one query for any number)."""
+    from coresponder.dispatch.models import StatusEvent  # dispatch builds on calls
+
+    working = set()
+    desk = user.has_role(Role.DISPATCHER, Role.SUPERVISOR)
+    for call in calls:
+        if call.taken_by_id == user.pk or (desk and call.is_open):
+            working.add(call.pk)
+    rest = [call.pk for call in calls if call.pk not in working]
+    if rest:
+        working |= set(
+            StatusEvent.objects.filter(call_id__in=rest, team__members__user=user)
+            .values_list("call_id", flat=True)
+            .distinct()
+        )
+    return working
+
+
+def readable_classes(user, calls: list[Call]) -> dict[Any, dict[str, Decision]]:
+    requester = requester_of(user)
+    if requester is None:
+        return {call.pk: {} for call in calls}
+    working = working_calls(user, calls)
+    on_call = Circumstances(relations=frozenset({Relation.ON_CALL}))
+    alone = Circumstances()
+    return {
+        call.pk: allowed_classes(requester, Action.READ, on_call if call.pk in working else alone)
+        if call.program_id == user.agency.program_id
+        else {}
+        for call in calls
+    }
+
+
+@dataclass
+class CallView:
+    """A call as one user may see it. A class the user may not read is absent (None)."""
+
+    id: Any
+    reference: str
+    state: str
+    state_words: str
+    priority: int
+    response: str
+    response_words: str
+    received_at: datetime
+    source_words: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    concerns: list[str]
+    concern_words: list[str]
+    language: str
+    summary: str
+    caller_name: str
+    caller_phone: str
+    caller_relation_words: str
+    triage_response_words: str
+    triage_priority: int
+    triage_says: str
+    triage_rule: str
+    override_reason: str
+    has_person: bool
+    person_id: Any
+    external_id: str
+    screening: list[str] | None = None  # None: not the reader's to see
+    screening_words: list[str] | None = None
+    classes: list[str] = field(default_factory=list)
+    revision: int = 0
+    overridden_by_name: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (CallState.OPEN, CallState.DISPATCHED)
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.override_reason)
+
+    @property
+    def danger(self) -> bool:
+        """Whether the screening reported a danger to responders (when the reader may know)."""
+        return bool(self.screening and {"weapon", "violence_or_threats"} & set(self.screening))
+
+    def as_dict(self) -> dict:
+        data = {
+            "id": self.id,
+            "reference": self.reference,
+            "state": self.state,
+            "priority": self.priority,
+            "response": self.response,
+            "received_at": self.received_at,
+            "source": self.source_words,
+            "address": self.address,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "concerns": self.concerns,
+            "language": self.language,
+            "summary": self.summary,
+            "caller_name": self.caller_name,
+            "caller_phone": self.caller_phone,
+            "triage": {
+                "response": self.triage_response_words,
+                "priority": self.triage_priority,
+                "rule": self.triage_rule,
+                "says": self.triage_says,
+            },
+            "override_reason": self.override_reason,
+            "person_id": self.person_id,
+            "external_id": self.external_id,
+        }
+        if self.screening is not None:
+            data["screening"] = self.screening
+        return data
+
+
+def project(call: Call, readable: dict[str, Decision]) -> CallView | None:
+    if DataClass.OPERATIONAL not in readable:
+        return None
+    may_see_screening = DataClass.PUBLIC_SAFETY in readable
+    return CallView(
+        id=call.pk,
+        reference=call.reference,
+        state=call.state,
+        state_words=call.get_state_display(),
+        priority=call.priority,
+        response=call.response,
+        response_words=RESPONSE_WORDS[Response(call.response)],
+        received_at=call.received_at,
+        source_words=str(SOURCE_WORDS.get(call.source, call.source)),
+        address=call.address,
+        latitude=call.latitude,
+        longitude=call.longitude,
+        concerns=list(call.concerns),
+        concern_words=[str(CONCERN_WORDS.get(c, c)) for c in call.concerns],
+        language=call.language,
+        summary=call.summary,
+        caller_name=call.caller_name,
+        caller_phone=call.caller_phone,
+        caller_relation_words=str(CallerRelation(call.caller_relation).label),
+        triage_response_words=RESPONSE_WORDS[Response(call.triage_response)],
+        triage_priority=call.triage_priority,
+        triage_says=call.triage_says,
+        triage_rule=call.triage_rule,
+        override_reason=call.override_reason,
+        has_person=call.person_id is not None,
+        person_id=call.person_id,
+        external_id=call.external_id,
+        screening=list(call.screening) if may_see_screening else None,
+        screening_words=[str(SCREENING_WORDS.get(s, s)) for s in call.screening]
+        if may_see_screening
+        else None,
+        classes=sorted(readable),
+        revision=call.revision,
+        overridden_by_name=str(call.overridden_by) if call.overridden_by_id else "",
+    )
+
+
+def _fields(view: CallView) -> list[str]:
+    return [f"call:{data_class}" for data_class in view.classes]
+
+
+def view_calls(user, calls: list[Call], *, channel: str, request=None) -> list[CallView]:
+    """The calls as `user` may see them, each read of a person's call audited."""
+    readable = readable_classes(user, calls)
+    views, shown = [], []
+    for call in calls:
+        view = project(call, readable[call.pk])
+        if view is not None:
+            views.append(view)
+            shown.append(call)
+    events.calls_viewed(
+        calls=shown,
+        actor=Actor.of_user(user),
+        fields_by_call={view.id: _fields(view) for view in views},
+        channel=channel,
+        request=request,
+    )
+    return views
+
+
+def access_call_by_id(user, call_id) -> Call:
+    """The call, for an action to act on; NotFound for another program's or a bad id."""
+    try:
+        call_id = uuid.UUID(str(call_id))
+    except ValueError:
+        raise NotFound(_("No such call.")) from None
+    call = (
+        Call.objects.filter(pk=call_id, program_id=user.agency.program_id)
+        .select_related("program")
+        .first()
+        if user.has_role(*CALL_READERS)
+        else None
+    )
+    if call is None:
+        raise NotFound(_("No such call."))
+    return call
+
+
+def view_call(user, call_id, *, channel: str, request=None) -> CallView:
+    call = access_call_by_id(user, call_id)
+    views = view_calls(user, [call], channel=channel, request=request)
+    if not views:
+        raise NotFound(_("No such call."))
+    return views[0]

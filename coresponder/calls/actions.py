@@ -1,0 +1,359 @@
+"""Writes to calls: intake, triage override, notes, closing, and the triage rule set.
+
+Each action runs in one transaction, names who acted and writes one audit event. Bad
+input is refused with a `DomainError` naming each bad field; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coresponder.accounts.models import Role
+from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.policy import PROGRAM_STAFF
+
+from . import events, triage
+from .models import (
+    OPEN_STATES,
+    Call,
+    CallerRelation,
+    CallNote,
+    CallSequence,
+    CallState,
+    Origin,
+    TriageRuleSet,
+)
+
+CALL_TAKERS = (Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR)
+RULE_EDITORS = (Role.ADMINISTRATOR,)
+MAX_TEXT = {"address": 300, "caller_name": 200, "caller_phone": 32, "language": 40}
+
+
+@dataclass
+class CallIn:
+    """What intake knows of a call: from the page, the API, a CAD system or an import."""
+
+    source: str
+    concerns: list[str] = field(default_factory=list)
+    screening: list[str] = field(default_factory=list)
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    caller_name: str = ""
+    caller_phone: str = ""
+    caller_relation: str = CallerRelation.UNKNOWN
+    person_id: uuid.UUID | None = None
+    language: str = ""
+    summary: str = ""
+    received_at: datetime | None = None
+    external_id: str = ""
+    # A call-taker who disagrees with triage sets these, with a reason.
+    response: str = ""
+    priority: int | None = None
+    override_reason: str = ""
+
+
+def rules_in_force(program) -> TriageRuleSet:
+    """The newest rule set of the program; a new program starts with the default rules."""
+    rule_set = TriageRuleSet.objects.filter(program=program).order_by("-version").first()
+    if rule_set is None:
+        TriageRuleSet.objects.bulk_create(
+            [
+                TriageRuleSet(
+                    program=program,
+                    version=1,
+                    rules=triage.DEFAULT_RULES,
+                    note="The default rules Coresponder ships.",
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        rule_set = TriageRuleSet.objects.filter(program=program).order_by("-version").first()
+    return rule_set
+
+
+def preview(program, *, source: str, concerns, screening) -> triage.Decision:
+    """Triage as the call-taker types: no call is written."""
+    facts = triage.CallFacts(
+        source=triage.Source(source),
+        concerns=frozenset(triage.Concern(c) for c in concerns),
+        screening=frozenset(triage.Screening(s) for s in screening),
+    )
+    return triage.triage(facts, rules_in_force(program).parsed())
+
+
+def problems_with(call_in: CallIn) -> dict[str, list[str]]:
+    """Each bad field of an intake, with what is wrong, in words."""
+    problems: dict[str, list[str]] = {}
+
+    def bad(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
+    if call_in.source not in triage.Source._value2member_map_:
+        bad("source", _("Unknown source %(value)r.") % {"value": call_in.source})
+    for name, kind in (("concerns", triage.Concern), ("screening", triage.Screening)):
+        values = getattr(call_in, name)
+        if isinstance(values, str) or not isinstance(values, list | tuple | set | frozenset):
+            bad(name, _("Give a list."))
+            continue
+        unknown = sorted(str(v) for v in values if v not in kind._value2member_map_)
+        if unknown:
+            bad(name, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)})
+    if call_in.caller_relation not in CallerRelation.values:
+        bad(
+            "caller_relation", _("Unknown relation %(value)r.") % {"value": call_in.caller_relation}
+        )
+    if (call_in.latitude is None) != (call_in.longitude is None):
+        bad("latitude", _("Give both latitude and longitude, or neither."))
+    if call_in.latitude is not None and not -90 <= call_in.latitude <= 90:
+        bad("latitude", _("Latitude is between -90 and 90."))
+    if call_in.longitude is not None and not -180 <= call_in.longitude <= 180:
+        bad("longitude", _("Longitude is between -180 and 180."))
+    for name, limit in MAX_TEXT.items():
+        if len(getattr(call_in, name) or "") > limit:
+            bad(name, _("At most %(limit)d characters.") % {"limit": limit})
+    if any("\x00" in (getattr(call_in, name) or "") for name in (*MAX_TEXT, "summary")):
+        bad("summary", _("Text may not contain NUL characters."))
+    if not call_in.address.strip() and call_in.latitude is None:
+        bad("address", _("Say where: an address, a place or coordinates."))
+    if call_in.received_at is not None and call_in.received_at > timezone.now():
+        bad("received_at", _("A call cannot be received in the future."))
+    overriding = bool(call_in.response) or call_in.priority is not None
+    if overriding:
+        if call_in.response and call_in.response not in triage.Response._value2member_map_:
+            bad("response", _("Unknown response %(value)r.") % {"value": call_in.response})
+        if call_in.priority is not None and call_in.priority not in triage.PRIORITIES:
+            bad("priority", _("Priority is 1 (most urgent) to 4."))
+        if not call_in.override_reason.strip():
+            bad("override_reason", _("Say why you override the triage."))
+    return problems
+
+
+def reserve_references(program, at: datetime, count: int = 1) -> list[str]:
+    """Call numbers `YYYY-NNNNNN`, taken under a row lock so none is given twice."""
+    year = at.year
+    CallSequence.objects.bulk_create(
+        [CallSequence(program=program, year=year)], ignore_conflicts=True
+    )
+    sequence = CallSequence.objects.select_for_update().get(program=program, year=year)
+    first = sequence.last + 1
+    sequence.last += count
+    sequence.save(update_fields=["last"])
+    return [f"{year}-{number:06d}" for number in range(first, first + count)]
+
+
+def _actor_and_agency(acting_user, actor: Actor | None, agency):
+    if acting_user is not None:
+        if not acting_user.has_role(*CALL_TAKERS):
+            raise PermissionDenied(_("Only call-takers, officers and supervisors take calls."))
+        return Actor.of_user(acting_user), acting_user.agency
+    if actor is None or agency is None:
+        raise PermissionDenied(_("A call is taken by a user or an agency's system."))
+    return actor, agency
+
+
+def take_call(
+    call_in: CallIn,
+    *,
+    acting_user=None,
+    actor: Actor | None = None,
+    agency=None,
+    origin: str = Origin.INTAKE,
+    request=None,
+) -> Call:
+    """Records a call, triages it by the program's rules and keeps the decision's reason."""
+    actor, agency = _actor_and_agency(acting_user, actor, agency)
+    program = agency.program
+    problems = problems_with(call_in)
+    person = None
+    if call_in.person_id is not None and not problems:
+        from coresponder.people.models import Person
+
+        person = Person.objects.filter(pk=call_in.person_id, program=program).first()
+        if person is None:
+            problems["person_id"] = [_("No such person in this program.")]
+    if problems:
+        raise DomainError(_("The call could not be recorded."), fields=problems)
+
+    received_at = call_in.received_at or timezone.now()
+    rule_set = rules_in_force(program)
+    decision = triage.triage(
+        triage.CallFacts(
+            source=triage.Source(call_in.source),
+            concerns=frozenset(triage.Concern(c) for c in call_in.concerns),
+            screening=frozenset(triage.Screening(s) for s in call_in.screening),
+        ),
+        rule_set.parsed(),
+    )
+    response = call_in.response or decision.response
+    priority = call_in.priority or decision.priority
+    overridden = (response, priority) != (decision.response, decision.priority)
+    with transaction.atomic():
+        call = Call(
+            program=program,
+            reference=reserve_references(program, received_at)[0],
+            received_at=received_at,
+            source=call_in.source,
+            origin=origin,
+            taken_by_agency=agency,
+            taken_by=acting_user,
+            external_id=call_in.external_id,
+            address=call_in.address.strip(),
+            latitude=call_in.latitude,
+            longitude=call_in.longitude,
+            caller_name=call_in.caller_name.strip(),
+            caller_phone=call_in.caller_phone.strip(),
+            caller_relation=call_in.caller_relation,
+            person=person,
+            concerns=sorted(set(call_in.concerns), key=list(triage.Concern).index),
+            screening=sorted(set(call_in.screening), key=list(triage.Screening).index),
+            language=call_in.language.strip(),
+            summary=call_in.summary.strip(),
+            rule_set=rule_set,
+            triage_response=decision.response,
+            triage_priority=decision.priority,
+            triage_rule=decision.rule.key,
+            triage_says=decision.in_words,
+            response=response,
+            priority=priority,
+            override_reason=call_in.override_reason.strip() if overridden else "",
+            overridden_by=acting_user if overridden else None,
+            state=CallState.RESOLVED_BY_PHONE
+            if response == triage.Response.PHONE_RESOLUTION and origin == Origin.IMPORT
+            else CallState.OPEN,
+        )
+        call.save(force_insert=True)
+        events.call_taken(
+            call=call,
+            actor=actor,
+            fields=[f"call:{c}" for c in ("operational", "public_safety")],
+            request=request,
+        )
+        if overridden:
+            events.triage_overridden(call=call, actor=actor, request=request)
+    return call
+
+
+def override_triage(
+    call: Call, *, response: str, priority: int, reason: str, acting_user, request=None
+) -> Call:
+    if not acting_user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only dispatchers and supervisors override triage."))
+    problems = problems_with(
+        CallIn(
+            source=call.source,
+            address=call.address or "-",
+            response=response,
+            priority=priority,
+            override_reason=reason,
+        )
+    )
+    if problems:
+        raise DomainError(_("The override could not be recorded."), fields=problems)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state not in OPEN_STATES:
+            raise Conflict(_("The call is closed; its response can no longer change."))
+        locked.response, locked.priority = response, priority
+        locked.override_reason = reason.strip()
+        locked.overridden_by = acting_user
+        locked.revision += 1
+        locked.save(
+            update_fields=[
+                "response",
+                "priority",
+                "override_reason",
+                "overridden_by",
+                "revision",
+                "updated_at",
+            ]
+        )
+        events.triage_overridden(call=locked, actor=Actor.of_user(acting_user), request=request)
+    return locked
+
+
+def add_note(call: Call, *, text: str, acting_user, request=None) -> CallNote:
+    text = (text or "").strip()
+    if not acting_user.has_role(*PROGRAM_STAFF):
+        raise PermissionDenied(_("Only the program's staff add notes to a call."))
+    if call.program_id != acting_user.agency.program_id:
+        raise PermissionDenied(_("That call is not in your program."))
+    if not text:
+        raise DomainError(_("Write the note first."), fields={"text": [_("The note is empty.")]})
+    if len(text) > 2000 or "\x00" in text:
+        raise DomainError(
+            _("The note could not be saved."),
+            fields={"text": [_("At most 2,000 characters, without NUL characters.")]},
+        )
+    with transaction.atomic():
+        note = CallNote.objects.create(call=call, author=acting_user, text=text)
+        Call.objects.filter(pk=call.pk).update(revision=call.revision + 1)
+        events.note_added(note=note, actor=Actor.of_user(acting_user), request=request)
+    return note
+
+
+CLOSING_STATES = (CallState.RESOLVED_BY_PHONE, CallState.CLOSED, CallState.CANCELLED)
+
+
+def close_call(call: Call, *, state: str, acting_user, request=None) -> Call:
+    if state not in CLOSING_STATES:
+        raise DomainError(_("A call is closed as resolved by phone, closed or cancelled."))
+    if not acting_user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only dispatchers and supervisors close calls."))
+    from coresponder.dispatch.models import Team
+
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state not in OPEN_STATES:
+            raise Conflict(_("The call is already closed."))
+        still = list(Team.objects.filter(call=locked).values_list("name", flat=True))
+        if still:
+            raise Conflict(
+                _("%(teams)s still on the call; clear the team first.")
+                % {"teams": ", ".join(still)}
+            )
+        locked.state, locked.closed_at = state, timezone.now()
+        locked.revision += 1
+        locked.save(update_fields=["state", "closed_at", "revision", "updated_at"])
+        events.call_closed(call=locked, actor=Actor.of_user(acting_user), request=request)
+    return locked
+
+
+def link_person(call: Call, person, *, acting_user, request=None) -> Call:
+    if not acting_user.has_role(*CALL_TAKERS):
+        raise PermissionDenied(_("Only call-takers, officers and supervisors link persons."))
+    if person.program_id != call.program_id:
+        raise DomainError(_("That person is not in the call's program."))
+    with transaction.atomic():
+        Call.objects.filter(pk=call.pk).update(person=person, revision=call.revision + 1)
+        call.person = person
+        events.person_linked(call=call, actor=Actor.of_user(acting_user), request=request)
+    return call
+
+
+def change_rules(program, *, rules: list, note: str, acting_user, request=None) -> TriageRuleSet:
+    """A new version of the program's rules; refused with the reason if it cannot be used."""
+    if not acting_user.has_role(*RULE_EDITORS):
+        raise PermissionDenied(_("Only administrators change the triage rules."))
+    try:
+        triage.parse_rules(rules)
+    except triage.RuleError as error:
+        raise DomainError(str(error), fields={"rules": [str(error)]}) from None
+    with transaction.atomic():
+        current = rules_in_force(program)
+        rule_set = TriageRuleSet.objects.create(
+            program=program,
+            version=current.version + 1,
+            rules=rules,
+            note=note,
+            created_by=acting_user,
+        )
+        events.rules_changed(rule_set=rule_set, actor=Actor.of_user(acting_user), request=request)
+    return rule_set

@@ -1,0 +1,112 @@
+"""Audit events of calls. Each function writes exactly one entry."""
+
+from __future__ import annotations
+
+from coresponder.privacy.audit import Actor, Pending, record, record_many
+
+CALL_TAKEN = "calls.call_taken"
+CALL_VIEWED = "calls.call_viewed"
+TRIAGE_OVERRIDDEN = "calls.triage_overridden"
+NOTE_ADDED = "calls.note_added"
+CALL_CLOSED = "calls.call_closed"
+PERSON_LINKED = "calls.person_linked"
+RULES_CHANGED = "calls.triage_rules_changed"
+
+
+def _ids(call) -> dict:
+    return {"call": str(call.pk), "reference": call.reference}
+
+
+def call_taken(*, call, actor: Actor, fields: list[str], request=None) -> None:
+    # Object is the person when there is one, so the person's accounting lists the call.
+    record(
+        CALL_TAKEN,
+        actor=actor,
+        object_type="person" if call.person_id else "call",
+        object_id=call.person_id or call.pk,
+        fields=fields,
+        detail={**_ids(call), "origin": call.origin},
+        request=request,
+    )
+
+
+def calls_viewed(*, calls, actor: Actor, fields_by_call: dict, channel: str, request=None):
+    """One entry per call shown that names a person; calls without one reveal no one."""
+    record_many(
+        [
+            Pending(
+                CALL_VIEWED,
+                actor,
+                "person",
+                call.person_id,
+                fields_by_call[call.pk],
+                {**_ids(call), "channel": channel},
+            )
+            for call in calls
+            if call.person_id
+        ],
+        request=request,
+    )
+
+
+def triage_overridden(*, call, actor: Actor, request=None) -> None:
+    record(
+        TRIAGE_OVERRIDDEN,
+        actor=actor,
+        object_type="call",
+        object_id=call.pk,
+        fields=["response", "priority", "override_reason"],
+        detail={
+            "reference": call.reference,
+            "triage": f"{call.triage_response}/{call.triage_priority}",
+            "chosen": f"{call.response}/{call.priority}",
+        },
+        request=request,
+    )
+
+
+def note_added(*, note, actor: Actor, request=None) -> None:
+    record(
+        NOTE_ADDED,
+        actor=actor,
+        object_type="call",
+        object_id=note.call_id,
+        fields=["note:operational"],
+        detail={"note": str(note.pk)},
+        request=request,
+    )
+
+
+def call_closed(*, call, actor: Actor, request=None) -> None:
+    record(
+        CALL_CLOSED,
+        actor=actor,
+        object_type="call",
+        object_id=call.pk,
+        fields=["state"],
+        detail={"reference": call.reference, "state": call.state},
+        request=request,
+    )
+
+
+def person_linked(*, call, actor: Actor, request=None) -> None:
+    record(
+        PERSON_LINKED,
+        actor=actor,
+        object_type="person",
+        object_id=call.person_id,
+        fields=["person"],
+        detail=_ids(call),
+        request=request,
+    )
+
+
+def rules_changed(*, rule_set, actor: Actor, request=None) -> None:
+    record(
+        RULES_CHANGED,
+        actor=actor,
+        object_type="triage_rules",
+        object_id=rule_set.pk,
+        detail={"version": rule_set.version, "rules": len(rule_set.rules)},
+        request=request,
+    )

@@ -1,0 +1,317 @@
+"""Crisis calls as intake records them, and the triage rules a program decides them by.
+
+Each field of a call declares its privacy class next to it. What a caller said and where
+the call is are operational (everyone working the call needs them); the safety screening
+is public safety; the person the call is about is a link into the person index, read only
+through `people.access`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.accounts.models import Agency, Program
+from coresponder.core.models import BaseModel
+from coresponder.privacy.classification import STRUCTURAL, DataClass, PersonData
+
+from . import triage
+from .querysets import CallQuerySet
+
+OPERATIONAL = DataClass.OPERATIONAL
+PUBLIC_SAFETY = DataClass.PUBLIC_SAFETY
+
+
+def _choices(enum, words: dict) -> list[tuple[str, str]]:
+    return [(member.value, words[member]) for member in enum]
+
+
+SOURCE_WORDS = {
+    triage.Source.EMERGENCY_911: _("911"),
+    triage.Source.LIFELINE_988: _("988 line"),
+    triage.Source.NON_EMERGENCY: _("Non-emergency line"),
+    triage.Source.OFFICER_INITIATED: _("Officer-initiated"),
+    triage.Source.WALK_IN: _("Walk-in"),
+    triage.Source.CAD: _("CAD system"),
+}
+CONCERN_WORDS = {
+    triage.Concern.SUICIDAL: _("Suicidal thoughts or behaviour"),
+    triage.Concern.SELF_HARM: _("Self-harm"),
+    triage.Concern.ANXIETY_PANIC: _("Severe anxiety or panic"),
+    triage.Concern.DEPRESSION_ISOLATION: _("Hopelessness, isolation or depression"),
+    triage.Concern.PSYCHOSIS_DISORIENTATION: _("Psychosis or disorientation"),
+    triage.Concern.SUBSTANCE_USE: _("Substance-use crisis"),
+    triage.Concern.TRAUMA_PTSD: _("Trauma or PTSD"),
+    triage.Concern.GRIEF_LOSS: _("Distress after a loss"),
+    triage.Concern.YOUTH_IN_CRISIS: _("A youth in crisis"),
+    triage.Concern.VETERAN_SUPPORT: _("A veteran needing support"),
+    triage.Concern.RESOURCES_REQUEST: _("A request for resources"),
+    triage.Concern.WELFARE_CHECK: _("Welfare check"),
+}
+SCREENING_WORDS = {
+    triage.Screening.WEAPON: _("Weapon involved"),
+    triage.Screening.VIOLENCE_OR_THREATS: _("Violence or threats"),
+    triage.Screening.MEDICAL_EMERGENCY: _("Medical emergency"),
+    triage.Screening.ATTEMPT_IN_PROGRESS: _("Attempt in progress"),
+    triage.Screening.INTOXICATION: _("Intoxication"),
+    triage.Screening.MINOR_INVOLVED: _("Minor involved"),
+}
+RESPONSE_CHOICES = _choices(triage.Response, triage.RESPONSE_WORDS)
+
+
+class CallerRelation(models.TextChoices):
+    SELF = "self", _("The person themself")
+    FAMILY = "family", _("Family member")
+    FRIEND = "friend", _("Friend or neighbour")
+    PROFESSIONAL = "professional", _("Professional (clinician, teacher, employer)")
+    BYSTANDER = "bystander", _("Bystander or passer-by")
+    OFFICER = "officer", _("Officer")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Origin(models.TextChoices):
+    """How the call reached Coresponder."""
+
+    INTAKE = "intake", _("Intake page")
+    API = "api", _("API")
+    CAD = "cad", _("CAD webhook")
+    IMPORT = "import", _("CSV import")
+
+
+class CallState(models.TextChoices):
+    OPEN = "open", _("Waiting for a team")
+    DISPATCHED = "dispatched", _("Team assigned")
+    RESOLVED_BY_PHONE = "resolved_by_phone", _("Resolved by phone")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATES = (CallState.OPEN, CallState.DISPATCHED)
+
+
+class TriageRuleSet(BaseModel):
+    """One version of a program's triage rules. The newest version is in force.
+
+    Versions are never edited in place: a call keeps the version that decided it.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="triage_rules")
+    version = models.PositiveIntegerField()
+    rules = models.JSONField(help_text=_("A list of rules, tried in order; see docs/triage.md."))
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "version"], name="rule_set_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} triage rules v{self.version}"
+
+    def parsed(self) -> list[triage.Rule]:
+        return triage.parse_rules(self.rules)
+
+
+class Call(PersonData, BaseModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls")
+    reference = models.CharField(_("call number"), max_length=32)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    source = models.CharField(
+        _("source"), max_length=24, choices=_choices(triage.Source, SOURCE_WORDS)
+    )
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.INTAKE)
+    taken_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    external_id = models.CharField(_("CAD incident number"), max_length=64, blank=True)
+
+    address = models.CharField(_("address or place"), max_length=300, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    caller_name = models.CharField(_("caller's name"), max_length=200, blank=True)
+    caller_phone = models.CharField(_("caller's phone"), max_length=32, blank=True)
+    caller_relation = models.CharField(
+        _("caller is"),
+        max_length=16,
+        choices=CallerRelation.choices,
+        default=CallerRelation.UNKNOWN,
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    concerns = models.JSONField(_("reported concerns"), default=list, blank=True)
+    language = models.CharField(_("language needed"), max_length=40, blank=True)
+    summary = models.TextField(_("what the caller said"), blank=True)
+    screening = models.JSONField(_("safety screening"), default=list, blank=True)
+
+    rule_set = models.ForeignKey(
+        TriageRuleSet, on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    triage_response = models.CharField(max_length=24, choices=RESPONSE_CHOICES)
+    triage_priority = models.PositiveSmallIntegerField()
+    triage_rule = models.CharField(max_length=80)
+    triage_says = models.CharField(max_length=500)
+    response = models.CharField(_("response"), max_length=24, choices=RESPONSE_CHOICES)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    override_reason = models.CharField(
+        _("reason for overriding triage"), max_length=500, blank=True
+    )
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    state = models.CharField(
+        _("state"), max_length=24, choices=CallState.choices, default=CallState.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change a board shows, so boards can ask "anything new?" cheaply.
+    revision = models.PositiveIntegerField(default=1)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "program": STRUCTURAL,
+        "reference": OPERATIONAL,
+        "received_at": OPERATIONAL,
+        "source": OPERATIONAL,
+        "origin": STRUCTURAL,
+        "taken_by_agency": STRUCTURAL,
+        "taken_by": STRUCTURAL,
+        "external_id": OPERATIONAL,
+        "address": OPERATIONAL,
+        "latitude": OPERATIONAL,
+        "longitude": OPERATIONAL,
+        "caller_name": OPERATIONAL,
+        "caller_phone": OPERATIONAL,
+        "caller_relation": OPERATIONAL,
+        "person": STRUCTURAL,
+        "concerns": OPERATIONAL,
+        "language": OPERATIONAL,
+        "summary": OPERATIONAL,
+        "screening": PUBLIC_SAFETY,
+        "rule_set": STRUCTURAL,
+        "triage_response": OPERATIONAL,
+        "triage_priority": OPERATIONAL,
+        "triage_rule": OPERATIONAL,
+        "triage_says": OPERATIONAL,
+        "response": OPERATIONAL,
+        "priority": OPERATIONAL,
+        "override_reason": OPERATIONAL,
+        "overridden_by": STRUCTURAL,
+        "state": OPERATIONAL,
+        "closed_at": OPERATIONAL,
+        "revision": STRUCTURAL,
+        "created_at": STRUCTURAL,
+        "updated_at": STRUCTURAL,
+    }
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "reference"], name="call_reference_once"),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=4)
+                & Q(triage_priority__gte=1, triage_priority__lte=4),
+                name="call_priority_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CallState.values), name="call_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="call_coordinates_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    response=models.F("triage_response"), priority=models.F("triage_priority")
+                )
+                | ~Q(override_reason=""),
+                name="call_override_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "state", "priority"], name="call_open_board"),
+            models.Index(fields=["program", "external_id"], name="call_external_id"),
+            models.Index(fields=["person", "received_at"], name="call_person_history"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.override_reason)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def concern_words(self) -> list[str]:
+        return [str(CONCERN_WORDS.get(c, c)) for c in self.concerns]
+
+    @property
+    def screening_words(self) -> list[str]:
+        return [str(SCREENING_WORDS.get(s, s)) for s in self.screening]
+
+    @property
+    def has_place(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class CallNote(PersonData, BaseModel):
+    """A timestamped note by whoever works the call; operational, seen by all on it."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"), max_length=2000)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "call": STRUCTURAL,
+        "author": STRUCTURAL,
+        "text": OPERATIONAL,
+        "created_at": OPERATIONAL,
+        "updated_at": STRUCTURAL,
+    }
+
+    class Meta:
+        ordering = ["call", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note on {self.call_id}"
+
+
+class CallSequence(models.Model):
+    """The last call number used per program and year; locked while a number is taken."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "year"], name="call_sequence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.year}: {self.last}"

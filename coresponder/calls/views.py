@@ -1,0 +1,308 @@
+"""Call pages: intake, the call as its reader may see it, notes, overrides, closing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from coresponder.accounts.models import Role
+from coresponder.core.access import require_role
+from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.people import actions as people_actions
+from coresponder.people.access import search_for, view_persons
+from coresponder.people.matching import PersonQuery
+
+from . import actions, triage
+from .access import CALL_READERS, access_call_by_id, view_call, view_calls
+from .forms import IntakeForm, NoteForm, OverrideForm
+from .models import Call, CallNote, CallState
+
+DESK = (Role.DISPATCHER, Role.SUPERVISOR)
+
+
+def _call_in(data: dict, person_id) -> actions.CallIn:
+    return actions.CallIn(
+        source=data["source"],
+        concerns=data["concerns"],
+        screening=data["screening"],
+        address=data["address"],
+        latitude=data["latitude"],
+        longitude=data["longitude"],
+        caller_name=data["caller_name"],
+        caller_phone=data["caller_phone"],
+        caller_relation=data["caller_relation"],
+        person_id=person_id,
+        language=data["language"],
+        summary=data["summary"],
+        response=data["override_response"],
+        priority=data["override_priority"],
+        override_reason=data["override_reason"],
+    )
+
+
+def _form_errors(form, error: DomainError) -> None:
+    for name, problems in error.fields.items():
+        target = {
+            "response": "override_response",
+            "priority": "override_priority",
+            "person_id": "person",
+        }.get(name, name)
+        for problem in problems:
+            form.add_error(target if target in form.fields else None, problem)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+@require_role(*actions.CALL_TAKERS)
+def intake(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person_id = data["person"] or None
+            if data["register_new"]:
+                person = people_actions.register_person(
+                    people_actions.PersonIn(
+                        names=[people_actions.NameIn(given=data["given"], family=data["family"])],
+                        date_of_birth=data["date_of_birth"],
+                    ),
+                    acting_user=request.user,
+                    request=request,
+                )
+                person_id = person.pk
+            call = actions.take_call(
+                _call_in(data, person_id), acting_user=request.user, request=request
+            )
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Call %(call)s recorded.") % {"call": call.reference})
+            return redirect("calls:detail", call_id=call.pk)
+    return TemplateResponse(
+        request,
+        "calls/intake.html",
+        {"form": form, "decision": _preview(request, form)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _preview(request, form) -> triage.Decision | None:
+    source = form.data.get("source") or triage.Source.EMERGENCY_911
+    concerns = form.data.getlist("concerns") if hasattr(form.data, "getlist") else []
+    screening = form.data.getlist("screening") if hasattr(form.data, "getlist") else []
+    try:
+        return actions.preview(
+            request.user.agency.program, source=source, concerns=concerns, screening=screening
+        )
+    except (ValueError, triage.RuleError):
+        return None
+
+
+@require_role(*actions.CALL_TAKERS)
+@require_POST
+def triage_preview(request: HttpRequest) -> TemplateResponse:
+    """The triage decision as the call-taker ticks boxes; nothing is written."""
+    return TemplateResponse(
+        request, "calls/_triage.html", {"decision": _preview(request, IntakeForm(request.POST))}
+    )
+
+
+@require_role(*actions.CALL_TAKERS)
+def person_candidates(request: HttpRequest) -> TemplateResponse:
+    name = " ".join(
+        part for part in (request.GET.get("given", ""), request.GET.get("family", "")) if part
+    ).strip()
+    form = IntakeForm(request.GET)
+    form.is_valid()
+    date_of_birth = getattr(form, "cleaned_data", {}).get("date_of_birth")
+    query = PersonQuery(name=name[:200], date_of_birth=date_of_birth)
+    matches = []
+    if not query.is_empty and (len(name) >= 2 or date_of_birth):
+        matches = search_for(request.user, query, channel="page:intake", limit=5, request=request)
+    return TemplateResponse(
+        request,
+        "calls/_candidates.html",
+        {"matches": matches, "searched": not query.is_empty, "chosen": request.GET.get("person")},
+    )
+
+
+def _call_or_404(request, call_id):
+    try:
+        return view_call(request.user, call_id, channel="page:call", request=request)
+    except NotFound:
+        raise Http404 from None
+
+
+def _person_name(request, call_view) -> str:
+    if not call_view.person_id:
+        return ""
+    from coresponder.people.models import Person
+
+    persons = list(Person.objects.filter(pk=call_view.person_id))
+    views = view_persons(request.user, persons, channel="page:call", request=request)
+    return views[0].display_name if views else ""
+
+
+def _live_context(request, call: Call, view) -> dict:
+    from coresponder.dispatch.models import StatusEvent, Team
+    from coresponder.dispatch.teams import recommend
+
+    is_desk = request.user.has_role(*DESK)
+    teams = list(Team.objects.filter(call_id=call.pk).order_by("name"))
+    return {
+        "call": view,
+        "notes": CallNote.objects.filter(call_id=call.pk).select_related("author"),
+        "events": StatusEvent.objects.filter(call_id=call.pk).select_related("team", "by"),
+        "teams_on_call": teams,
+        "recommendations": recommend(call) if is_desk and view.is_open else [],
+        "is_desk": is_desk,
+        "note_form": NoteForm(),
+    }
+
+
+@require_role(*CALL_READERS)
+def detail(request: HttpRequest, call_id) -> TemplateResponse:
+    view = _call_or_404(request, call_id)
+    call = access_call_by_id(request.user, call_id)
+    context = _live_context(request, call, view)
+    context.update(
+        {
+            "person_name": _person_name(request, view),
+            "override_form": OverrideForm(
+                initial={"response": view.response, "priority": view.priority}
+            ),
+            "closing_states": [
+                (CallState.RESOLVED_BY_PHONE, _("Resolved by phone")),
+                (CallState.CANCELLED, _("Cancel the call")),
+                (CallState.CLOSED, _("Close")),
+            ],
+        }
+    )
+    return TemplateResponse(request, "calls/detail.html", context)
+
+
+@require_role(*CALL_READERS)
+def live(request: HttpRequest, call_id) -> HttpResponse:
+    """What changes on a call while people work it: notes, teams, status, recommendations.
+
+    Polled every second; answers 204 (no swap) when nothing changed since `revision`.
+    """
+    try:
+        call = access_call_by_id(request.user, call_id)
+    except NotFound:
+        raise Http404 from None
+    stamp = f"{call.revision}"
+    if request.GET.get("revision") == stamp:
+        return HttpResponse(status=204)
+    view = _call_or_404(request, call_id)
+    context = _live_context(request, call, view)
+    context["stamp"] = stamp
+    return TemplateResponse(request, "calls/_live.html", context)
+
+
+@require_role(*CALL_READERS)
+@require_POST
+def add_note(request: HttpRequest, call_id) -> HttpResponse:
+    try:
+        call = access_call_by_id(request.user, call_id)
+    except NotFound:
+        raise Http404 from None
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Write the note first."))
+        actions.add_note(
+            call, text=form.cleaned_data["text"], acting_user=request.user, request=request
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    next_url = request.POST.get("next", "")
+    if next_url not in ("/dispatch/field/",):  # only our own pages, never an open redirect
+        next_url = f"/calls/{call.pk}/"
+    return redirect(next_url)
+
+
+@require_role(*DESK)
+@require_POST
+def override(request: HttpRequest, call_id) -> HttpResponse:
+    call = access_call_by_id(request.user, call_id)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("calls:detail", call_id=call.pk)
+    try:
+        actions.override_triage(
+            call,
+            response=form.cleaned_data["response"],
+            priority=form.cleaned_data["priority"],
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+            request=request,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Triage overridden; the reason is on the record."))
+    return redirect("calls:detail", call_id=call.pk)
+
+
+@require_role(*DESK)
+@require_POST
+def close(request: HttpRequest, call_id) -> HttpResponse:
+    call = access_call_by_id(request.user, call_id)
+    try:
+        actions.close_call(
+            call, state=request.POST.get("state", ""), acting_user=request.user, request=request
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Call %(call)s closed.") % {"call": call.reference})
+    return redirect("calls:detail", call_id=call.pk)
+
+
+@require_role(*CALL_READERS)
+def index(request: HttpRequest) -> TemplateResponse:
+    """Recent calls, newest first; open ones only on request."""
+    calls = Call.objects.of_program(request.user.agency.program)
+    if request.GET.get("open"):
+        calls = calls.open()
+    views = view_calls(
+        request.user, list(calls.order_by("-received_at")[:100]), channel="page:calls"
+    )
+    return TemplateResponse(request, "calls/index.html", {"calls": views})
+
+
+@require_role(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+def overrides(request: HttpRequest) -> TemplateResponse:
+    """Every triage override with its reason, and which rules are overridden most."""
+    calls = view_calls(
+        request.user,
+        list(
+            Call.objects.of_program(request.user.agency.program)
+            .exclude(override_reason="")
+            .select_related("overridden_by")
+            .order_by("-received_at")[:500]
+        ),
+        channel="page:overrides",
+    )
+    by_rule = Counter(call.triage_rule for call in calls)
+    total = Call.objects.of_program(request.user.agency.program).count()
+    return TemplateResponse(
+        request,
+        "calls/overrides.html",
+        {
+            "calls": calls,
+            "by_rule": by_rule.most_common(),
+            "total": total,
+            "share": (len(calls) / total * 100) if total else 0,
+        },
+    )

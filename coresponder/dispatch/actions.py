@@ -1,0 +1,235 @@
+"""Writes of dispatch: sending a team, moving its status, setting up teams and shifts.
+
+Sending a team is safe under concurrency: the team's row is locked (PostgreSQL) or the
+transaction holds the database's write lock from its start (SQLite, IMMEDIATE mode), and
+the team's status is checked again under that lock; two dispatchers sending one team to
+two calls at once cannot both succeed, and the one who loses is told why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coresponder.accounts.models import Role
+from coresponder.calls.models import OPEN_STATES, Call, CallState
+from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.privacy import actions as privacy_actions
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.models import AccessRelation
+
+from . import events
+from .models import MemberRole, Shift, StatusEvent, Team, TeamMember
+from .notify import notify_dispatched
+from .status import ON_A_CALL, WORDS, IllegalMove, Status, check_move
+
+DISPATCHERS = (Role.DISPATCHER, Role.SUPERVISOR)
+TEAM_ADMINS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def _same_program(user, *objects) -> None:
+    for obj in objects:
+        if obj.program_id != user.agency.program_id:
+            raise PermissionDenied(_("That is not in your program."))
+
+
+def _is_member(user, team: Team) -> bool:
+    return TeamMember.objects.filter(team=team, user=user).exists()
+
+
+def _busy_reason(team: Team) -> str:
+    if team.status in ON_A_CALL and team.call_id:
+        reference = Call.objects.filter(pk=team.call_id).values_list("reference", flat=True)[0]
+        return _("%(team)s is already %(status)s on call %(call)s.") % {
+            "team": team.name,
+            "status": WORDS[Status(team.status)],
+            "call": reference,
+        }
+    return _("%(team)s is %(status)s.") % {
+        "team": team.name,
+        "status": WORDS[Status(team.status)],
+    }
+
+
+def dispatch_team(call: Call, team: Team, *, acting_user, request=None) -> StatusEvent:
+    """Sends `team` to `call`. Refused with the reason if the team is no longer free."""
+    if not acting_user.has_role(*DISPATCHERS):
+        raise PermissionDenied(_("Only dispatchers and supervisors send teams."))
+    _same_program(acting_user, call, team)
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the team row alone: a joined row read under the lock can be stale.
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        if not locked.is_active:
+            raise Conflict(_("%(team)s is not in use.") % {"team": locked.name})
+        if locked.status != Status.AVAILABLE:
+            raise Conflict(_busy_reason(locked))
+        live_call = Call.objects.select_for_update().get(pk=call.pk)
+        if live_call.state not in OPEN_STATES:
+            raise Conflict(
+                _("Call %(call)s is %(state)s; it needs no team.")
+                % {"call": live_call.reference, "state": live_call.get_state_display().lower()}
+            )
+        event = _move(locked, Status.DISPATCHED, call=live_call, by=acting_user, at=now)
+        Call.objects.filter(pk=live_call.pk).update(
+            state=CallState.DISPATCHED, revision=F("revision") + 1
+        )
+        members = list(locked.members.select_related("user"))
+        if live_call.person_id:
+            for member in members:
+                _relate_on_call(live_call, member.user, acting_user)
+        events.team_dispatched(
+            team=locked, call=live_call, actor=Actor.of_user(acting_user), request=request
+        )
+        transaction.on_commit(lambda: notify_dispatched(locked, live_call, members))
+    return event
+
+
+def _relate_on_call(call: Call, user, acting_user) -> None:
+    """The responders sent to a person may read what the policy gives those on a call."""
+    already = (
+        AccessRelation.objects.in_force()
+        .filter(person_id=call.person_id, user=user, kind=AccessRelation.Kind.ON_CALL)
+        .exists()
+    )
+    if not already:
+        privacy_actions.grant_relation(
+            call.person,
+            kind=AccessRelation.Kind.ON_CALL,
+            user=user,
+            source=f"call {call.reference}",
+            acting_user=acting_user,
+        )
+
+
+def _move(team: Team, wanted: Status, *, call: Call | None, by, at: datetime, note: str = ""):
+    """Moves a locked team's status and leaves the event; the caller holds the lock."""
+    current = Status(team.status)
+    try:
+        check_move(current, wanted, has_call=call is not None)
+    except IllegalMove as error:
+        raise Conflict(str(error)) from None
+    event = StatusEvent.objects.create(
+        team=team,
+        call=call,
+        from_status=current,
+        to_status=wanted,
+        occurred_at=at,
+        by=by,
+        note=note,
+    )
+    team.status, team.status_since = wanted, at
+    team.call = call if wanted in ON_A_CALL else None
+    if wanted == Status.ON_SCENE and call is not None and call.has_place:
+        team.latitude, team.longitude = call.latitude, call.longitude
+    team.revision += 1
+    team.save(
+        update_fields=[
+            "status",
+            "status_since",
+            "call",
+            "latitude",
+            "longitude",
+            "revision",
+            "updated_at",
+        ]
+    )
+    return event
+
+
+def move_status(team: Team, wanted: str, *, acting_user, note: str = "", request=None):
+    """A status change by a dispatcher or by the team itself; illegal moves say why."""
+    try:
+        wanted = Status(wanted)
+    except ValueError:
+        raise DomainError(_("Unknown status %(value)r.") % {"value": wanted}) from None
+    _same_program(acting_user, team)
+    if not (acting_user.has_role(*DISPATCHERS) or _is_member(acting_user, team)):
+        raise PermissionDenied(_("Only dispatchers and the team's members change its status."))
+    if wanted == Status.DISPATCHED:
+        raise DomainError(_("Send a team from a call's recommendation."))
+    if wanted == Status.OFFICER_CLEARED and not (
+        acting_user.has_role(*DISPATCHERS)
+        or TeamMember.objects.filter(team=team, user=acting_user, role=MemberRole.OFFICER).exists()
+    ):
+        raise PermissionDenied(_("The officer, or a dispatcher, clears the officer."))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        call = Call.objects.select_for_update().get(pk=locked.call_id) if locked.call_id else None
+        event = _move(locked, wanted, call=call, by=acting_user, at=now, note=note.strip()[:300])
+        if call is not None:
+            if wanted == Status.AVAILABLE and not Team.objects.filter(call=call).exists():
+                # The last team has cleared: the call's field work is done.
+                call.state, call.closed_at = CallState.CLOSED, now
+            call.revision += 1
+            call.save(update_fields=["state", "closed_at", "revision", "updated_at"])
+        events.status_moved(
+            team=locked, event=event, actor=Actor.of_user(acting_user), request=request
+        )
+    return event
+
+
+def create_team(
+    program,
+    *,
+    name: str,
+    agency,
+    base_latitude: float,
+    base_longitude: float,
+    home_base: str = "",
+    service_area=None,
+    languages=(),
+    specialities=(),
+    members: list[tuple] = (),
+    acting_user,
+) -> Team:
+    """A team with its members: [(user, role, phone)], one officer and one clinician at most."""
+    if acting_user is not None and not acting_user.has_role(*TEAM_ADMINS):
+        raise PermissionDenied(_("Only supervisors and administrators set up teams."))
+    if agency.program_id != program.pk:
+        raise DomainError(_("The team's agency must be in the program."))
+    with transaction.atomic():
+        team = Team.objects.create(
+            program=program,
+            name=name.strip(),
+            agency=agency,
+            home_base=home_base,
+            base_latitude=base_latitude,
+            base_longitude=base_longitude,
+            service_area=service_area,
+            languages=sorted({lang.strip().lower() for lang in languages if lang.strip()}),
+            specialities=sorted(set(specialities)),
+        )
+        for user, role, *rest in members:
+            if user.agency.program_id != program.pk:
+                raise DomainError(_("Team members must be in the program."))
+            TeamMember.objects.create(
+                team=team, user=user, role=role, phone=rest[0] if rest else ""
+            )
+        events.team_created(
+            team=team,
+            actor=Actor.of_user(acting_user) if acting_user else Actor.system(),
+        )
+    return team
+
+
+def add_shift(team: Team, *, starts_at: datetime, ends_at: datetime, acting_user) -> Shift:
+    if acting_user is not None and not acting_user.has_role(*TEAM_ADMINS):
+        raise PermissionDenied(_("Only supervisors and administrators plan shifts."))
+    if ends_at <= starts_at:
+        raise DomainError(_("A shift ends after it starts."), fields={"ends_at": [_("Too early.")]})
+    overlapping = Shift.objects.filter(team=team, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if overlapping.exists():
+        raise Conflict(_("%(team)s already has a shift then.") % {"team": team.name})
+    with transaction.atomic():
+        shift = Shift.objects.create(team=team, starts_at=starts_at, ends_at=ends_at)
+        events.shift_added(
+            shift=shift,
+            actor=Actor.of_user(acting_user) if acting_user else Actor.system(),
+        )
+    return shift
