@@ -220,7 +220,7 @@ def take_call(
             triage_response=decision.response,
             triage_priority=decision.priority,
             triage_rule=decision.rule.key,
-            triage_says=decision.in_words,
+            triage_says=decision.rule.says,
             response=response,
             priority=priority,
             override_reason=call_in.override_reason.strip() if overridden else "",

@@ -165,9 +165,22 @@ def _field_context(request, team) -> dict:
         call_view = views[0] if views else None
     moves = []
     if team is not None:
-        for status in sorted(MOVES[Status(team.status)], key=list(Status).index):
-            if status != Status.DISPATCHED:
-                moves.append((status.value, WORDS[status]))
+        # The next step first; clearing last, so a thumb does not clear by mistake.
+        order = [
+            Status.EN_ROUTE,
+            Status.ON_SCENE,
+            Status.OFFICER_CLEARED,
+            Status.TRANSPORTING,
+            Status.AVAILABLE,
+            Status.OUT_OF_SERVICE,
+        ]
+        on_call = team.call_id is not None
+        for status in order:
+            if status in MOVES[Status(team.status)]:
+                words = WORDS[status]
+                if status == Status.AVAILABLE and on_call:
+                    words = _("clear the call: available")
+                moves.append((status.value, words))
     return {
         "team": team,
         "call": call_view,
