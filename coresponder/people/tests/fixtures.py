@@ -36,7 +36,7 @@ def person(crew, agencies):
     clinician, officer = crew["clinician"], crew["officer"]
     subject = people.register_person(
         people.PersonIn(
-            names=[people.NameIn(given="Tamsin", family="Okafor")],
+            names=[people.NameIn(given="Demo", family="Tango")],
         ),
         acting_user=crew["dispatcher"],
     )

@@ -22,7 +22,7 @@ def test_a_dispatcher_registers_a_person_through_the_api(client, make_user, sign
     response = create(
         client,
         {
-            "names": [{"given": "Ana", "family": "Ruiz"}, {"given": "Annie", "kind": "alias"}],
+            "names": [{"given": "Demo", "family": "Romeo"}, {"given": "Ro", "kind": "alias"}],
             "date_of_birth": "1990-05-01",
             "languages": ["es"],
             "veteran_status": "veteran",
@@ -34,7 +34,7 @@ def test_a_dispatcher_registers_a_person_through_the_api(client, make_user, sign
     assert response.status_code == 201
     person = Person.objects.get(pk=response.json()["id"])
     assert person.registered_by_agency == dispatcher.agency
-    assert sorted(n.given for n in person.names.all()) == ["Ana", "Annie"]
+    assert sorted(n.given for n in person.names.all()) == ["Demo", "Ro"]
     assert person.identifiers.get().normalised == "D123456"
     entry = AuditEntry.objects.get(action=events.PERSON_REGISTERED)
     assert entry.fields == ["operational", "public_safety"]
@@ -46,7 +46,7 @@ def test_a_dispatcher_registers_a_person_through_the_api(client, make_user, sign
         ({"names": [{"given": "", "family": ""}]}, "names", "at least a given or a family name"),
         (
             {
-                "names": [{"family": "Ruiz"}],
+                "names": [{"family": "Romeo"}],
                 "identifiers": [{"system": "state_id", "issuer": "DMV", "value": "<script>"}],
             },
             "identifiers",
@@ -54,7 +54,7 @@ def test_a_dispatcher_registers_a_person_through_the_api(client, make_user, sign
         ),
         (
             {
-                "names": [{"family": "Ruiz"}],
+                "names": [{"family": "Romeo"}],
                 "identifiers": [{"system": "passport", "issuer": "DMV", "value": "X1"}],
             },
             "identifiers",
@@ -62,15 +62,15 @@ def test_a_dispatcher_registers_a_person_through_the_api(client, make_user, sign
         ),
         (
             {
-                "names": [{"family": "Ruiz"}],
+                "names": [{"family": "Romeo"}],
                 "identifiers": [{"system": "state_id", "issuer": " ", "value": "X1"}],
             },
             "identifiers",
             "Say which system issued",
         ),
-        ({"names": [{"family": "Ruiz"}], "flags": ["dangerous"]}, "flags", "Unknown flag"),
+        ({"names": [{"family": "Romeo"}], "flags": ["dangerous"]}, "flags", "Unknown flag"),
         (
-            {"names": [{"family": "Ruiz"}], "date_of_birth": "2999-01-01"},
+            {"names": [{"family": "Romeo"}], "date_of_birth": "2999-01-01"},
             "date_of_birth",
             "in the future",
         ),
@@ -93,7 +93,7 @@ def test_a_dispatcher_may_not_record_clinical_information(client, make_user, sig
     sign_in(make_user(Role.DISPATCHER))
 
     response = create(
-        client, {"names": [{"family": "Ruiz"}], "clinical_summary": "Seems depressed."}
+        client, {"names": [{"family": "Romeo"}], "clinical_summary": "Seems depressed."}
     )
 
     assert response.status_code == 403
@@ -104,7 +104,7 @@ def test_a_dispatcher_may_not_record_clinical_information(client, make_user, sig
 def test_malformed_input_gets_the_error_shape(client, make_user, sign_in):
     sign_in(make_user(Role.DISPATCHER))
 
-    response = create(client, {"names": "Ruiz"})
+    response = create(client, {"names": "Romeo"})
 
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"

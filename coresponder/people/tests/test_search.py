@@ -22,11 +22,11 @@ def registrar(make_user):
 def index(registrar):
     """A few persons whose names differ the way intake typos and spellings do."""
     rows = [
-        ("Katherine", "Smith", date(1984, 3, 7), "S1234567"),
-        ("Catherine", "Smyth", date(1984, 7, 3), ""),
-        ("Kate", "Smithers", date(1990, 1, 1), ""),
-        ("Jonah", "Brightwater", date(1971, 11, 30), "S7654321"),
-        ("Mei", "Chen", None, ""),
+        ("Whiskey", "Sierra", date(1984, 3, 7), "S1234567"),
+        ("Whisky", "Siera", date(1984, 7, 3), ""),
+        ("Whis", "Sierrawood", date(1990, 1, 1), ""),
+        ("Tango", "Brightwater", date(1971, 11, 30), "S7654321"),
+        ("Demo", "Charlie", None, ""),
     ]
     made = {}
     for given, family, born, state_id in rows:
@@ -57,19 +57,19 @@ def test_a_partial_name_finds_by_prefix(index, registrar):
 
 
 def test_a_spelling_that_sounds_alike_ranks_with_its_reason(index, registrar):
-    found = search(registrar.program, PersonQuery(name="Catherine Smith"))
+    found = search(registrar.program, PersonQuery(name="Whisky Sierra"))
 
-    assert families(found)[:2] == ["Smith", "Smyth"]
+    assert families(found)[:2] == ["Sierra", "Siera"]
     assert any("sounds like" in reason or "spelled like" in reason for reason in found[1].reasons)
 
 
 def test_the_date_of_birth_breaks_ties_and_catches_swapped_day_and_month(index, registrar):
-    exact = search(registrar.program, PersonQuery(name="Smith", date_of_birth=date(1984, 7, 3)))
+    exact = search(registrar.program, PersonQuery(name="Sierra", date_of_birth=date(1984, 7, 3)))
     swapped_only = search(registrar.program, PersonQuery(date_of_birth=date(1984, 3, 7)))
 
-    assert families(exact)[0] == "Smyth"
+    assert families(exact)[0] == "Siera"
     assert "date of birth matches" in exact[0].reasons
-    assert families(swapped_only) == ["Smith", "Smyth"]
+    assert families(swapped_only) == ["Sierra", "Siera"]
     assert swapped_only[1].reasons == ["date of birth matches with day and month swapped"]
 
 
@@ -90,18 +90,18 @@ def test_persons_of_another_program_are_never_found(index, registrar, db):
     other = Program.objects.create(name="Elsewhere", slug="elsewhere")
     Agency.objects.create(program=other, name="Elsewhere PD", kind="law_enforcement")
 
-    assert search(other, PersonQuery(name="Smith")) == []
+    assert search(other, PersonQuery(name="Sierra")) == []
 
 
 def test_name_keys_fold_case_accents_and_punctuation():
-    assert name_key("Zoë O'Neil-Ávila") == "zoeoneilavila"
+    assert name_key("Zoë O'Demo-Ávila") == "zoeodemoavila"
 
 
 def test_each_result_shown_is_one_audited_read(client, index, registrar, sign_in):
     sign_in(registrar)
     before = AuditEntry.objects.filter(action=events.PERSON_READ).count()
 
-    page = client.get("/people/", {"name": "smith"}, HTTP_HX_REQUEST="true").content.decode()
+    page = client.get("/people/", {"name": "sierra"}, HTTP_HX_REQUEST="true").content.decode()
 
     reads = AuditEntry.objects.filter(action=events.PERSON_READ).order_by("seq")[before:]
     shown = {entry.object_id for entry in reads}
