@@ -95,6 +95,33 @@ def emergency_access_reviews(user: User) -> dict:
     return {"template": "core/home/emergency_access.html", "waiting": waiting.count()}
 
 
+def dispatch_desk(user: User) -> dict:
+    """The desk at a glance: open calls, those still waiting, teams free now."""
+    from coresponder.calls.models import Call, CallState
+    from coresponder.dispatch.teams import on_duty
+
+    now = timezone.now()
+    open_calls = Call.objects.of_program(user.program).open()
+    teams = list(on_duty(user.program, now).values_list("status", flat=True))
+    return {
+        "template": "core/home/dispatch_desk.html",
+        "open": open_calls.count(),
+        "waiting": open_calls.filter(state=CallState.OPEN).count(),
+        "on_duty": len(teams),
+        "available": teams.count("available"),
+        "today": Call.objects.of_program(user.program)
+        .filter(received_at__gte=now - timedelta(hours=24))
+        .count(),
+    }
+
+
+def your_team(user: User) -> dict:
+    from coresponder.dispatch.teams import team_of
+
+    team = team_of(user)
+    return {"template": "core/home/your_team.html", "team": team}
+
+
 def your_account(user: User) -> dict:
     return {"template": "core/home/your_account.html", "account": user}
 
@@ -103,22 +130,22 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.DISPATCHER: RoleHome(
         _("Dispatch desk"),
         _("Take crisis calls, decide who goes, and send the right team."),
-        [program_agencies],
+        [dispatch_desk, program_agencies],
     ),
     Role.OFFICER: RoleHome(
         _("Field — officer"),
         _("Your assigned calls, safety information and the law-enforcement record."),
-        [agency_colleagues],
+        [your_team, agency_colleagues],
     ),
     Role.CLINICIAN: RoleHome(
         _("Field — clinician"),
         _("Risk assessments, clinical notes, dispositions, referrals and safety plans."),
-        [agency_colleagues],
+        [your_team, agency_colleagues],
     ),
     Role.EMT: RoleHome(
         _("Field — EMS"),
         _("Medical observations and transports on co-responder calls."),
-        [agency_colleagues],
+        [your_team, agency_colleagues],
     ),
     Role.CASE_MANAGER: RoleHome(
         _("Follow-up"),
@@ -133,7 +160,7 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.SUPERVISOR: RoleHome(
         _("Supervision"),
         _("Your agency's staff, sign-in activity and reviews."),
-        [emergency_access_reviews, sign_in_activity, agency_colleagues],
+        [dispatch_desk, emergency_access_reviews, sign_in_activity, agency_colleagues],
     ),
     Role.EVALUATOR: RoleHome(
         _("Evaluation"),

@@ -14,6 +14,7 @@ from django.db import transaction
 from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
 
+from .calls import build_demo_dispatch
 from .people import build_demo_people
 
 DEMO_PROGRAM_SLUG = "demo-county"
@@ -108,6 +109,7 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
                     password=password,
                 )
         build_demo_people(program, rng=rng)
+        build_demo_dispatch(program, rng=rng)
     return DemoProgram(program, role_logins(), created=True)
 
 

@@ -33,6 +33,10 @@ class Marker:
         return round(self.x + 10, 1)
 
     @property
+    def left_x(self) -> float:
+        return round(self.x - 11, 1)
+
+    @property
     def label_y(self) -> float:
         return round(self.y + 4, 1)
 

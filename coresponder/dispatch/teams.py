@@ -117,7 +117,7 @@ def board_teams(program, at: datetime):
         .annotate(on_shift=Exists(on_shift))
         .select_related("call")
         .prefetch_related(Prefetch("members", queryset=TeamMember.objects.select_related("user")))
-        .order_by("name")
+        .order_by("-on_shift", "name")
     )
 
 

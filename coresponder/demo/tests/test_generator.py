@@ -21,6 +21,14 @@ def snapshot() -> list[tuple]:
 
 
 def remove_demo_program() -> None:
+    from coresponder.accounts.models import TrainingRecord
+    from coresponder.calls.models import Call, CallSequence, TriageRuleSet
+    from coresponder.dispatch.models import Notification, ServiceArea, StatusEvent, Team
+
+    for model in (StatusEvent, Notification, Team, ServiceArea, TrainingRecord):
+        model.objects.all().delete()
+    for model in (Call, CallSequence, TriageRuleSet):
+        model.objects.all().delete()
     Person.objects.all().delete()
     User.objects.all().delete()
     Agency.objects.all().delete()
@@ -138,3 +146,39 @@ def test_the_demo_has_consents_in_every_state_and_a_pending_review():
     assert states == {"in_force", "revoked", "expired"}
     assert kinds == {"general", "part2"}
     assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1
+
+
+def test_the_demo_has_a_working_desk_and_a_realistic_day_of_calls():
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from coresponder.calls.models import Call
+    from coresponder.dispatch.models import Team
+    from coresponder.dispatch.teams import on_duty, team_of
+
+    demo = build_demo_program()
+    program = demo.program
+    now = timezone.now()
+    assert on_duty(program, now).count() >= 2
+    calls = list(Call.objects.of_program(program))
+    assert 50 <= len(calls) <= 100
+    zone = ZoneInfo(program.time_zone)
+    hours = Counter(call.received_at.astimezone(zone).hour for call in calls)
+    evening = sum(hours[h] for h in range(16, 22))
+    small_hours = sum(hours[h] for h in range(0, 6))
+    assert evening > 2 * small_hours
+    concerns = Counter(c for call in calls for c in call.concerns)
+    assert concerns.most_common(1)[0][0] in {"suicidal", "depression_isolation"}
+    # The officer's team is on a call now, which the field view shows.
+    officer = User.objects.get(username="officer")
+    team = team_of(officer)
+    assert team is not None
+    assert team.call_id is not None
+    assert Team.objects.filter(program=program, call__isnull=False).count() >= 1
+    assert Call.objects.of_program(program).open().exists()
+    # Earlier calls are history: closed, each with its team's status events.
+    closed = Call.objects.of_program(program).filter(state="closed").first()
+    assert closed.status_events.filter(to_status="on_scene").exists()
+    assert verify_chain().ok

@@ -1,0 +1,364 @@
+"""Demo teams, shifts, a service area, training records and a day of crisis calls.
+
+Calls arrive as a real day's do: few before dawn, most in the afternoon and evening, and
+their concerns and screening in the proportions co-responder programs report (suicidal
+thoughts and depression lead; weapons are rare). Calls from earlier in the day are
+history: their teams' status events are written as data with past times. The last hour's
+calls are live, taken and dispatched through the real actions, so the board, the field
+view and the audit log show a working desk.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from coresponder.accounts.models import Agency, Role, TrainingRecord, User
+from coresponder.calls import actions as calls
+from coresponder.calls.models import Call, CallState
+from coresponder.dispatch import actions as dispatch
+from coresponder.dispatch.models import MemberRole, ServiceArea, StatusEvent, Team
+from coresponder.dispatch.status import Status
+from coresponder.people.models import Person
+
+# A county-sized area (about 30 × 25 km) drawn clockwise from the north-west.
+BOUNDARY = [
+    [39.914, -105.110],
+    [39.914, -104.990],
+    [39.870, -104.900],
+    [39.760, -104.866],
+    [39.690, -104.880],
+    [39.640, -104.960],
+    [39.655, -105.080],
+    [39.740, -105.140],
+    [39.840, -105.140],
+]
+BASES = [
+    ("North station", 39.880, -105.030),
+    ("Central station", 39.780, -105.000),
+    ("East station", 39.740, -104.910),
+    ("South station", 39.680, -104.990),
+    ("West station", 39.760, -105.100),
+    ("Crisis centre", 39.800, -104.950),
+]
+STREETS = [
+    "Aspen Street",
+    "Birch Avenue",
+    "Cedar Way",
+    "Dogwood Lane",
+    "Elm Court",
+    "Fir Boulevard",
+    "Juniper Road",
+    "Larch Drive",
+    "Maple Parkway",
+    "Pine Street",
+    "Spruce Avenue",
+    "Willow Place",
+]
+PLACES = ["Transit centre", "Public library", "County park", "Shelter", "Grocery store"]
+
+# Local shifts: (name, start hour, length in hours). Teams rotate through them.
+SHIFTS = [("day", 7, 10), ("swing", 14, 10), ("night", 22, 10)]
+# Share of a day's calls arriving in each local hour, 0–23: low before dawn, high evenings.
+HOURLY = [2, 1.5, 1, 1, 1, 1.5, 2, 3, 4, 4.5, 5, 5, 5, 5.5, 6, 6.5, 7, 7.5, 7.5, 7, 6, 5, 4, 3]
+CONCERNS = [
+    ("suicidal", 24),
+    ("depression_isolation", 14),
+    ("psychosis_disorientation", 12),
+    ("substance_use", 11),
+    ("anxiety_panic", 9),
+    ("welfare_check", 9),
+    ("self_harm", 5),
+    ("youth_in_crisis", 5),
+    ("resources_request", 4),
+    ("grief_loss", 3),
+    ("trauma_ptsd", 2),
+    ("veteran_support", 2),
+]
+SCREENING = [
+    ("intoxication", 0.12),
+    ("violence_or_threats", 0.07),
+    ("weapon", 0.05),
+    ("medical_emergency", 0.05),
+    ("minor_involved", 0.05),
+    ("attempt_in_progress", 0.03),
+]
+SOURCES = [
+    ("911", 58),
+    ("988", 22),
+    ("non_emergency", 12),
+    ("officer_initiated", 6),
+    ("walk_in", 2),
+]
+RELATIONS = ["family", "family", "self", "friend", "bystander", "professional", "unknown"]
+SUMMARIES = {
+    "suicidal": "Caller says the person talked about ending their life tonight.",
+    "depression_isolation": "Has not left the apartment in days; family worried.",
+    "psychosis_disorientation": "Person is confused, talking to people who are not there.",
+    "substance_use": "Person appears intoxicated and agitated outside a store.",
+    "anxiety_panic": "Caller is having a panic attack and cannot calm down.",
+    "welfare_check": "Neighbour has not seen the resident for three days.",
+    "self_harm": "Caller found fresh cuts and the person refuses help.",
+    "youth_in_crisis": "Teenager locked in the bathroom, parent frightened.",
+    "resources_request": "Asks where to find a bed for tonight.",
+    "grief_loss": "Lost a partner last week, crying and not sleeping.",
+    "trauma_ptsd": "Flashbacks after an assault; wants to talk to someone.",
+    "veteran_support": "Veteran in distress asking for someone who understands.",
+}
+
+
+def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
+    return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
+
+
+def _local(program) -> ZoneInfo:
+    return ZoneInfo(program.time_zone)
+
+
+def build_service_area(program) -> ServiceArea:
+    return ServiceArea.objects.create(program=program, name="Demo County", boundary=BOUNDARY)
+
+
+def build_training(program, *, rng: random.Random, today: date) -> None:
+    """Most staff are current; a few have lapsed or lapse soon, for the compliance page."""
+    recorder = User.objects.get(agency__program=program, username="supervisor")
+    records = []
+    for user in User.objects.filter(agency__program=program).order_by("username"):
+        roles = user.roles
+        courses = []
+        if roles & {Role.OFFICER, Role.DISPATCHER}:
+            courses.append(("cit_40", 730))
+        if roles & {Role.OFFICER, Role.CLINICIAN, Role.EMT}:
+            courses.append(("mhfa_8", 1095))
+        if Role.CLINICIAN in roles:
+            courses.append(("clinical_licence", 730))
+        if Role.EMT in roles:
+            courses.append(("emt_certification", 730))
+        for course, valid_days in courses:
+            if user.username not in ("officer", "clinician", "emt") and rng.random() < 0.08:
+                continue  # never recorded: shows as missing
+            # Spread expiry from 2 months ago to 2 years ahead; the demo log-ins stay current.
+            ahead = rng.randint(-60, valid_days)
+            if user.username in ("officer", "clinician", "emt", "dispatcher"):
+                ahead = max(ahead, 120)
+            expires = today + timedelta(days=ahead)
+            records.append(
+                TrainingRecord(
+                    user=user,
+                    course=course,
+                    completed_on=expires - timedelta(days=valid_days),
+                    expires_on=expires,
+                    provider="Demo County Training Academy",
+                    recorded_by=recorder,
+                )
+            )
+    TrainingRecord.objects.bulk_create(records)
+
+
+def build_teams(program, *, rng: random.Random, now: datetime) -> list[Team]:
+    """Six teams on a rotation of day, swing and night shifts from yesterday to tomorrow.
+
+    The demo officer and clinician log-ins share the team on duty now, with the EMT.
+    """
+    zone = _local(program)
+    staff = User.objects.filter(agency__program=program).order_by("username")
+    officers = [u for u in staff if Role.OFFICER in u.roles and u.username != "officer"]
+    clinicians = [
+        u
+        for u in staff
+        if Role.CLINICIAN in u.roles and u.username not in ("clinician", "supervisor")
+    ]
+    police = Agency.objects.get(program=program, name="Demo City Police Department")
+    area = ServiceArea.objects.get(program=program)
+    today = now.astimezone(zone).date()
+    local_hour = now.astimezone(zone).hour
+    on_now = {
+        name
+        for name, start, length in SHIFTS
+        for day_offset in (-1, 0)
+        if start + 24 * day_offset <= local_hour < start + 24 * day_offset + length
+    }
+    teams = []
+    demo_placed = False
+    for number in range(1, 7):
+        shift_name, start, length = SHIFTS[(number - 1) // 2]
+        base_name, lat, lon = BASES[number - 1]
+        if shift_name in on_now and not demo_placed:
+            officer = User.objects.get(agency__program=program, username="officer")
+            clinician = User.objects.get(agency__program=program, username="clinician")
+            emt = User.objects.get(agency__program=program, username="emt")
+            demo_placed = True
+        else:
+            # A small roster covers several shifts: the same person on two teams' rotas.
+            officer = officers[(number - 1) % len(officers)]
+            clinician = clinicians[(number - 1) % len(clinicians)]
+            emt = None
+        members = [(officer, MemberRole.OFFICER), (clinician, MemberRole.CLINICIAN)]
+        if emt is not None:
+            members.append((emt, MemberRole.EMT))
+        team = dispatch.create_team(
+            program,
+            name=f"CRT {number}",
+            agency=police,
+            home_base=base_name,
+            base_latitude=lat,
+            base_longitude=lon,
+            service_area=area,
+            languages=["en", "es"] if number % 3 == 1 else ["en"],
+            specialities=[["youth"], ["veterans"], ["substance_use"], [], ["youth"], []][
+                number - 1
+            ],
+            members=members,
+            acting_user=None,
+        )
+        for day_offset in (-1, 0, 1):
+            day = today + timedelta(days=day_offset)
+            starts = datetime.combine(day, time(start), tzinfo=zone)
+            dispatch.add_shift(
+                team, starts_at=starts, ends_at=starts + timedelta(hours=length), acting_user=None
+            )
+        teams.append(team)
+    return teams
+
+
+def _call_in(rng: random.Random, program, persons: list[Person]) -> calls.CallIn:
+    concern = _pick(rng, CONCERNS)
+    concerns = {concern}
+    if rng.random() < 0.25:
+        concerns.add(_pick(rng, CONCERNS))
+    screening = [name for name, share in SCREENING if rng.random() < share]
+    south, north = 39.66, 39.89
+    west, east = -105.10, -104.91
+    if rng.random() < 0.2:
+        address = f"{rng.choice(PLACES)}, {rng.choice(STREETS)}"
+    else:
+        address = f"{rng.randint(100, 9900)} {rng.choice(STREETS)}"
+    person = rng.choice(persons) if persons and rng.random() < 0.3 else None
+    return calls.CallIn(
+        source=_pick(rng, SOURCES),
+        concerns=sorted(concerns),
+        screening=screening,
+        address=address,
+        latitude=round(rng.uniform(south, north), 5),
+        longitude=round(rng.uniform(west, east), 5),
+        caller_relation=rng.choice(RELATIONS),
+        caller_phone=f"555-01{rng.randint(0, 99):02d}",
+        language="es" if rng.random() < 0.08 else "",
+        summary=SUMMARIES[concern],
+        person_id=person.pk if person else None,
+    )
+
+
+def _history(rng, call: Call, team: Team, dispatcher) -> None:
+    """What the team did on an earlier call, as status events at past times."""
+    at = call.received_at + timedelta(minutes=rng.uniform(1, 6))
+    steps = [Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE]
+    gaps = [0, rng.uniform(0.5, 2), rng.uniform(6, 22)]
+    if call.response in ("co_responder", "police_only"):
+        steps.append(Status.OFFICER_CLEARED)
+        gaps.append(rng.uniform(15, 45))
+    if rng.random() < 0.2:
+        steps.append(Status.TRANSPORTING)
+        gaps.append(rng.uniform(5, 30))
+    steps.append(Status.AVAILABLE)
+    gaps.append(rng.uniform(10, 40))
+    previous = Status.AVAILABLE
+    events = []
+    for status, gap in zip(steps, gaps, strict=True):
+        at += timedelta(minutes=gap)
+        events.append(
+            StatusEvent(
+                team=team,
+                call=call,
+                from_status=previous,
+                to_status=status,
+                occurred_at=at,
+                by=dispatcher if status == Status.DISPATCHED else None,
+            )
+        )
+        previous = status
+    StatusEvent.objects.bulk_create(events)
+    Call.objects.filter(pk=call.pk).update(state=CallState.CLOSED, closed_at=at)
+
+
+def build_calls(program, *, rng: random.Random, now: datetime, teams: list[Team]) -> int:
+    """A day of calls up to `now`; returns how many were taken."""
+    zone = _local(program)
+    dispatcher = User.objects.get(agency__program=program, username="dispatcher")
+    persons = list(Person.objects.filter(program=program).order_by("pk"))
+    day_total = 70
+    taken = []
+    start = now - timedelta(hours=24)
+    for hour in range(24):
+        slot = start + timedelta(hours=hour)
+        share = HOURLY[slot.astimezone(zone).hour] / sum(HOURLY)
+        for _ in range(round(day_total * share + rng.uniform(-0.5, 0.5))):
+            received = slot + timedelta(seconds=rng.uniform(0, 3600))
+            if received >= now - timedelta(minutes=2):
+                continue
+            call_in = _call_in(rng, program, persons)
+            call_in.received_at = received
+            taken.append(calls.take_call(call_in, acting_user=dispatcher))
+    live_since = now - timedelta(minutes=50)
+    # However quiet the hour, the demo desk has a few calls in hand.
+    while sum(call.received_at >= live_since for call in taken) < 4:
+        call_in = _call_in(rng, program, persons)
+        call_in.received_at = now - timedelta(minutes=rng.uniform(3, 45))
+        taken.append(calls.take_call(call_in, acting_user=dispatcher))
+    for call in taken:
+        if call.received_at >= live_since:
+            continue
+        if call.response == "phone_resolution":
+            Call.objects.filter(pk=call.pk).update(
+                state=CallState.RESOLVED_BY_PHONE,
+                closed_at=call.received_at + timedelta(minutes=rng.uniform(10, 40)),
+            )
+        else:
+            _history(rng, call, rng.choice(teams), dispatcher)
+    _live(rng, [c for c in taken if c.received_at >= live_since], dispatcher)
+    return len(taken)
+
+
+def _live(rng, live_calls: list[Call], dispatcher) -> None:
+    """The last hour: the demo log-ins' team on scene at one call, another team en route."""
+    from coresponder.dispatch.teams import recommend
+
+    moves = [[Status.EN_ROUTE, Status.ON_SCENE], [Status.EN_ROUTE], []]
+    for call in sorted(live_calls, key=lambda c: (c.priority, c.received_at)):
+        if call.response == "phone_resolution" or not moves:
+            continue
+        ranked = recommend(call, limit=None)
+        demo_team = next((r for r in ranked if _has_demo_officer(r.team.team_id)), None)
+        choice = demo_team if demo_team and len(moves) == 3 else (ranked[0] if ranked else None)
+        if choice is None:
+            continue
+        team = Team.objects.get(pk=choice.team.team_id)
+        dispatch.dispatch_team(call, team, acting_user=dispatcher)
+        for status in moves.pop(0):
+            dispatch.move_status(team, status, acting_user=dispatcher)
+        calls.add_note(
+            call,
+            text=rng.choice(
+                [
+                    "Caller staying on the line until the team arrives.",
+                    "Family will meet the team at the front door.",
+                    "No answer at the door on the first call back.",
+                ]
+            ),
+            acting_user=dispatcher,
+        )
+
+
+def _has_demo_officer(team_id) -> bool:
+    return Team.objects.filter(pk=team_id, members__user__username="officer").exists()
+
+
+def build_demo_dispatch(program, *, rng: random.Random) -> None:
+    now = timezone.now()
+    build_service_area(program)
+    build_training(program, rng=rng, today=now.astimezone(_local(program)).date())
+    teams = build_teams(program, rng=rng, now=now)
+    build_calls(program, rng=rng, now=now, teams=teams)
