@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coresponder.accounts.models import Role
+from coresponder.accounts.models import AgencyKind, Role
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF
@@ -32,6 +32,12 @@ from .models import (
 )
 
 CALL_TAKERS = (Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR)
+# Whose machines (CAD, 988 platforms) may send calls in.
+CALL_TAKING_AGENCIES = (
+    AgencyKind.LAW_ENFORCEMENT,
+    AgencyKind.BEHAVIORAL_HEALTH,
+    AgencyKind.FIRE_EMS,
+)
 RULE_EDITORS = (Role.ADMINISTRATOR,)
 MAX_TEXT = {"address": 300, "caller_name": 200, "caller_phone": 32, "language": 40}
 
@@ -156,6 +162,8 @@ def _actor_and_agency(acting_user, actor: Actor | None, agency):
         return Actor.of_user(acting_user), acting_user.agency
     if actor is None or agency is None:
         raise PermissionDenied(_("A call is taken by a user or an agency's system."))
+    if agency.kind not in CALL_TAKING_AGENCIES:
+        raise PermissionDenied(_("Only police, behavioural-health and EMS systems send calls."))
     return actor, agency
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -65,20 +66,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person_id = data["person"] or None
-            if data["register_new"]:
-                person = people_actions.register_person(
-                    people_actions.PersonIn(
-                        names=[people_actions.NameIn(given=data["given"], family=data["family"])],
-                        date_of_birth=data["date_of_birth"],
-                    ),
-                    acting_user=request.user,
-                    request=request,
-                )
-                person_id = person.pk
-            call = actions.take_call(
-                _call_in(data, person_id), acting_user=request.user, request=request
-            )
+            with transaction.atomic():  # a person registered only with the call
+                call = _take(request, data)
         except DomainError as error:
             _form_errors(form, error)
         else:
@@ -90,6 +79,21 @@ def intake(request: HttpRequest) -> HttpResponse:
         {"form": form, "decision": _preview(request, form)},
         status=400 if form.errors else 200,
     )
+
+
+def _take(request, data) -> Call:
+    person_id = data["person"] or None
+    if data["register_new"]:
+        person = people_actions.register_person(
+            people_actions.PersonIn(
+                names=[people_actions.NameIn(given=data["given"], family=data["family"])],
+                date_of_birth=data["date_of_birth"],
+            ),
+            acting_user=request.user,
+            request=request,
+        )
+        person_id = person.pk
+    return actions.take_call(_call_in(data, person_id), acting_user=request.user, request=request)
 
 
 def _preview(request, form) -> triage.Decision | None:

@@ -1,0 +1,88 @@
+"""The intake page: a call recorded, the person found or registered, nothing half-written."""
+
+from __future__ import annotations
+
+import pytest
+
+from coresponder.calls.models import Call
+from coresponder.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "source": "988",
+    "address": "12 Willow Place",
+    "latitude": "39.76",
+    "longitude": "-104.99",
+    "concerns": ["anxiety_panic"],
+    "caller_relation": "self",
+}
+
+
+def test_a_call_is_recorded_with_a_new_person_and_shows_its_triage(client, sign_in, desk):
+    sign_in(desk)
+    response = client.post(
+        "/calls/new/", {**GOOD, "given": "Demo", "family": "Victor", "register_new": "on"}
+    )
+    call = Call.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/calls/{call.pk}/"
+    assert call.person.names.get().family == "Victor"
+    assert (call.response, call.triage_rule) == ("phone_resolution", "phone-first")
+    page = client.get(response["Location"]).content.decode()
+    assert "Distress without danger on the 988 or non-emergency line" in page
+    assert "Demo Victor" in page
+
+
+def test_a_refused_call_registers_no_one(client, sign_in, desk):
+    sign_in(desk)
+    bad = {**GOOD, "address": "", "latitude": "", "longitude": ""}
+    response = client.post(
+        "/calls/new/", {**bad, "given": "Demo", "family": "Victor", "register_new": "on"}
+    )
+    assert response.status_code == 400
+    assert "Say where" in response.content.decode()
+    assert not Call.objects.exists()
+    assert not Person.objects.exists()
+
+
+def test_an_override_without_a_reason_is_refused_on_the_page(client, sign_in, desk):
+    sign_in(desk)
+    response = client.post("/calls/new/", {**GOOD, "override_response": "police_only"})
+    assert response.status_code == 400
+    assert "Say why you override the triage" in response.content.decode()
+    assert not Call.objects.exists()
+
+
+def test_candidates_appear_as_the_name_is_typed(client, sign_in, desk, person):
+    sign_in(desk)
+    fragment = client.get(
+        "/calls/new/persons/", {"family": "tang"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Demo Tango" in fragment
+    assert f'value="{person.pk}"' in fragment
+
+
+def test_triage_is_previewed_without_writing_anything(client, sign_in, desk):
+    sign_in(desk)
+    fragment = client.post(
+        "/calls/new/triage/", {"source": "911", "screening": ["medical_emergency"]}
+    ).content.decode()
+    assert "A medical emergency comes first" in fragment
+    assert not Call.objects.exists()
+
+
+def test_a_partners_systems_cannot_send_calls(client, agencies, admin_user):
+    from coresponder.accounts import actions as accounts
+
+    issued = accounts.create_api_token(
+        agency=agencies["community_organization"], name="Shelter system", acting_user=admin_user
+    )
+    response = client.post(
+        "/api/v1/calls",
+        {"source": "911", "address": "Main St"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {issued.secret}",
+    )
+    assert response.status_code == 403
+    assert not Call.objects.exists()
