@@ -1,0 +1,179 @@
+"""CAD intake through the API: `POST /api/v1/cad/calls`, thin over `interop.cad`.
+
+The body is read as bytes, its signature checked, and only then parsed and validated here
+(not by Ninja before the view runs): an unsigned body is never parsed, and a body that is not
+JSON is a 422 with the reason like any other bad field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import pydantic
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict
+
+from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
+from coresponder.calls.models import CallerRelation
+from coresponder.calls.triage import Concern, Screening, Source
+
+from . import cad
+
+router = Router(tags=["CAD intake"])
+
+SourceValue = Literal[tuple(member.value for member in Source)]
+ConcernValue = Literal[tuple(member.value for member in Concern)]
+ScreeningValue = Literal[tuple(member.value for member in Screening)]
+RelationValue = Literal[tuple(CallerRelation.values)]
+
+
+def _none_is_empty(value):
+    return "" if value is None else value
+
+
+# CAD systems send null for a field they do not have; that is an empty text here.
+Text = Annotated[str, BeforeValidator(_none_is_empty)]
+
+
+class CadCallIn(Schema):
+    """A call as a CAD system sends it. Unknown fields are ignored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    incident_number: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The CAD's incident or event number.",
+    )
+    received_at: AwareDatetime = Field(
+        description="When the CAD received the call: ISO 8601 with a time zone offset."
+    )
+    call_type: Text = Field(
+        "",
+        max_length=200,
+        description="The CAD's nature code or call type. When concerns (or screening) are "
+        "not given, they are read from it.",
+    )
+    source: SourceValue = Field("cad", description="How the call reached the CAD.")
+    address: Text = Field("", max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    caller_name: Text = Field("", max_length=200)
+    caller_phone: Text = Field("", max_length=32)
+    caller_relation: RelationValue = "unknown"
+    concerns: list[ConcernValue] | None = Field(
+        None, description="Reported concerns; absent: read from call_type."
+    )
+    screening: list[ScreeningValue] | None = Field(
+        None, description="Safety screening; absent: read from call_type."
+    )
+    language: Text = Field("", max_length=40, description="Language the person needs.")
+    narrative: Text = Field("", max_length=10000, description="The call-taker's narrative.")
+
+
+class CadCallOut(Schema):
+    id: UUID
+    reference: str
+    incident_number: str
+    received_at: datetime
+    concerns: list[str]
+    response: str
+    priority: int
+    triage_response: str
+    triage_priority: int
+    triage_rule: str
+    triage_says: str
+    state: str
+
+
+REQUEST_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": CadCallIn.model_json_schema()}},
+}
+HEADERS = [
+    {
+        "in": "header",
+        "name": cad.SIGNATURE_HEADER,
+        "required": True,
+        "description": "sha256=<hex HMAC-SHA256 of the raw body, keyed with the feed's "
+        "signing secret>",
+        "schema": {"type": "string", "pattern": "^sha256=[0-9a-fA-F]{64}$"},
+    },
+    {
+        "in": "header",
+        "name": cad.IDEMPOTENCY_HEADER,
+        "required": True,
+        "description": "Names this delivery; a retry sends the same key and the same body.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    },
+]
+
+
+def _reject_constant(name: str):
+    raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
+
+
+def _payload_problems(body: bytes) -> tuple[CadCallIn | None, dict[str, list[str]]]:
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        return None, {"body": [_("Not valid JSON: %(reason)s.") % {"reason": error}]}
+    if not isinstance(data, dict):
+        return None, {"body": [_("Send one JSON object.")]}
+    try:
+        return CadCallIn.model_validate(data), {}
+    except pydantic.ValidationError as error:
+        problems: dict[str, list[str]] = {}
+        for item in error.errors(include_url=False):
+            where = ".".join(str(part) for part in item["loc"]) or "body"
+            problems.setdefault(where, []).append(item["msg"])
+        return None, problems
+
+
+@router.post(
+    "/cad/calls",
+    auth=[AgencyTokenAuth(), AgencyTokenHeader()],
+    response={200: CadCallOut, 201: CadCallOut},
+    summary="Receive a call from a CAD system",
+    description="For a CAD feed's token only, with the body signed (HMAC-SHA256) and an "
+    "Idempotency-Key. 201: the call was recorded; 200: a retry, answered with the call the "
+    "first delivery made. 401 missing or wrong signature, 403 not a feed's token, 409 the "
+    "key was used for another body, 422 a bad body, with the reason for each field.",
+    openapi_extra={"requestBody": REQUEST_BODY, "parameters": HEADERS},
+)
+def receive_cad_call(request: HttpRequest):
+    feed = cad.feed_for(request.api_token)
+    body = request.body
+    cad.verify_signature(feed, body, request.headers.get(cad.SIGNATURE_HEADER))
+    key = request.headers.get(cad.IDEMPOTENCY_HEADER)
+    payload, problems = _payload_problems(body)
+    key_problems = cad.idempotency_key_problems(key)
+    if key_problems:
+        problems[cad.IDEMPOTENCY_HEADER] = key_problems
+    if problems:
+        raise cad.DeliveryInvalid(_("The call could not be recorded."), fields=problems)
+    delivered = cad.deliver(
+        feed, key=key, body=body, call_in=cad.call_in_from(payload), request=request
+    )
+    call = delivered.call
+    out = CadCallOut(
+        id=call.pk,
+        reference=call.reference,
+        incident_number=call.external_id,
+        received_at=call.received_at.astimezone(UTC),
+        concerns=call.concerns,
+        response=call.response,
+        priority=call.priority,
+        triage_response=call.triage_response,
+        triage_priority=call.triage_priority,
+        triage_rule=call.triage_rule,
+        triage_says=call.triage_says,
+        state=call.state,
+    )
+    return Status(201 if delivered.created else 200, out)

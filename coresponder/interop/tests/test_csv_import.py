@@ -1,0 +1,546 @@
+"""`coresponder import calls`: the real Seattle exports, bad rows, unreadable files, mappings."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from coresponder.accounts.models import Role
+from coresponder.calls import actions as calls
+from coresponder.calls.models import Call, CallState, Origin
+from coresponder.interop import csv_import, events
+from coresponder.privacy.models import AuditEntry
+from coresponder.testing.shared_data import shared_data
+
+pytestmark = pytest.mark.django_db
+
+RAW = "seattle-call-data"
+PROCESSED = "seattle-call-data-processed"
+RAW_HEADER = (
+    "CAD Event Number,Event Clearance Description,Call Type,Priority,Initial Call Type,"
+    "Final Call Type,Original Time Queued,Arrived Time,Precinct,Sector,Beat,Blurred_Longitude,"
+    "Blurred_Latitude"
+)
+# How SOURCE.txt counts the mental-health rows of the extracts.
+MENTAL_HEALTH = re.compile(r"CRISIS|SUICID|BEHAVIORAL|MENTAL|OVERDOSE|ITA")
+
+
+def run(path, mapping, agency, rejects, *extra) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(
+        "import",
+        "calls",
+        str(path),
+        "--mapping",
+        str(mapping),
+        "--agency",
+        str(agency.pk),
+        "--rejects",
+        str(rejects),
+        *extra,
+        stdout=out,
+        stderr=err,
+    )
+    return out.getvalue(), err.getvalue()
+
+
+def rejected_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def imports() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=events.CALLS_IMPORTED))
+
+
+@pytest.fixture
+def police(agencies):
+    return agencies["law_enforcement"]
+
+
+# (file, mapping, rows, mental-health rows as SOURCE.txt counts them, calls with concerns,
+#  calls with screening)
+SHIPPED = [
+    ("db_call_data_2018-2023.csv", RAW, 222, 11, 17, 37),
+    ("potential_db_calls_2010-2023.csv", PROCESSED, 1031, 19, 20, 169),
+    ("potential_db_calls_2018-2023.csv", PROCESSED, 87, 5, 6, 13),
+    ("potential_mad_beach_calls_2010-2023.csv", PROCESSED, 2706, 128, 133, 322),
+    ("potential_madrona_calls_2010-2023.csv", PROCESSED, 446, 19, 23, 68),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "mapping", "rows", "mental_health", "with_concerns", "with_screening"),
+    SHIPPED,
+    ids=[item[0] for item in SHIPPED],
+)
+def test_each_shipped_export_imports_with_its_mapping_and_again_rejects_every_row(
+    police, tmp_path, name, mapping, rows, mental_health, with_concerns, with_screening
+):
+    path = shared_data(f"cad-calls-seattle/{name}")
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    out, err = run(path, mapping, police, rejects)
+
+    # then every row is a closed call of the program, triaged
+    imported = Call.objects.filter(program=police.program)
+    assert imported.count() == rows
+    assert f"  read      {rows:>9,}" in out.splitlines()
+    assert f"  imported  {rows:>9,}" in out.splitlines()
+    assert f"  rejected  {0:>9,}" in out.splitlines()
+    assert f"{name}: 100% " in err
+    assert rejected_rows(rejects) == [["line", "reason", *next(csv.reader(path.open()))]]
+    assert set(imported.values_list("origin", "state", "taken_by_agency")) == {
+        (Origin.IMPORT, CallState.CLOSED, police.pk)
+    }
+    assert imported.exclude(concerns=[]).count() == with_concerns
+    assert imported.exclude(screening=[]).count() == with_screening
+    assert not imported.filter(triage_rule="").exists()
+    # and every mental-health row got a concern, so triage decided on more than "otherwise"
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        number, initial, final = reader.fieldnames[0], reader.fieldnames[4], reader.fieldnames[5]
+        crisis_ids = {
+            row[number]
+            for row in reader
+            if MENTAL_HEALTH.search(row[initial]) or MENTAL_HEALTH.search(row[final])
+        }
+    assert len(crisis_ids) == mental_health
+    crisis_calls = imported.filter(external_id__in=crisis_ids)
+    assert crisis_calls.count() == mental_health
+    assert [call.external_id for call in crisis_calls if not call.concerns] == []
+    assert not crisis_calls.filter(triage_rule="otherwise").exists()
+    # and one audit entry tells of the whole file
+    (entry,) = imports()
+    assert {key: entry.detail[key] for key in ("file", "mapping", "read", "imported")} == {
+        "file": name,
+        "mapping": mapping,
+        "read": rows,
+        "imported": rows,
+    }
+
+    # when the same file is imported again
+    out, _err = run(path, mapping, police, rejects)
+
+    # then every row is rejected as a duplicate, and nothing is written
+    duplicate = f"{number} is already in the program."
+    assert Call.objects.count() == rows
+    assert f"  imported  {0:>9,}" in out.splitlines()
+    assert f"    {rows:>9,}  {duplicate}" in out.splitlines()
+    again = rejected_rows(rejects)
+    assert len(again) == rows + 1
+    assert {row[1] for row in again[1:]} == {duplicate}
+    assert [int(row[0]) for row in again[1:]] == list(range(2, rows + 2))
+    assert len(imports()) == 1
+
+
+def test_a_raw_row_keeps_its_time_place_channel_and_call_types(police, tmp_path):
+    path = shared_data("cad-calls-seattle/db_call_data_2018-2023.csv")
+
+    run(path, RAW, police, tmp_path / "rejected.csv")
+
+    call = Call.objects.get(external_id="2023000319821")
+    # 11/04/2023 6:08:26 PM in Seattle, still on daylight time (UTC-7)
+    assert call.received_at == datetime(2023, 11, 5, 1, 8, 26, tzinfo=UTC)
+    assert call.reference.startswith("2023-")
+    assert (call.source, call.latitude, call.longitude) == ("911", 47.6176603, -122.28112)
+    assert call.address == "SPD beat C3 (EAST precinct, sector CHARLIE)"
+    assert call.summary == (
+        "Initial call type: BURN - RECKLESS BURNING. Final call type: --SUSPICIOUS CIRCUM. - "
+        "SUSPICIOUS PERSON. Cleared: UNABLE TO LOCATE INCIDENT OR COMPLAINANT. SPD priority 2."
+    )
+    assert (call.concerns, call.screening, call.triage_rule) == ([], [], "otherwise")
+    assert (call.taken_by, call.person, call.closed_at, call.override_reason) == (
+        None,
+        None,
+        None,
+        "",
+    )
+
+    suicide_and_overdose = Call.objects.get(external_id="2020000218163")
+    assert (suicide_and_overdose.concerns, suicide_and_overdose.screening) == (
+        ["suicidal", "substance_use"],
+        ["medical_emergency", "attempt_in_progress"],
+    )
+    assert (
+        suicide_and_overdose.response,
+        suicide_and_overdose.priority,
+        suicide_and_overdose.triage_rule,
+    ) == ("ems", 1, "medical-emergency")
+
+    by_phone_line = Call.objects.get(external_id="2021000291990")
+    assert by_phone_line.source == "non_emergency"
+    assert by_phone_line.received_at == datetime(2021, 11, 3, 18, 56, 59, tzinfo=UTC)
+    assert (by_phone_line.concerns, by_phone_line.triage_rule) == (
+        ["suicidal", "welfare_check"],
+        "suicidal-or-self-harm",
+    )
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+GOOD_ROW = (
+    "{id},ASSISTANCE RENDERED,911,2,PERSON IN BEHAVIORAL/EMOTIONAL CRISIS,--CRISIS COMPLAINT - "
+    "GENERAL,{queued},,EAST,CHARLIE,C3,-122.28112,47.6176603"
+)
+
+
+def row(number: str = "2023000000001", queued: str = "11/04/2023 6:08:26 PM", **changes) -> str:
+    text = GOOD_ROW.format(id=number, queued=queued)
+    for old, new in changes.items():
+        text = text.replace(old.replace("_", " "), new)
+    return text
+
+
+def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_good_rows_are_imported(
+    police, tmp_path
+):
+    # given
+    lines = [
+        RAW_HEADER,
+        row("2023000000001"),  # 2: good
+        row("2023000000002", queued="13/45/2023 6:08:26 PM"),  # 3: no such date
+        row("2023000000003").replace("-122.28112,47.6176603", "east,north"),  # 4
+        row("2023000000004").replace("47.6176603", "147.5"),  # 5: off the globe
+        row(""),  # 6: no event number
+        row("2023000000001", queued="11/05/2023 9:00:00 AM"),  # 7: repeats line 2
+        row("2023000000007", queued="01/01/2999 1:00:00 AM"),  # 8: in the future
+        "2023000000008,ASSISTANCE RENDERED,911",  # 9: cut short
+        row("2023000000009").replace(
+            "--CRISIS COMPLAINT - GENERAL", '"--CRISIS COMPLAINT,\nSECOND LINE"'
+        ),  # 10-11: one good row on two lines
+        row("2023000000010", queued="02/01/2022 3:04:05 AM"),  # 12: good
+        row("2023000000011").replace("-122.28112,47.6176603", "nan,inf"),  # 13
+    ]
+    path = write(tmp_path / "calls.csv", "\r\n".join(lines) + "\r\n")
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    out, _err = run(path, RAW, police, rejects)
+
+    # then
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == [
+        "2023000000001",
+        "2023000000009",
+        "2023000000010",
+    ]
+    rejected = rejected_rows(rejects)
+    assert rejected[0] == ["line", "reason", *RAW_HEADER.split(",")]
+    assert [(int(line), reason) for line, reason, *_cells in rejected[1:]] == [
+        (
+            3,
+            "Original Time Queued is not a date and time in the format %m/%d/%Y %I:%M:%S %p.",
+        ),
+        (4, "Blurred_Latitude is not a number. Blurred_Longitude is not a number."),
+        (5, "Blurred_Latitude: Latitude is between -90 and 90."),
+        (6, "CAD Event Number is empty."),
+        (7, "CAD Event Number repeats an earlier row of this file."),
+        (8, "Original Time Queued: A call cannot be received in the future."),
+        (9, "The row has 3 fields; the header has 13."),
+        (13, "Blurred_Latitude is not a number. Blurred_Longitude is not a number."),
+    ]
+    assert rejected[2][2:] == next(csv.reader([lines[3]]))  # the original row, as it was
+    assert rejected[7][2:] == ["2023000000008", "ASSISTANCE RENDERED", "911"]
+    summary = out.splitlines()
+    assert "  read             11" in summary
+    assert "  imported          3" in summary
+    assert "  rejected          8" in summary
+    assert (
+        "            2  Blurred_Latitude is not a number. Blurred_Longitude is not a number."
+        in (summary)
+    )
+    (entry,) = imports()
+    assert (entry.detail["read"], entry.detail["imported"], entry.detail["rejected"]) == (11, 3, 8)
+    assert entry.agency_name == police.name
+    two_lines = Call.objects.get(external_id="2023000000009")
+    assert "Final call type: --CRISIS COMPLAINT,\nSECOND LINE." in two_lines.summary
+
+
+def test_a_file_that_is_not_utf8_imports_nothing(police, tmp_path):
+    good = "\r\n".join([RAW_HEADER, row("2023000000001"), row("2023000000002")]).encode()
+    path = write(
+        tmp_path / "calls.csv",
+        good + b"\r\n" + row("2023000000003").encode()[:-5] + b"\xff\xfe\r\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    with pytest.raises(CommandError) as refused:
+        run(path, RAW, police, rejects)
+
+    assert str(refused.value).startswith("Line 4 is not utf-8-sig text (byte ")
+    assert "Nothing was imported" in str(refused.value)
+    assert not Call.objects.exists()
+    assert imports() == []
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_file_without_a_column_the_mapping_reads_imports_nothing(police, tmp_path):
+    header = RAW_HEADER.replace("Original Time Queued", "Time Queued")
+    path = write(tmp_path / "calls.csv", header + "\n" + row() + "\n")
+
+    with pytest.raises(CommandError) as refused:
+        run(path, RAW, police, tmp_path / "rejected.csv")
+
+    assert str(refused.value).startswith(
+        "The file has no column 'Original Time Queued', which the mapping seattle-call-data "
+        "reads. Its columns are: 'CAD Event Number', "
+    )
+    assert not Call.objects.exists()
+    assert imports() == []
+    assert not (tmp_path / "rejected.csv").exists()
+
+
+def test_an_empty_file_imports_nothing(police, tmp_path):
+    path = write(tmp_path / "calls.csv", "")
+
+    with pytest.raises(CommandError, match="The file is empty"):
+        run(path, RAW, police, tmp_path / "rejected.csv")
+
+    assert not Call.objects.exists()
+
+
+def test_an_import_interrupted_midway_leaves_nothing_behind(police, tmp_path, monkeypatch):
+    # given an import that has written two batches when the operator presses Ctrl-C
+    path = shared_data("cad-calls-seattle/potential_mad_beach_calls_2010-2023.csv")
+    monkeypatch.setattr(csv_import, "BATCH", 500)
+    flushes, flush = [], csv_import._Importer.flush
+
+    def flush_then_interrupt(importer):
+        flush(importer)
+        flushes.append(Call.objects.count())
+        if len(flushes) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(csv_import._Importer, "flush", flush_then_interrupt)
+
+    # when
+    with pytest.raises(CommandError, match=r"Interrupted\. Nothing was imported\.") as stopped:
+        run(path, PROCESSED, police, tmp_path / "rejected.csv")
+
+    # then what the batches wrote was rolled back with the rest
+    assert flushes == [500, 1000]
+    assert stopped.value.returncode == 130
+    assert not Call.objects.exists()
+    assert imports() == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dry_run_checks_every_row_and_writes_nothing(police, tmp_path):
+    path = write(tmp_path / "calls.csv", "\n".join([RAW_HEADER, row("1"), row("")]) + "\n")
+
+    out, _err = run(path, RAW, police, tmp_path / "rejected.csv", "--dry-run")
+
+    assert out.splitlines()[0].startswith("Dry run, nothing imported: calls.csv")
+    assert "  imported          1 (would be)" in out.splitlines()
+    assert [line for line, *_rest in rejected_rows(tmp_path / "rejected.csv")] == ["line", "3"]
+    assert not Call.objects.exists()
+    assert imports() == []
+
+
+def test_calls_triage_would_resolve_by_phone_are_stored_as_resolved_by_phone(
+    police, tmp_path, make_user
+):
+    # given a program whose rules resolve crisis calls on the non-emergency line by phone
+    calls.change_rules(
+        police.program,
+        rules=[
+            {
+                "key": "line-crisis-by-phone",
+                "response": "phone_resolution",
+                "priority": 4,
+                "when": {"any_concern": ["welfare_check"], "source_in": ["non_emergency"]},
+                "says": "A crisis on the non-emergency line is talked through on the phone.",
+            },
+            {"key": "otherwise", "response": "co_responder", "priority": 3, "says": "Send."},
+        ],
+        note="Phone first",
+        acting_user=make_user(Role.ADMINISTRATOR),
+    )
+    path = write(
+        tmp_path / "calls.csv",
+        "\n".join([RAW_HEADER, row("1"), row("2").replace(",911,", ',"TELEPHONE OTHER, NOT 911",')])
+        + "\n",
+    )
+
+    run(path, RAW, police, tmp_path / "rejected.csv")
+
+    assert sorted(
+        Call.objects.values_list("external_id", "source", "state", "response", "rule_set__version")
+    ) == [
+        ("1", "911", CallState.CLOSED, "co_responder", 2),
+        ("2", "non_emergency", CallState.RESOLVED_BY_PHONE, "phone_resolution", 2),
+    ]
+
+
+def test_another_vendors_export_needs_only_its_own_mapping(police, tmp_path):
+    # given a semicolon export with ISO times, street addresses and no coordinates
+    mapping = write(
+        tmp_path / "county.toml",
+        """
+description = "County CAD, nightly export"
+delimiter = ";"
+
+[external_id]
+column = "incident"
+
+[received_at]
+column = "created"
+format = "iso"
+time_zone = "America/Chicago"
+
+[source]
+value = "911"
+
+[address]
+column = "location"
+
+[summary]
+template = "Nature: {nature}"
+
+[classify]
+columns = ["nature"]
+
+[[classify.rules]]
+match = 'EDP|MENTAL'
+concerns = ["psychosis_disorientation"]
+""",
+    )
+    path = write(
+        tmp_path / "county.csv",
+        "incident;created;nature;location\n"
+        "C-1;2024-02-03T04:05:06;EDP;100 Main St\n"
+        "C-2;2024-02-03T10:00:00+00:00;NOISE;\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    run(path, mapping, police, rejects)
+
+    call = Call.objects.get()
+    assert (call.external_id, call.received_at, call.address, call.summary) == (
+        "C-1",
+        datetime(2024, 2, 3, 10, 5, 6, tzinfo=UTC),
+        "100 Main St",
+        "Nature: EDP",
+    )
+    assert (call.concerns, call.triage_rule) == (
+        ["psychosis_disorientation"],
+        "psychosis-or-substance",
+    )
+    assert [(line, reason) for line, reason, *_cells in rejected_rows(rejects)[1:]] == [
+        ("3", "location: Say where: an address, a place or coordinates.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("external_id = [", "is not valid TOML"),
+        ("[external_id]\ncolumn = 'n'\n", "[received_at] is missing"),
+        ("[external_id]\ncolum = 'x'\n", "[external_id]: unknown key colum; use column."),
+        (
+            "[external_id]\ncolumn = 'n'\n"
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\ntime_zone = 'Mars/Olympus'\n",
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at]\ncolumn = 't'\nformat = 'yyyy-mm-dd'\n",
+            "has no % directive",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n"
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\ncolumn = 'c'\n"
+            "[source.values]\nPAGER = 'pager'\n",
+            "unknown source 'pager'",
+        ),
+        (
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\nvalue = '911'\n"
+            "[external_id]\ncolumn = 'n'\n[address]\ncolumn = 'a'\n"
+            "[classify]\ncolumns = ['t']\n[[classify.rules]]\nmatch = 'X'\n"
+            "concerns = ['feelings']\n",
+            "unknown concerns feelings",
+        ),
+        (
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\nvalue = '911'\n"
+            "[external_id]\ncolumn = 'n'\n[address]\ncolumn = 'a'\n"
+            "[classify]\ncolumns = ['t']\n[[classify.rules]]\nmatch = 'SUICID('\n"
+            "concerns = ['suicidal']\n",
+            "not a valid regular expression",
+        ),
+        (
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\nvalue = '911'\n"
+            "[external_id]\ncolumn = 'n'\n",
+            "say where calls were",
+        ),
+        (
+            "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\nvalue = '911'\n"
+            "[external_id]\ncolumn = 'n'\n[address]\ncolumn = 'a'\n"
+            "[classify]\ncolumns = ['t']\nrules_file = 'ours.toml'\n",
+            "ours.toml does not exist",
+        ),
+    ],
+)
+def test_a_broken_mapping_is_refused_with_the_reason_before_any_row_is_read(
+    police, tmp_path, text, reason
+):
+    mapping = write(tmp_path / "broken.toml", text)
+    never_read = tmp_path / "absent.csv"  # the file is not even looked at
+
+    with pytest.raises(CommandError) as refused:
+        run(never_read, mapping, police, tmp_path / "rejected.csv")
+
+    message = str(refused.value)
+    assert message.startswith("The mapping cannot be used: ")
+    assert reason in message
+    assert message.endswith("Nothing was imported.")
+    assert not Call.objects.exists()
+
+
+def test_an_unknown_mapping_name_lists_the_shipped_ones(police, tmp_path):
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path / "x.csv", "seattle", police, tmp_path / "r.csv")
+
+    assert "No mapping is named 'seattle'; shipped: seattle-call-data, " in str(refused.value)
+    assert "seattle-call-data-processed" in str(refused.value)
+
+
+def test_the_shipped_mappings_and_rules_load():
+    assert csv_import.shipped_mappings() == [RAW, PROCESSED]
+    for name in csv_import.shipped_mappings():
+        mapping = csv_import.load_mapping(name)
+        assert mapping.rules
+        assert mapping.time_zone == "America/Los_Angeles"
+
+
+def test_an_agency_is_named_by_id_or_by_a_name_that_is_unique(police, tmp_path):
+    path = write(tmp_path / "calls.csv", RAW_HEADER + "\n" + row("1") + "\n")
+
+    with pytest.raises(CommandError, match="No agency is named 'Nobody'"):
+        call_command(
+            "import", "calls", str(path), "--mapping", RAW, "--agency", "Nobody", stdout=StringIO()
+        )
+    out = StringIO()
+    call_command(
+        "import",
+        "calls",
+        str(path),
+        "--mapping",
+        RAW,
+        "--agency",
+        police.name,
+        "--rejects",
+        str(tmp_path / "r.csv"),
+        stdout=out,
+        stderr=StringIO(),
+    )
+    assert Call.objects.get().taken_by_agency == police
