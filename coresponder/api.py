@@ -47,7 +47,9 @@ api = NinjaAPI(
     title="Coresponder API",
     version="1",
     description="Crisis calls, encounters, referrals and follow-up for co-responder programs.",
-    auth=[VerifiedSessionAuth(), AgencyTokenAuth(), AgencyTokenHeader()],
+    # Tokens first: the session's check runs CSRF on every POST, which would refuse a
+    # machine client that has no session before its token were tried.
+    auth=[AgencyTokenAuth(), AgencyTokenHeader(), VerifiedSessionAuth()],
     urls_namespace="api",
 )
 

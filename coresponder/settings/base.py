@@ -152,6 +152,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("COR_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy's address, whose X-Forwarded-Proto and -For waitress believes.
+COR_TRUSTED_PROXY = env_str("COR_TRUSTED_PROXY", "127.0.0.1")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

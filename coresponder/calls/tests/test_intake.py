@@ -208,3 +208,34 @@ def test_the_api_gives_a_reason_for_each_bad_field(client, sign_in, desk):
     assert response.status_code == 400
     assert {"source", "concerns"} <= set(response.json()["fields"])
     assert not Call.objects.exists()
+
+
+def test_a_token_posts_calls_with_csrf_enforced_and_a_session_still_needs_its_token(
+    agencies, admin_user, desk
+):
+    from django.test import Client
+
+    from coresponder.testing.fixtures import PASSWORD
+
+    issued = accounts.create_api_token(
+        agency=agencies["law_enforcement"], name="CAD", acting_user=admin_user
+    )
+    machine = Client(enforce_csrf_checks=True)
+    body = {"source": "911", "address": "Main St"}
+    for header in ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY"):
+        value = f"Bearer {issued.secret}" if header == "HTTP_AUTHORIZATION" else issued.secret
+        response = post(machine, body, **{header: value})
+        assert response.status_code == 201, response.content
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/login/")
+    signed_in = browser.post(
+        "/login/",
+        {
+            "username": desk.username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": page.context["csrf_token"],
+        },
+    )
+    assert signed_in.status_code == 302
+    assert post(browser, body).status_code == 403
+    assert Call.objects.count() == 2

@@ -1,6 +1,21 @@
 import errno
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+
+def waitress_options(*, threads: int) -> dict:
+    """Behind a TLS proxy, waitress must trust the proxy's X-Forwarded-Proto.
+
+    Waitress drops forwarding headers from peers it was not told to trust; without them
+    every request looks like plain HTTP and the HTTPS redirect loops for ever.
+    """
+    options = {"threads": threads, "ident": "coresponder"}
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        options["trusted_proxy"] = settings.COR_TRUSTED_PROXY
+        options["trusted_proxy_headers"] = {"x-forwarded-proto", "x-forwarded-for"}
+        options["clear_untrusted_proxy_headers"] = True
+    return options
 
 
 class Command(BaseCommand):
@@ -18,7 +33,7 @@ class Command(BaseCommand):
         application = get_wsgi_application()
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)")
         try:
-            serve(application, host=host, port=port, threads=threads, ident="coresponder")
+            serve(application, host=host, port=port, **waitress_options(threads=threads))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise CommandError(
