@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import shutil
 import sys
@@ -28,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from django_setup import set_up_django
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 20240523
@@ -114,22 +115,6 @@ def write_rows(path: Path, rows: int) -> None:
                     f"{47.55 + draw.random() * 0.1:.8f}",
                 ]
             )
-
-
-def set_up_django() -> Path | None:
-    """Configure and migrate; returns the temporary directory to remove, if one was made."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponder.settings.test")
-    scratch = None
-    if not os.environ.get("DATABASE_URL"):
-        scratch = Path(tempfile.mkdtemp(prefix="cor-bench-"))
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
-    sys.path.insert(0, str(REPO))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    return scratch
 
 
 def create_program(label: str):

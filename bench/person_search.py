@@ -21,12 +21,13 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from django_setup import set_up_django
 
 REPO = Path(__file__).resolve().parent.parent
 BATCH = 500
@@ -93,23 +94,6 @@ def read_records(path: Path) -> tuple[list[Record], list[Record]]:
             )
             (originals if kind == "org" else duplicates).append(record)
     return originals, duplicates
-
-
-def set_up_django() -> Path | None:
-    """Configure and migrate; returns the temporary directory to remove, if one was made."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresponder.settings.test")
-    scratch = None
-    if not os.environ.get("DATABASE_URL"):
-        scratch = Path(tempfile.mkdtemp(prefix="cor-bench-"))
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
-    # Run from a checkout, the benchmark measures this checkout's code.
-    sys.path.insert(0, str(REPO))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    return scratch
 
 
 def create_program():

@@ -204,6 +204,8 @@ class TrainingRecord(BaseModel):
     objects = TrainingRecordQuerySet.as_manager()
 
     class Meta:
+        # Dispatch asks for the newest change to decide whether to read qualifications again.
+        indexes = [models.Index(fields=["updated_at"], name="training_changed")]
         ordering = ["user", "course", "-expires_on"]
         constraints = [
             models.CheckConstraint(

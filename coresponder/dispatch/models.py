@@ -69,6 +69,8 @@ class Team(BaseModel):
 
     class Meta:
         ordering = ["program", "name"]
+        # Recommendation asks for the newest change to decide whether to read teams again.
+        indexes = [models.Index(fields=["updated_at"], name="team_changed")]
         constraints = [
             models.UniqueConstraint(fields=["program", "name"], name="team_name_once"),
             models.CheckConstraint(
@@ -117,6 +119,7 @@ class TeamMember(BaseModel):
 
     class Meta:
         ordering = ["team", "role"]
+        indexes = [models.Index(fields=["updated_at"], name="team_member_changed")]
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="team_member_once"),
             models.UniqueConstraint(fields=["team", "role"], name="team_one_per_role"),
@@ -140,7 +143,10 @@ class Shift(BaseModel):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
             )
         ]
-        indexes = [models.Index(fields=["starts_at", "ends_at"], name="shift_time")]
+        indexes = [
+            models.Index(fields=["starts_at", "ends_at"], name="shift_time"),
+            models.Index(fields=["updated_at"], name="shift_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.team}: {self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%H:%M}"

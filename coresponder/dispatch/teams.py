@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from coresponder.accounts.training import qualifications_for, today_in
+from coresponder.accounts.models import Program, TrainingRecord
+from coresponder.accounts.training import Qualification, expiry_expression, today_in
 from coresponder.calls.models import Call
 from coresponder.calls.triage import Concern, Response
 
@@ -33,20 +34,9 @@ SPECIALITY_FOR_CONCERN = {
 
 
 def on_duty(program, at: datetime):
-    """Active teams with a shift now or starting within `SOON`, members prefetched."""
+    """Active teams with a shift now or starting within `SOON`."""
     shifts = Shift.objects.filter(team=OuterRef("pk"), starts_at__lte=at + SOON, ends_at__gt=at)
-    return (
-        Team.objects.filter(program=program, is_active=True)
-        .filter(Exists(shifts))
-        .prefetch_related(
-            Prefetch("members", queryset=TeamMember.objects.select_related("user")),
-            Prefetch(
-                "shifts",
-                queryset=Shift.objects.filter(ends_at__gt=at, starts_at__lte=at + SOON),
-                to_attr="current_shifts",
-            ),
-        )
-    )
+    return Team.objects.filter(program=program, is_active=True).filter(Exists(shifts))
 
 
 def needs_of(call: Call) -> CallNeeds:
@@ -63,35 +53,121 @@ def needs_of(call: Call) -> CallNeeds:
     )
 
 
-def facts_of(teams: list[Team], at: datetime, today) -> list[TeamFacts]:
-    user_ids = {member.user_id for team in teams for member in team.members.all()}
-    held = qualifications_for(user_ids, today=today)
+def _member(role: str):
+    return Subquery(TeamMember.objects.filter(team=OuterRef("pk"), role=role).values("user_id")[:1])
+
+
+# The last team facts read per program, with what they were read for. A process reads
+# them again when the minute, the day or anything about teams has changed.
+_read: dict[int, tuple[tuple, list[TeamFacts]]] = {}
+
+
+def forget() -> None:
+    """Drops the rows kept; tests call it, as databases are rolled back between them."""
+    _read.clear()
+
+
+def _stamp(program) -> tuple:
+    """The newest change to any team, member, shift or training record: indexed lookups.
+
+    A deletion is not a change here; it shows within the minute, when the rows are read
+    again anyway.
+    """
+
+    def newest(model):
+        return Subquery(model.objects.order_by("-updated_at").values("updated_at")[:1])
+
+    return tuple(
+        Program.objects.filter(pk=program.pk)
+        .annotate(
+            teams_at=newest(Team),
+            members_at=newest(TeamMember),
+            shifts_at=newest(Shift),
+            records_at=newest(TrainingRecord),
+        )
+        .values_list("teams_at", "members_at", "shifts_at", "records_at")
+        .get()
+    )
+
+
+def _read_rows(program, at: datetime, today) -> list[tuple]:
+    shifts = Shift.objects.filter(team=OuterRef("pk"), starts_at__lte=at + SOON, ends_at__gt=at)
+    return list(
+        Team.objects.filter(
+            program=program,
+            is_active=True,
+            status__in=[Status.AVAILABLE, *FREE_AGAIN_IN],
+        )
+        .annotate(
+            starts=Subquery(shifts.order_by("starts_at").values("starts_at")[:1]),
+            officer_id=_member(MemberRole.OFFICER),
+            clinician_id=_member(MemberRole.CLINICIAN),
+            has_emt=Exists(TeamMember.objects.filter(team=OuterRef("pk"), role=MemberRole.EMT)),
+        )
+        .filter(starts__isnull=False)
+        .annotate(
+            cit_expires=expiry_expression(Qualification.CIT, OuterRef("officer_id"), today),
+            licence_expires=expiry_expression(
+                Qualification.CLINICAL_LICENCE, OuterRef("clinician_id"), today
+            ),
+        )
+        .values_list(
+            "pk",
+            "name",
+            "status",
+            "latitude",
+            "longitude",
+            "base_latitude",
+            "base_longitude",
+            "languages",
+            "specialities",
+            "starts",
+            "cit_expires",
+            "licence_expires",
+            "has_emt",
+        )
+    )
+
+
+def candidates(program, at: datetime, today) -> list[TeamFacts]:
+    """The facts of every team that could take a call now or soon.
+
+    Read as plain values, not model instances, with the members' qualifications worked
+    out by the database (with hundreds of teams on duty, building instances costs many
+    times what the query does), and kept for the minute unless a team, member, shift or
+    training record changes meanwhile: one small query then. Within the minute, "free in
+    N minutes" counts from the minute's start.
+    """
+    minute = at.replace(second=0, microsecond=0)
+    key = (minute, today, _stamp(program))
+    kept = _read.get(program.pk)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    facts = _facts(_read_rows(program, minute, today), minute, today)
+    _read[program.pk] = (key, facts)
+    return facts
+
+
+def _facts(rows: list[tuple], at: datetime, today) -> list[TeamFacts]:
     facts = []
-    for team in teams:
-        status = Status(team.status)
-        if status == Status.AVAILABLE:
-            free_in = 0.0
-        elif status in FREE_AGAIN_IN:
-            free_in = FREE_AGAIN_IN[status]
-        else:
-            continue
-        starts = min((shift.starts_at for shift in team.current_shifts), default=at)
+    for row in rows:
+        (pk, name, status, lat, lon, base_lat, base_lon, languages, specialities) = row[:9]
+        starts, cit_expires, licence_expires, has_emt = row[9:]
+        free_in = FREE_AGAIN_IN.get(status, 0.0)
         if starts > at:
             free_in = max(free_in, (starts - at).total_seconds() / 60)
-        by_role = {member.role: member for member in team.members.all()}
-        officer, clinician = by_role.get(MemberRole.OFFICER), by_role.get(MemberRole.CLINICIAN)
-        latitude, longitude = team.position
+        here = (lat, lon) if lat is not None and lon is not None else (base_lat, base_lon)
         facts.append(
             TeamFacts(
-                team_id=team.pk,
-                name=team.name,
-                position=Place(latitude, longitude),
+                team_id=pk,
+                name=name,
+                position=Place(*here),
                 available_in_minutes=round(free_in, 1),
-                officer_cit_expires=held[officer.user_id].cit_expires if officer else None,
-                clinician_licensed=bool(clinician and held[clinician.user_id].licensed(today)),
-                languages=frozenset(team.languages),
-                specialities=frozenset(team.specialities),
-                has_emt=MemberRole.EMT in by_role,
+                officer_cit_expires=cit_expires,
+                clinician_licensed=licence_expires is not None and licence_expires >= today,
+                languages=frozenset(languages),
+                specialities=frozenset(specialities),
+                has_emt=has_emt,
             )
         )
     return facts
@@ -102,10 +178,8 @@ def recommend(call: Call, *, at: datetime | None = None, limit: int | None = 5) 
     at = at or timezone.now()
     if not call.has_place:
         return []
-    teams = list(on_duty(call.program, at))
-    ranked = rank(
-        facts_of(teams, at, today_in(call.program)), needs_of(call), today=today_in(call.program)
-    )
+    today = today_in(call.program)
+    ranked = rank(candidates(call.program, at, today), needs_of(call), today=today)
     return ranked[:limit] if limit else ranked
 
 

@@ -77,3 +77,11 @@ def sign_in(client):
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_dispatch_read():
+    """Each test starts with no team facts kept from another test's rolled-back program."""
+    from coresponder.dispatch import teams
+
+    teams.forget()

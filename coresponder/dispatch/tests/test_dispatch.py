@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from coresponder.calls.models import CallState
 from coresponder.core.exceptions import Conflict, PermissionDenied
@@ -111,3 +114,28 @@ def test_responders_sent_to_a_person_may_read_as_those_on_the_call(
         )
     )
     assert {team.officer.pk, team.clinician.pk} <= related
+
+
+def test_the_recommendation_sees_every_change_to_teams_at_once(make_team, take_call, desk):
+    from coresponder.accounts.models import TrainingRecord
+    from coresponder.dispatch.tests.fixtures import SOUTH_BASE
+
+    first = make_team("First", cit=False)
+    call = take_call()
+    assert [r.team.name for r in recommend(call)] == ["First"]
+    assert "officer's CIT certificate is missing or expired" in recommend(call)[0].reasons
+
+    # A new team on shift, a certificate recorded, a team out of service: each shows now.
+    make_team("Second", base=SOUTH_BASE)
+    assert [r.team.name for r in recommend(call)] == ["First", "Second"]
+    TrainingRecord.objects.create(
+        user=first.officer,
+        course="cit_40",
+        completed_on=timezone.localdate() - timedelta(days=10),
+        expires_on=timezone.localdate() + timedelta(days=700),
+        provider="Test academy",
+        recorded_by=desk,
+    )
+    assert "officer's CIT certificate is current" in recommend(call)[0].reasons
+    actions.move_status(first, "out_of_service", acting_user=desk)
+    assert [r.team.name for r in recommend(call)] == ["Second"]
