@@ -675,9 +675,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, threads: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, threads: int, log: Path, processes: int = 1) -> subprocess.Popen:
     command = [sys.executable, "-m", "coresponder", "serve", "--host", HOST, "--port", str(port)]
-    command += ["--threads", str(threads)]
+    command += ["--threads", str(threads), "--processes", str(processes)]
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and command
             command,
@@ -1066,6 +1066,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--probe-seconds", type=float, default=10.0, help="0: no capacity probe")
     parser.add_argument("--probe-connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="server threads (serve's default)")
+    parser.add_argument("--processes", type=int, default=1, help="server processes")
     parser.add_argument("--keep", action="store_true", help="reuse the loaded database")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=4)
@@ -1089,7 +1090,7 @@ def measure(args, secret: str, bodies: list[bytes]) -> Measured:
     """Serve, run the baseline and the intake at the rate, then probe each one's capacity."""
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="cor-bench-intake-")) / "server.log"
-    server = start_server(port, args.threads, log)
+    server = start_server(port, args.threads, log, args.processes)
     say(f"server pid {server.pid} on {HOST}:{port}, log {log}")
     measured = Measured()
     before = os.getloadavg()[0]
@@ -1179,7 +1180,8 @@ def main() -> int:
 
     measured = measure(args, secret, bodies)
     server_info = (
-        f"server: coresponder serve (waitress, {args.threads} threads), production settings "
+        f"server: coresponder serve (waitress, {args.processes} process(es) of "
+        f"{args.threads} threads), production settings "
         "with SECURE_SSL_REDIRECT=false (plain HTTP on loopback)"
     )
     report(
