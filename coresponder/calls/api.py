@@ -54,7 +54,7 @@ class TriageOut(Schema):
 class RecommendationOut(Schema):
     team_id: int
     team: str
-    arrival_minutes: float
+    arrival_minutes: float | None = Field(description="None when the call has no location.")
     fit: int
     reasons: list[str]
 

@@ -59,7 +59,7 @@ class CallNeeds:
 @dataclass
 class Ranked:
     team: TeamFacts
-    arrival_minutes: float
+    arrival_minutes: float | None  # None: the call has no location
     fit: int
     reasons: list[str] = field(default_factory=list)
 

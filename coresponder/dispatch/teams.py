@@ -176,10 +176,16 @@ def _facts(rows: list[tuple], at: datetime, today) -> list[TeamFacts]:
 def recommend(call: Call, *, at: datetime | None = None, limit: int | None = 5) -> list[Ranked]:
     """The teams that could go to `call`, best first, each with its reasons."""
     at = at or timezone.now()
-    if not call.has_place:
-        return []
     today = today_in(call.program)
-    ranked = rank(candidates(call.program, at, today), needs_of(call), today=today)
+    teams = candidates(call.program, at, today)
+    if call.has_place:
+        ranked = rank(teams, needs_of(call), today=today)
+    else:
+        # Without a location, fit alone ranks them; the dispatcher knows the area.
+        ranked = rank(teams, needs_of(call), today=today, estimate=lambda _team, _call: 0.0)
+        for entry in ranked:
+            entry.arrival_minutes = None
+            entry.reasons[0] = "no location on the call: arrival not estimated"
     return ranked[:limit] if limit else ranked
 
 

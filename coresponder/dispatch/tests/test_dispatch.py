@@ -139,3 +139,15 @@ def test_the_recommendation_sees_every_change_to_teams_at_once(make_team, take_c
     assert "officer's CIT certificate is current" in recommend(call)[0].reasons
     actions.move_status(first, "out_of_service", acting_user=desk)
     assert [r.team.name for r in recommend(call)] == ["Second"]
+
+
+def test_a_call_without_a_location_still_gets_teams_ranked_by_fit(make_team, take_call):
+    make_team("Plain")
+    youth = make_team("Youth team", specialities=["youth"])
+    call = take_call(
+        latitude=None, longitude=None, address="The school", concerns=["youth_in_crisis"]
+    )
+    ranked = recommend(call)
+    assert ranked[0].team.team_id == youth.pk
+    assert ranked[0].arrival_minutes is None
+    assert ranked[0].reasons[0] == "no location on the call: arrival not estimated"
