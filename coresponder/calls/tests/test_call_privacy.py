@@ -61,21 +61,8 @@ def test_partners_and_evaluators_do_not_see_calls(take_call, make_user, role, cl
     assert client.get(f"/api/v1/calls/{call.pk}").status_code == 404
 
 
-def test_another_programs_dispatcher_finds_no_such_call(take_call):
-    from coresponder.accounts import actions as accounts
-    from coresponder.accounts.models import Program
-
+def test_another_programs_dispatcher_finds_no_such_call(take_call, stranger):
     call = take_call()
-    other = Program.objects.create(name="Other program", slug="other")
-    agency = Agency.objects.create(program=other, name="Other police", kind="law_enforcement")
-    stranger = accounts.create_user(
-        username="other-desk",
-        full_name="Dispatcher 98",
-        agency=agency,
-        roles=[Role.DISPATCHER],
-        password="correct-horse-battery-staple",
-        acting_user=None,
-    )
     with pytest.raises(NotFound):
         view_call(stranger, call.pk, channel="test")
     with pytest.raises(NotFound):

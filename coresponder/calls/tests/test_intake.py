@@ -121,19 +121,7 @@ def test_a_clinician_does_not_take_calls(take_call, make_user):
         take_call(by=make_user(Role.CLINICIAN))
 
 
-def test_a_person_of_another_program_cannot_be_linked(take_call, person, make_user):
-    from coresponder.accounts.models import Agency, Program
-
-    other = Program.objects.create(name="Other program", slug="other")
-    agency = Agency.objects.create(program=other, name="Other police", kind="law_enforcement")
-    stranger = accounts.create_user(
-        username="other-desk",
-        full_name="Dispatcher 99",
-        agency=agency,
-        roles=[Role.DISPATCHER],
-        password="correct-horse-battery-staple",
-        acting_user=None,
-    )
+def test_a_person_of_another_program_cannot_be_linked(take_call, person, stranger):
     with pytest.raises(DomainError) as refused:
         take_call(person_id=person.pk, by=stranger)
     assert "person_id" in refused.value.fields

@@ -111,3 +111,22 @@ def take_call(desk):
         return calls.take_call(calls.CallIn(**fields), acting_user=by)
 
     return take
+
+
+@pytest.fixture
+def stranger(db):
+    """A dispatcher of another program, who must find nothing of this one."""
+    from coresponder.accounts import actions as accounts
+    from coresponder.accounts.models import Agency, Program
+    from coresponder.testing.fixtures import PASSWORD
+
+    other = Program.objects.create(name="Other program", slug="other")
+    agency = Agency.objects.create(program=other, name="Other police", kind="law_enforcement")
+    return accounts.create_user(
+        username="other-desk",
+        full_name="Dispatcher 99",
+        agency=agency,
+        roles=[Role.DISPATCHER],
+        password=PASSWORD,
+        acting_user=None,
+    )
