@@ -160,9 +160,6 @@ def test_two_deliveries_racing_with_one_key_make_one_call(cad_post, monkeypatch)
     assert AuditEntry.objects.filter(action=call_events.CALL_TAKEN).count() == 1
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL's row locks"
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_at_the_same_moment_make_one_call(issued_feed):
     body = json.dumps(CALL).encode()
