@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "coresponder.people",
     "coresponder.calls",
     "coresponder.dispatch",
+    "coresponder.encounters",
     "coresponder.interop",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",
