@@ -17,8 +17,17 @@ from . import actions, triage
 from .models import TriageRuleSet
 
 
+class RulesField(forms.JSONField):
+    """Shows the rules indented, one key a line, so an administrator can read and edit them."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class RuleSetForm(forms.ModelForm):
-    rules = forms.JSONField(
+    rules = RulesField(
         help_text=_(
             "The rules, tried in order; the first that matches decides. Each has key, "
             "response, priority (1–4), when (conditions) and says (the reason in words). "
@@ -58,7 +67,7 @@ class TriageRuleSetAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         program = request.user.agency.program
         current = actions.rules_in_force(program)
-        return {"program": program.pk, "rules": json.dumps(current.rules, indent=2)}
+        return {"program": program.pk, "rules": current.rules}
 
     def save_model(self, request, obj, form, change):
         try:

@@ -227,3 +227,31 @@ def test_a_token_posts_calls_with_csrf_enforced_and_a_session_still_needs_its_to
     assert signed_in.status_code == 302
     assert post(browser, body).status_code == 403
     assert Call.objects.count() == 2
+
+
+def test_the_rule_set_admin_starts_from_the_rules_in_force_and_refuses_a_broken_set(
+    client, sign_in, admin_user
+):
+    import json
+
+    program = admin_user.program
+    actions.rules_in_force(program)
+    sign_in(admin_user)
+    page = client.get("/admin/calls/triageruleset/add/")
+    # The rules in force, as JSON an administrator can edit (not a quoted string of it).
+    shown = page.context["adminform"].form["rules"].value()
+    assert json.loads(shown) == DEFAULT_RULES
+    assert '\\"key\\"' not in page.content.decode()
+    refused = client.post(
+        "/admin/calls/triageruleset/add/",
+        {"program": program.pk, "rules": json.dumps([{"key": "x"}]), "note": ""},
+    )
+    assert refused.status_code == 200
+    assert "say in words what the rule decides" in refused.content.decode()
+    kept = client.post(
+        "/admin/calls/triageruleset/add/",
+        {"program": program.pk, "rules": json.dumps(DEFAULT_RULES[-1:]), "note": "one rule"},
+    )
+    assert kept.status_code == 302
+    assert actions.rules_in_force(program).version == 2
+    assert AuditEntry.objects.filter(action=events.RULES_CHANGED).count() == 1
