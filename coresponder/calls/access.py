@@ -43,6 +43,9 @@ from .models import (
 from .triage import RESPONSE_WORDS, Response
 
 CALL_READERS = (*PROGRAM_STAFF, Role.ADMINISTRATOR)
+# The dispatch desk works every open call; responders work the calls their team is sent to.
+DESK = (Role.DISPATCHER, Role.SUPERVISOR)
+RESPONDERS = (Role.OFFICER, Role.CLINICIAN, Role.EMT)
 
 
 def working_calls(user, calls: list[Call]) -> set:
@@ -50,7 +53,7 @@ def working_calls(user, calls: list[Call]) -> set:
     from coresponder.dispatch.models import StatusEvent  # dispatch builds on calls
 
     working = set()
-    desk = user.has_role(Role.DISPATCHER, Role.SUPERVISOR)
+    desk = user.has_role(*DESK)
     for call in calls:
         if call.taken_by_id == user.pk or (desk and call.is_open):
             working.add(call.pk)

@@ -20,6 +20,7 @@ from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF
 
 from . import events, triage
+from .access import DESK
 from .models import (
     OPEN_STATES,
     Call,
@@ -252,7 +253,7 @@ def take_call(
 def override_triage(
     call: Call, *, response: str, priority: int, reason: str, acting_user, request=None
 ) -> Call:
-    if not acting_user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
+    if not acting_user.has_role(*DESK):
         raise PermissionDenied(_("Only dispatchers and supervisors override triage."))
     problems = problems_with(
         CallIn(
@@ -313,7 +314,7 @@ CLOSING_STATES = (CallState.RESOLVED_BY_PHONE, CallState.CLOSED, CallState.CANCE
 def close_call(call: Call, *, state: str, acting_user, request=None) -> Call:
     if state not in CLOSING_STATES:
         raise DomainError(_("A call is closed as resolved by phone, closed or cancelled."))
-    if not acting_user.has_role(Role.DISPATCHER, Role.SUPERVISOR):
+    if not acting_user.has_role(*DESK):
         raise PermissionDenied(_("Only dispatchers and supervisors close calls."))
     from coresponder.dispatch.models import Team
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,11 +19,9 @@ from coresponder.people.access import search_for, view_persons
 from coresponder.people.matching import PersonQuery
 
 from . import actions, triage
-from .access import CALL_READERS, access_call_by_id, view_call, view_calls
+from .access import CALL_READERS, DESK, access_call_by_id, view_calls
 from .forms import IntakeForm, NoteForm, OverrideForm
 from .models import Call, CallNote, CallState
-
-DESK = (Role.DISPATCHER, Role.SUPERVISOR)
 
 
 def _call_in(data: dict, person_id) -> actions.CallIn:
@@ -76,7 +73,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "calls/intake.html",
-        {"form": form, "decision": _preview(request, form)},
+        {"form": form, "decision": _preview(request)},
         status=400 if form.errors else 200,
     )
 
@@ -96,10 +93,9 @@ def _take(request, data) -> Call:
     return actions.take_call(_call_in(data, person_id), acting_user=request.user, request=request)
 
 
-def _preview(request, form) -> triage.Decision | None:
-    source = form.data.get("source") or triage.Source.EMERGENCY_911
-    concerns = form.data.getlist("concerns") if hasattr(form.data, "getlist") else []
-    screening = form.data.getlist("screening") if hasattr(form.data, "getlist") else []
+def _preview(request) -> triage.Decision | None:
+    source = request.POST.get("source") or triage.Source.EMERGENCY_911
+    concerns, screening = request.POST.getlist("concerns"), request.POST.getlist("screening")
     try:
         return actions.preview(
             request.user.agency.program, source=source, concerns=concerns, screening=screening
@@ -112,9 +108,7 @@ def _preview(request, form) -> triage.Decision | None:
 @require_POST
 def triage_preview(request: HttpRequest) -> TemplateResponse:
     """The triage decision as the call-taker ticks boxes; nothing is written."""
-    return TemplateResponse(
-        request, "calls/_triage.html", {"decision": _preview(request, IntakeForm(request.POST))}
-    )
+    return TemplateResponse(request, "calls/_triage.html", {"decision": _preview(request)})
 
 
 @require_role(*actions.CALL_TAKERS)
@@ -136,11 +130,27 @@ def person_candidates(request: HttpRequest) -> TemplateResponse:
     )
 
 
-def _call_or_404(request, call_id):
+def _call_and_view(request, call_id) -> tuple[Call, object]:
+    """The call, and the call as the user may see it (an audited read)."""
     try:
-        return view_call(request.user, call_id, channel="page:call", request=request)
+        call = access_call_by_id(request.user, call_id)
     except NotFound:
         raise Http404 from None
+    views = view_calls(request.user, [call], channel="page:call", request=request)
+    if not views:
+        raise Http404
+    return call, views[0]
+
+
+def _live_stamp(request, call: Call) -> str:
+    """The call's revision; for the desk also the newest team change, which moves the
+    recommendation (a team sent elsewhere is no longer offered)."""
+    if not request.user.has_role(*DESK):
+        return str(call.revision)
+    from coresponder.dispatch.models import Team
+
+    changed = Team.objects.filter(program_id=call.program_id).aggregate(at=Max("updated_at"))
+    return f"{call.revision}-{changed['at'].timestamp() if changed['at'] else 0}"
 
 
 def _person_name(request, call_view) -> str:
@@ -166,14 +176,13 @@ def _live_context(request, call: Call, view) -> dict:
         "teams_on_call": teams,
         "recommendations": recommend(call) if is_desk and view.is_open else [],
         "is_desk": is_desk,
-        "note_form": NoteForm(),
+        "stamp": _live_stamp(request, call),
     }
 
 
 @require_role(*CALL_READERS)
 def detail(request: HttpRequest, call_id) -> TemplateResponse:
-    view = _call_or_404(request, call_id)
-    call = access_call_by_id(request.user, call_id)
+    call, view = _call_and_view(request, call_id)
     context = _live_context(request, call, view)
     context.update(
         {
@@ -195,19 +204,18 @@ def detail(request: HttpRequest, call_id) -> TemplateResponse:
 def live(request: HttpRequest, call_id) -> HttpResponse:
     """What changes on a call while people work it: notes, teams, status, recommendations.
 
-    Polled every second; answers 204 (no swap) when nothing changed since `revision`.
+    Polled every second; answers 204 (no swap) while the stamp it was sent is still true.
     """
     try:
         call = access_call_by_id(request.user, call_id)
     except NotFound:
         raise Http404 from None
-    stamp = f"{call.revision}"
-    if request.GET.get("revision") == stamp:
+    if request.GET.get("revision") == _live_stamp(request, call):
         return HttpResponse(status=204)
-    view = _call_or_404(request, call_id)
-    context = _live_context(request, call, view)
-    context["stamp"] = stamp
-    return TemplateResponse(request, "calls/_live.html", context)
+    views = view_calls(request.user, [call], channel="page:call", request=request)
+    if not views:
+        raise Http404
+    return TemplateResponse(request, "calls/_live.html", _live_context(request, call, views[0]))
 
 
 @require_role(*CALL_READERS)
@@ -285,28 +293,28 @@ def index(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "calls/index.html", {"calls": views})
 
 
-@require_role(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMINISTRATOR)
+@require_role(*DESK, Role.ADMINISTRATOR)
 def overrides(request: HttpRequest) -> TemplateResponse:
     """Every triage override with its reason, and which rules are overridden most."""
-    calls = view_calls(
-        request.user,
-        list(
-            Call.objects.of_program(request.user.agency.program)
-            .exclude(override_reason="")
-            .select_related("overridden_by")
-            .order_by("-received_at")[:500]
-        ),
-        channel="page:overrides",
+    program_calls = Call.objects.of_program(request.user.agency.program)
+    overridden_calls = program_calls.exclude(override_reason="")
+    latest = overridden_calls.select_related("overridden_by").order_by("-received_at")[:500]
+    calls = view_calls(request.user, list(latest), channel="page:overrides")
+    by_rule = list(
+        overridden_calls.values_list("triage_rule")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "triage_rule")
     )
-    by_rule = Counter(call.triage_rule for call in calls)
-    total = Call.objects.of_program(request.user.agency.program).count()
+    overridden = sum(n for _rule, n in by_rule)
+    total = program_calls.count()
     return TemplateResponse(
         request,
         "calls/overrides.html",
         {
             "calls": calls,
-            "by_rule": by_rule.most_common(),
+            "by_rule": by_rule,
             "total": total,
-            "share": (len(calls) / total * 100) if total else 0,
+            "overridden": overridden,
+            "share": (overridden / total * 100) if total else 0,
         },
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Role
+from coresponder.calls.access import DESK
 from coresponder.calls.models import OPEN_STATES, Call, CallState
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.privacy import actions as privacy_actions
@@ -27,7 +28,6 @@ from .models import MemberRole, Shift, StatusEvent, Team, TeamMember
 from .notify import notify_dispatched
 from .status import ON_A_CALL, WORDS, IllegalMove, Status, check_move
 
-DISPATCHERS = (Role.DISPATCHER, Role.SUPERVISOR)
 TEAM_ADMINS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
@@ -57,7 +57,7 @@ def _busy_reason(team: Team) -> str:
 
 def dispatch_team(call: Call, team: Team, *, acting_user, request=None) -> StatusEvent:
     """Sends `team` to `call`. Refused with the reason if the team is no longer free."""
-    if not acting_user.has_role(*DISPATCHERS):
+    if not acting_user.has_role(*DESK):
         raise PermissionDenied(_("Only dispatchers and supervisors send teams."))
     _same_program(acting_user, call, team)
     now = timezone.now()
@@ -148,12 +148,12 @@ def move_status(team: Team, wanted: str, *, acting_user, note: str = "", request
     except ValueError:
         raise DomainError(_("Unknown status %(value)r.") % {"value": wanted}) from None
     _same_program(acting_user, team)
-    if not (acting_user.has_role(*DISPATCHERS) or _is_member(acting_user, team)):
+    if not (acting_user.has_role(*DESK) or _is_member(acting_user, team)):
         raise PermissionDenied(_("Only dispatchers and the team's members change its status."))
     if wanted == Status.DISPATCHED:
         raise DomainError(_("Send a team from a call's recommendation."))
     if wanted == Status.OFFICER_CLEARED and not (
-        acting_user.has_role(*DISPATCHERS)
+        acting_user.has_role(*DESK)
         or TeamMember.objects.filter(team=team, user=acting_user, role=MemberRole.OFFICER).exists()
     ):
         raise PermissionDenied(_("The officer, or a dispatcher, clears the officer."))

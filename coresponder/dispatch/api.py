@@ -9,14 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from coresponder.calls.access import access_call_by_id
+from coresponder.calls.access import DESK, RESPONDERS, access_call_by_id
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import NotFound, PermissionDenied
 
 from . import actions
 from .models import Team
 from .teams import board_teams
-from .views import BOARD_READERS, RESPONDERS
 
 router = Router(tags=["dispatch"])
 
@@ -37,7 +36,7 @@ class TeamOut(Schema):
 @router.get("/teams", response=list[TeamOut], summary="Every team of the program and its status")
 def list_teams(request: HttpRequest):
     user = signed_in_user(request)
-    if not user.has_role(*BOARD_READERS, *RESPONDERS):
+    if not user.has_role(*DESK, *RESPONDERS):
         raise PermissionDenied("Only the program's dispatchers and responders see the teams.")
     return [
         {

@@ -192,7 +192,6 @@ class Notification(BaseModel):
     channel = models.CharField(max_length=16)
     sent = models.BooleanField(default=False)
     error = models.CharField(max_length=300, blank=True)
-    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

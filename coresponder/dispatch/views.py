@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coresponder.accounts.models import Role
-from coresponder.calls.access import access_call_by_id, view_calls
+from coresponder.calls.access import DESK, RESPONDERS, access_call_by_id, view_calls
 from coresponder.calls.models import Call, CallNote
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
@@ -21,9 +20,6 @@ from . import actions, board_map
 from .models import ServiceArea, Team
 from .status import MOVES, WORDS, Status
 from .teams import board_teams, team_of
-
-BOARD_READERS = (Role.DISPATCHER, Role.SUPERVISOR)
-RESPONDERS = (Role.OFFICER, Role.CLINICIAN, Role.EMT)
 
 
 def _stamp(program) -> str:
@@ -93,12 +89,12 @@ def _board_context(request) -> dict:
     }
 
 
-@require_role(*BOARD_READERS)
+@require_role(*DESK)
 def board(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "dispatch/board.html", _board_context(request))
 
 
-@require_role(*BOARD_READERS)
+@require_role(*DESK)
 def board_live(request: HttpRequest) -> HttpResponse:
     """Polled every second; 204 (nothing to swap) while nothing on the board has changed."""
     if request.GET.get("stamp") == _stamp(request.user.agency.program):
@@ -106,7 +102,7 @@ def board_live(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "dispatch/_board.html", _board_context(request))
 
 
-@require_role(*actions.DISPATCHERS)
+@require_role(*DESK)
 @require_POST
 def send(request: HttpRequest, call_id, team_id) -> HttpResponse:
     """One click from a recommendation."""
@@ -130,7 +126,7 @@ def send(request: HttpRequest, call_id, team_id) -> HttpResponse:
     return redirect("calls:detail", call_id=call.pk)
 
 
-@require_role(*BOARD_READERS, *RESPONDERS)
+@require_role(*DESK, *RESPONDERS)
 @require_POST
 def move(request: HttpRequest, team_id) -> HttpResponse:
     team = Team.objects.filter(pk=team_id, program=request.user.agency.program).first()
@@ -191,7 +187,7 @@ def _field_context(request, team) -> dict:
     }
 
 
-@require_role(*RESPONDERS, *BOARD_READERS)
+@require_role(*RESPONDERS, *DESK)
 def field(request: HttpRequest) -> TemplateResponse:
     """What a responder's phone shows: the team's call, its safety facts, status buttons."""
     return TemplateResponse(
@@ -199,7 +195,7 @@ def field(request: HttpRequest) -> TemplateResponse:
     )
 
 
-@require_role(*RESPONDERS, *BOARD_READERS)
+@require_role(*RESPONDERS, *DESK)
 def field_live(request: HttpRequest) -> HttpResponse:
     team = team_of(request.user)
     if request.GET.get("stamp") == _field_stamp(team):

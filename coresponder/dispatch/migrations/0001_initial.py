@@ -97,7 +97,6 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(max_length=16)),
                 ('sent', models.BooleanField(default=False)),
                 ('error', models.CharField(blank=True, max_length=300)),
-                ('seen_at', models.DateTimeField(blank=True, null=True)),
                 ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='calls.call')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='dispatch.team')),
