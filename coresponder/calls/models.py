@@ -258,20 +258,8 @@ class Call(PersonData, BaseModel):
         return self.reference
 
     @property
-    def is_overridden(self) -> bool:
-        return bool(self.override_reason)
-
-    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
-
-    @property
-    def concern_words(self) -> list[str]:
-        return [str(CONCERN_WORDS.get(c, c)) for c in self.concerns]
-
-    @property
-    def screening_words(self) -> list[str]:
-        return [str(SCREENING_WORDS.get(s, s)) for s in self.screening]
 
     @property
     def has_place(self) -> bool:
