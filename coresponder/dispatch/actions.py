@@ -25,7 +25,7 @@ from coresponder.privacy.models import AccessRelation
 
 from . import events
 from .models import MemberRole, Shift, StatusEvent, Team, TeamMember
-from .notify import notify_dispatched
+from .notify import notify_soon
 from .status import ON_A_CALL, WORDS, IllegalMove, Status, check_move
 
 TEAM_ADMINS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -85,7 +85,7 @@ def dispatch_team(call: Call, team: Team, *, acting_user, request=None) -> Statu
         events.team_dispatched(
             team=locked, call=live_call, actor=Actor.of_user(acting_user), request=request
         )
-        transaction.on_commit(lambda: notify_dispatched(locked, live_call, members))
+        transaction.on_commit(lambda: notify_soon(locked, live_call, members))
     return event
 
 

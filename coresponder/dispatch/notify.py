@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import connections
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -95,6 +97,31 @@ class SmsGatewayNotifier:
 
 def notifiers() -> list:
     return [import_string(path)() for path in getattr(settings, "COR_NOTIFIERS", DEFAULT_NOTIFIERS)]
+
+
+def notify_soon(team, call, members) -> threading.Thread | None:
+    """Notifies off the request: a slow mail server or gateway never holds up a dispatch.
+
+    The field view shows the dispatch at once whatever happens here. With
+    `COR_NOTIFY_IN_BACKGROUND` off (the test suite), it notifies before returning.
+    """
+    if not settings.COR_NOTIFY_IN_BACKGROUND:
+        notify_dispatched(team, call, members)
+        return None
+    thread = threading.Thread(
+        target=_notify_and_close, args=(team, call, members), name="dispatch-notify", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _notify_and_close(team, call, members) -> None:
+    try:
+        notify_dispatched(team, call, members)
+    except Exception:
+        log.exception("notifying %s of call %s failed", team, call)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def notify_dispatched(team, call, members) -> list[Notification]:

@@ -203,6 +203,8 @@ COR_SITE_URL = env_str("COR_SITE_URL", "http://127.0.0.1:8000")
 COR_NOTIFIERS = env_list("COR_NOTIFIERS", default=["coresponder.dispatch.notify.EmailNotifier"])
 COR_SMS_GATEWAY_URL = env_str("COR_SMS_GATEWAY_URL", "")
 COR_SMS_GATEWAY_TOKEN = env_str("COR_SMS_GATEWAY_TOKEN", "")
+# Send dispatch messages from a background thread, so a slow channel never delays a dispatch.
+COR_NOTIFY_IN_BACKGROUND = env_bool("COR_NOTIFY_IN_BACKGROUND", default=True)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", default=25)

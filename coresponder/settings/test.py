@@ -41,3 +41,6 @@ STORAGES = {
 STATIC_ROOT = None  # static files come from the apps through WhiteNoise; nothing is collected
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="coresponder-test-media-"))
+
+# Tests read the outbox right after a dispatch; one test turns the background back on.
+COR_NOTIFY_IN_BACKGROUND = False

@@ -79,3 +79,43 @@ def test_a_failing_channel_is_recorded_and_does_not_stop_the_others(
     assert len(mail.outbox) == 2
     # The field view counts as told at once, whatever the other channels did.
     assert Notification.objects.filter(channel="field", sent=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_gateway_does_not_hold_up_the_dispatch(settings, make_team, take_call, desk):
+    import time
+
+    settings.COR_NOTIFY_IN_BACKGROUND = True
+    settings.COR_NOTIFIERS = [SMS]
+    release = threading.Event()
+    received = []
+
+    class SlowGateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            release.wait(timeout=10)
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), SlowGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.COR_SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
+    team = make_team()
+    team.members.update(phone="+15555550100")
+    try:
+        started = time.monotonic()
+        actions.dispatch_team(take_call(), team, acting_user=desk)  # commits: no outer atomic
+        assert time.monotonic() - started < 2
+        assert received == []  # the gateway is still holding the first message
+        release.set()
+        for thread in threading.enumerate():
+            if thread.name == "dispatch-notify":
+                thread.join(timeout=15)
+        assert len(received) == 2
+        assert Notification.objects.filter(channel="sms", sent=True).count() == 2
+    finally:
+        release.set()
+        server.shutdown()
