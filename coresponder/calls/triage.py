@@ -185,6 +185,16 @@ def triage(facts: CallFacts, rules: list[Rule]) -> Decision:
     raise RuleError("No rule matched; a rule set must end with a rule without conditions.")
 
 
+# Concerns of distress that put no one in danger by themselves.
+DISTRESS = [
+    "anxiety_panic",
+    "depression_isolation",
+    "grief_loss",
+    "trauma_ptsd",
+    "veteran_support",
+    "resources_request",
+]
+
 # A program's starting rules, in the order they are tried. Safety first: anything that
 # puts lives at risk gets EMS or an officer; behavioural crises without danger go to a
 # clinician; what can be resolved by phone stays on the phone.
@@ -255,14 +265,7 @@ DEFAULT_RULES: list[dict] = [
         "response": "phone_resolution",
         "priority": 4,
         "when": {
-            "any_concern": [
-                "anxiety_panic",
-                "depression_isolation",
-                "grief_loss",
-                "trauma_ptsd",
-                "veteran_support",
-                "resources_request",
-            ],
+            "any_concern": DISTRESS,
             "source_in": ["988", "non_emergency"],
         },
         "says": "Distress without danger on the 988 or non-emergency line: resolve by phone, "
@@ -272,16 +275,7 @@ DEFAULT_RULES: list[dict] = [
         "key": "behavioural-default",
         "response": "mobile_crisis",
         "priority": 3,
-        "when": {
-            "any_concern": [
-                "anxiety_panic",
-                "depression_isolation",
-                "grief_loss",
-                "trauma_ptsd",
-                "veteran_support",
-                "resources_request",
-            ]
-        },
+        "when": {"any_concern": DISTRESS},
         "says": "A behavioural-health concern without danger: a clinician goes.",
     },
     {
