@@ -12,6 +12,7 @@ pytest_plugins = [
     "coresponder.testing.fixtures",
     "coresponder.people.tests.fixtures",
     "coresponder.dispatch.tests.fixtures",
+    "coresponder.encounters.tests.fixtures",
 ]
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("coresponder.people.urls")),
     path("calls/", include("coresponder.calls.urls")),
     path("dispatch/", include("coresponder.dispatch.urls")),
+    path("encounters/", include("coresponder.encounters.urls")),
     path("", include("coresponder.privacy.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),

@@ -69,7 +69,6 @@ class Record:
     charges: str = ""
     transported: bool = False  # the team's status went through "transporting"
     person_contacted: bool = True  # an assessment or a section says the person was seen
-    referral_made: bool = False
 
 
 def problems_with(
@@ -88,8 +87,9 @@ def problems_with(
         bad("disposition", f"Choose one disposition: {known}.")
         return problems
     words = WORDS[disposition]
+    a_words = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
     if disposition in TRANSPORTS and not record.destination.strip():
-        bad("destination", f"A {words} needs its destination.")
+        bad("destination", f"{a_words.capitalize()} needs its destination.")
     if disposition == Disposition.EMERGENCY_HOLD:
         if not record.legal_basis.strip():
             bad("legal_basis", "An emergency hold needs its legal basis (the statute or order).")
@@ -100,7 +100,7 @@ def problems_with(
         if unknown:
             bad("hold_criteria", f"Not criteria of this jurisdiction: {', '.join(unknown)}.")
     if disposition in ENFORCEMENT and not record.charges.strip():
-        bad("charges", f"A {words} needs the charge.")
+        bad("charges", f"{a_words.capitalize()} needs the charge.")
     if disposition in STAYED and record.transported:
         bad(
             "disposition",
@@ -113,6 +113,7 @@ def problems_with(
             "The record says the person was seen (an assessment or a section about them): "
             "not unable to locate.",
         )
-    if disposition == Disposition.REFERRED_VOLUNTARY and not record.referral_made:
-        bad("referral", "A voluntary referral needs the referral made.")
+    if disposition == Disposition.REFERRED_VOLUNTARY and not record.destination.strip():
+        # Until the referral directory links a service, the service is named in words.
+        bad("destination", "A voluntary referral needs the service referred to.")
     return problems

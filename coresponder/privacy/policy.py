@@ -228,6 +228,14 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):
         if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and relation:
             return Decision(True, f"relation:{relation}")
+        # The EMT on the call writes the medical section: health information, so clinical,
+        # though the EMT reads only what they wrote (encounters.access), not the clinician's.
+        if (
+            data_class == DataClass.CLINICAL
+            and _has(requester, Role.EMT)
+            and Relation.ON_CALL in circumstances.relations
+        ):
+            return Decision(True, f"relation:{Relation.ON_CALL}")
         return DENIED
     if data_class == DataClass.SUD_PART2:
         consent = _part2_consent(requester, circumstances)

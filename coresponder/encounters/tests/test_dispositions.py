@@ -37,7 +37,7 @@ from coresponder.encounters.timeline import intervals
         (Record("resolved_on_scene", transported=True), "disposition", "transported someone"),
         (Record("refused_services", transported=True), "disposition", "transported someone"),
         (Record("unable_to_locate"), "disposition", "the person was seen"),
-        (Record("referred_voluntary"), "referral", "needs the referral made"),
+        (Record("referred_voluntary"), "destination", "needs the service referred to"),
     ],
 )
 def test_each_rule_refuses_with_its_reason(record, field, reason):
@@ -52,7 +52,7 @@ def test_each_rule_refuses_with_its_reason(record, field, reason):
         Record("resolved_on_scene"),
         Record("refused_services"),
         Record("unable_to_locate", person_contacted=False),
-        Record("referred_voluntary", referral_made=True),
+        Record("referred_voluntary", destination="Walk-in clinic"),
         Record("transported_voluntary", destination="Crisis centre", transported=True),
         Record(
             "emergency_hold",

@@ -40,9 +40,9 @@ RIGHTS = {
         "read": ("always", "on_call", "on_call", "part2", "on_call"),
         "write": ("always", "never", "on_call", "on_call+part2", "on_call"),
     },
-    Role.EMT: {
+    Role.EMT: {  # writes the medical section (clinical) of the calls it works
         "read": ("always", "on_call", "never", "never", "never"),
-        "write": ("always", "never", "never", "never", "never"),
+        "write": ("always", "never", "on_call", "never", "never"),
     },
     Role.CASE_MANAGER: {
         "read": ("always", "on_call", "on_call", "part2", "on_call"),

@@ -1,0 +1,439 @@
+"""Reading encounters and response plans through the privacy policy.
+
+Who works a call (its dispatch desk while open, the call-taker, the teams sent) is on the
+call; their circumstances towards the person are the person's relations and consents plus
+that. Each section is shown only when the policy lets the reader read its class, or when
+the reader wrote it (an EMT reads the medical section they wrote, not the clinician's
+note). Every read that shows an encounter or a plan writes one audit entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coresponder.calls.access import CALL_READERS, working_calls
+from coresponder.calls.models import Call
+from coresponder.core.exceptions import NotFound
+from coresponder.dispatch.models import StatusEvent, TeamMember
+from coresponder.dispatch.status import WORDS as STATUS_WORDS
+from coresponder.dispatch.status import Status
+from coresponder.privacy.access import circumstances_for, requester_of
+from coresponder.privacy.audit import Actor
+from coresponder.privacy.classification import PART2_NOTICE, DataClass
+from coresponder.privacy.policy import Action, Circumstances, Decision, Relation, allowed_classes
+
+from . import events, timeline
+from .dispositions import WORDS as DISPOSITION_WORDS
+from .models import Assessment, Encounter, PlanState, ResponsePlan, Section
+from .sections import INTERVENTIONS, SECTIONS
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one user may read and write of one encounter's person, and why."""
+
+    readable: dict[str, Decision]
+    writable: dict[str, Decision]
+    works: bool  # works the call: on a team sent to it, the call-taker, or the open desk
+    team_role: str | None  # officer, clinician or emt on a team sent to the call
+
+    def reads(self, data_class: str) -> bool:
+        return data_class in self.readable
+
+    def writes(self, data_class: str) -> bool:
+        return data_class in self.writable
+
+
+def team_role_on(user, call: Call) -> str | None:
+    return (
+        TeamMember.objects.filter(user=user, team__status_events__call=call)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def circumstances_on(user, call: Call, *, works: bool) -> Circumstances:
+    base = circumstances_for(user, call.person) if call.person_id else Circumstances()
+    if works:
+        return replace(base, relations=base.relations | {Relation.ON_CALL})
+    return base
+
+
+def rights_for(user, call: Call) -> Rights:
+    requester = requester_of(user)
+    if requester is None or call.program_id != user.agency.program_id:
+        return Rights({}, {}, False, None)
+    works = call.pk in working_calls(user, [call])
+    circumstances = circumstances_on(user, call, works=works)
+    return Rights(
+        readable=allowed_classes(requester, Action.READ, circumstances),
+        writable=allowed_classes(requester, Action.WRITE, circumstances),
+        works=works,
+        team_role=team_role_on(user, call),
+    )
+
+
+def access_encounter_by_id(user, encounter_id) -> Encounter:
+    """The encounter, for an action or a view; NotFound for another program's or a bad id."""
+    try:
+        encounter_id = uuid.UUID(str(encounter_id))
+    except ValueError:
+        raise NotFound(_("No such encounter.")) from None
+    encounter = (
+        Encounter.objects.filter(pk=encounter_id, program_id=user.agency.program_id)
+        .select_related("call", "call__person", "team")
+        .first()
+        if user.has_role(*CALL_READERS)
+        else None
+    )
+    if encounter is None:
+        raise NotFound(_("No such encounter."))
+    return encounter
+
+
+def section_readable(section: Section, user, rights: Rights) -> bool:
+    return rights.reads(section.data_class) or user.pk in (
+        section.written_by_id,
+        section.signed_by_id,
+    )
+
+
+@dataclass
+class AddendumView:
+    text: str
+    author: str
+    written_at: datetime
+
+
+@dataclass
+class SectionView:
+    kind: str
+    title: str
+    data_class: str
+    state: str
+    content: dict | None  # None: not the reader's to see
+    revision: int
+    signed_by: str
+    signed_at: datetime | None
+    addenda: list[AddendumView]
+    may_write: bool
+    fields: list = field(default_factory=list)  # the spec's fields, for forms
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "data_class": self.data_class,
+            "state": self.state,
+            "content": self.content,
+            "revision": self.revision,
+            "signed_by": self.signed_by,
+            "signed_at": self.signed_at,
+            "addenda": [vars(addendum) for addendum in self.addenda],
+            "may_write": self.may_write,
+        }
+
+
+@dataclass
+class AssessmentView:
+    id: Any
+    instrument: str
+    version: int
+    title: str
+    answers: dict
+    complete: bool
+    level: str
+    label: str
+    by: str
+    at: datetime
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass
+class EncounterView:
+    id: Any
+    call_id: Any
+    call_reference: str
+    person_id: Any
+    state: str
+    team: str
+    disposition: str
+    disposition_words: str
+    destination: str
+    legal_basis: str
+    hold_criteria: list[str]
+    interventions: list[str]
+    intervention_words: list[str]
+    interventions_note: str
+    revision: int
+    timeline: list[tuple[str, datetime]]
+    intervals: dict[str, float | None]
+    sections: list[SectionView]
+    assessments: list[AssessmentView] | None  # None: not the reader's to see
+    classes: list[str]
+    part2_notice: str = ""
+    completed_at: datetime | None = None
+
+    def section(self, kind: str) -> SectionView | None:
+        return next((s for s in self.sections if s.kind == kind), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "call_id": self.call_id,
+            "call_reference": self.call_reference,
+            "person_id": self.person_id,
+            "state": self.state,
+            "team": self.team,
+            "disposition": self.disposition,
+            "destination": self.destination,
+            "legal_basis": self.legal_basis,
+            "hold_criteria": self.hold_criteria,
+            "interventions": self.interventions,
+            "interventions_note": self.interventions_note,
+            "revision": self.revision,
+            "timeline": [{"event": name, "at": at} for name, at in self.timeline],
+            "intervals_minutes": self.intervals,
+            "sections": [section.as_dict() for section in self.sections],
+            "assessments": None
+            if self.assessments is None
+            else [assessment.as_dict() for assessment in self.assessments],
+            "part2_notice": self.part2_notice,
+            "completed_at": self.completed_at,
+        }
+
+
+def status_events(encounter: Encounter) -> list[tuple[str, datetime]]:
+    """The team's status moves on this call, oldest first, as (status, time)."""
+    rows = StatusEvent.objects.filter(call_id=encounter.call_id)
+    if encounter.team_id:
+        rows = rows.filter(team_id=encounter.team_id)
+    return list(rows.order_by("occurred_at", "id").values_list("to_status", "occurred_at"))
+
+
+def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timeline.Intervals]:
+    moves = status_events(encounter)
+    if encounter.arrived_at:
+        moves.append(("arrived", encounter.arrived_at))
+    received = encounter.call.received_at
+    lines = [(_("received"), received)]
+    seen = set()
+    for status, at in sorted(moves, key=lambda move: move[1]):
+        if status in seen:
+            continue
+        seen.add(status)
+        if status == "arrived":
+            words = _("arrived at the destination")
+        elif status == Status.AVAILABLE:
+            words = _("complete: team available")
+        else:
+            words = STATUS_WORDS[Status(status)]
+        lines.append((words, at))
+    return lines, timeline.intervals(received, moves)
+
+
+def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
+    sections_by_kind = {
+        section.kind: section
+        for section in encounter.sections.select_related("signed_by").prefetch_related(
+            "addenda__author"
+        )
+    }
+    views = []
+    for kind, spec in SECTIONS.items():
+        section = sections_by_kind.get(kind)
+        may_write = rights.team_role == spec.writer and rights.writes(spec.data_class)
+        readable = (
+            section_readable(section, user, rights) if section else rights.reads(spec.data_class)
+        )
+        if not readable and not may_write:
+            continue
+        views.append(
+            SectionView(
+                kind=kind.value,
+                title=spec.title,
+                data_class=spec.data_class.value,
+                state=section.state if section else "new",
+                content=dict(section.content)
+                if section and readable
+                else ({} if readable else None),
+                revision=section.revision if section else 0,
+                signed_by=str(section.signed_by) if section and section.signed_by_id else "",
+                signed_at=section.signed_at if section else None,
+                addenda=[
+                    AddendumView(a.text, str(a.author), a.written_at) for a in section.addenda.all()
+                ]
+                if section and readable
+                else [],
+                may_write=may_write,
+                fields=list(spec.fields),
+            )
+        )
+    assessments = None
+    if rights.reads(DataClass.CLINICAL):
+        assessments = [
+            AssessmentView(
+                id=a.pk,
+                instrument=a.instrument.key,
+                version=a.instrument.version,
+                title=a.instrument.title,
+                answers=dict(a.answers),
+                complete=a.complete,
+                level=a.level,
+                label=a.label,
+                by=str(a.by),
+                at=a.updated_at,
+            )
+            for a in encounter.assessments.select_related("instrument", "by")
+        ]
+    lines, figures = timeline_of(encounter)
+    intervention_words = dict(INTERVENTIONS)
+    shows_part2 = any(view.data_class == DataClass.SUD_PART2 and view.content for view in views)
+    return EncounterView(
+        id=encounter.pk,
+        call_id=encounter.call_id,
+        call_reference=encounter.call.reference,
+        person_id=encounter.call.person_id,
+        state=encounter.state,
+        team=encounter.team.name if encounter.team_id else "",
+        disposition=encounter.disposition,
+        disposition_words=DISPOSITION_WORDS.get(encounter.disposition, "")
+        if encounter.disposition
+        else "",
+        destination=encounter.destination,
+        legal_basis=encounter.legal_basis,
+        hold_criteria=list(encounter.hold_criteria),
+        interventions=list(encounter.interventions),
+        intervention_words=[intervention_words.get(i, i) for i in encounter.interventions],
+        interventions_note=encounter.interventions_note,
+        revision=encounter.revision,
+        timeline=lines,
+        intervals=figures.as_minutes(),
+        sections=views,
+        assessments=assessments,
+        classes=sorted(rights.readable),
+        part2_notice=str(PART2_NOTICE) if shows_part2 else "",
+        completed_at=encounter.completed_at,
+    )
+
+
+def view_encounter(user, encounter: Encounter, *, channel: str, request=None) -> EncounterView:
+    """The encounter as `user` may see it; the read is audited with the classes shown."""
+    rights = rights_for(user, encounter.call)
+    if not rights.reads(DataClass.OPERATIONAL):
+        raise NotFound(_("No such encounter."))
+    view = _project(encounter, user, rights)
+    shown = sorted(
+        {f"encounter:{s.data_class}" for s in view.sections if s.content is not None}
+        | {"encounter:operational"}
+        | ({"encounter:assessments"} if view.assessments is not None else set())
+    )
+    events.on_encounter(
+        events.ENCOUNTER_VIEWED,
+        encounter,
+        person_id=encounter.call.person_id,
+        actor=Actor.of_user(user),
+        fields=shown,
+        detail={"reference": encounter.call.reference, "channel": channel},
+        request=request,
+    )
+    return view
+
+
+def encounter_of_call(call: Call) -> Encounter | None:
+    return (
+        Encounter.objects.filter(call=call).select_related("call", "call__person", "team").first()
+    )
+
+
+# Response plans -------------------------------------------------------------------------
+
+SUMMARY_FIELDS = ResponsePlan.fields_of_class(DataClass.PUBLIC_SAFETY)
+FULL_FIELDS = SUMMARY_FIELDS + ResponsePlan.fields_of_class(DataClass.CLINICAL)
+
+
+@dataclass
+class PlanView:
+    id: Any
+    person_id: Any
+    state: str
+    review_by: Any
+    expired: bool
+    approved_by: str
+    approved_at: datetime | None
+    drafted_by: str
+    whole: bool  # False: the safety summary only
+    content: dict
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def _plan_view(plan: ResponsePlan, *, whole: bool, today) -> PlanView:
+    names = FULL_FIELDS if whole else SUMMARY_FIELDS
+    return PlanView(
+        id=plan.pk,
+        person_id=plan.person_id,
+        state=plan.state,
+        review_by=plan.review_by,
+        expired=plan.is_expired(today),
+        approved_by=str(plan.approved_by) if plan.approved_by_id else "",
+        approved_at=plan.approved_at,
+        drafted_by=str(plan.drafted_by),
+        whole=whole,
+        content={name: getattr(plan, name) for name in names},
+    )
+
+
+def plans_for(
+    user, person, *, channel: str, request=None, drafts: bool = False, call: Call | None = None
+) -> list[PlanView]:
+    """The person's plans `user` may see: the approved one, and drafts for clinicians.
+
+    Readers of the clinical class see the whole plan; readers of public safety only (an
+    officer) the safety summary; anyone else nothing. Showing a plan is audited.
+    """
+    if call is not None:
+        rights = rights_for(user, call)
+        readable = rights.readable
+    else:
+        from coresponder.privacy.access import readable_for_many
+
+        readable = readable_for_many(user, [person])[person.pk]
+    whole = DataClass.CLINICAL in readable
+    if not whole and DataClass.PUBLIC_SAFETY not in readable:
+        return []
+    states = [PlanState.APPROVED] + ([PlanState.DRAFT] if drafts and whole else [])
+    plans = list(
+        ResponsePlan.objects.filter(person=person, state__in=states).select_related(
+            "approved_by", "drafted_by"
+        )
+    )
+    if not plans:
+        return []
+    today = timezone.localdate()
+    views = [_plan_view(plan, whole=whole, today=today) for plan in plans]
+    events.on_plan(
+        events.PLAN_VIEWED,
+        plans[0],
+        actor=Actor.of_user(user),
+        fields=[f"response_plan:{name}" for name in (FULL_FIELDS if whole else SUMMARY_FIELDS)],
+        detail={"channel": channel, "whole": whole, "plans": len(plans)},
+        request=request,
+    )
+    return views
+
+
+def assessment_in(encounter: Encounter, assessment_id) -> Assessment:
+    try:
+        return encounter.assessments.select_related("instrument").get(pk=assessment_id)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such assessment on this encounter.")) from None

@@ -1,0 +1,6 @@
+app_name = "encounters"
+
+urlpatterns = [
+    # -- field view (on scene) --
+    # -- response plans --
+]

@@ -1,0 +1,1 @@
+"""The field view: the responder's phone on scene."""

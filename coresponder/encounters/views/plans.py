@@ -1,0 +1,1 @@
+"""Response plan pages: clinicians draft, supervisors approve."""
