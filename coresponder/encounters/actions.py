@@ -24,7 +24,7 @@ from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.dispatch.models import StatusEvent
 from coresponder.dispatch.status import Status
 from coresponder.privacy.access import decide_for
-from coresponder.privacy.audit import Actor
+from coresponder.privacy.audit import Actor, record
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Action
 
@@ -496,6 +496,44 @@ def complete_encounter(encounter: Encounter, *, acting_user, request=None) -> En
         )
     encounter.refresh_from_db()
     return encounter
+
+
+INSTRUMENT_ADMINS = (Role.ADMINISTRATOR,)
+
+
+def add_instrument(definition, *, acting_user, request=None) -> Instrument:
+    """An administrator adds an instrument, or a new version of one, as data.
+
+    The definition is checked whole first; a broken one is refused with its place and
+    reason. A stored version is never changed: a change is a new version.
+    """
+    if acting_user is not None and not acting_user.has_role(*INSTRUMENT_ADMINS):
+        raise PermissionDenied(_("Only administrators add instruments."))
+    try:
+        parsed = instruments.parse_instrument(definition)
+    except instruments.InstrumentError as error:
+        raise DomainError(
+            _("The instrument was refused: %(why)s") % {"why": error},
+            fields={"definition": [str(error)]},
+        ) from None
+    with transaction.atomic():
+        if Instrument.objects.filter(key=parsed.key, version=parsed.version).exists():
+            raise Conflict(
+                _("%(key)s version %(version)s exists; give the changed one a new version.")
+                % {"key": parsed.key, "version": parsed.version}
+            )
+        instrument = Instrument.objects.create(
+            key=parsed.key, version=parsed.version, title=parsed.title, definition=definition
+        )
+        record(
+            events.INSTRUMENT_ADDED,
+            actor=Actor.of_user(acting_user) if acting_user else Actor.system(),
+            object_type="instrument",
+            object_id=instrument.pk,
+            detail={"key": parsed.key, "version": parsed.version},
+            request=request,
+        )
+    return instrument
 
 
 def load_shipped_instruments(**_signal) -> list[Instrument]:
