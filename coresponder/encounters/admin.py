@@ -9,11 +9,9 @@ themselves are not here: they are read through the privacy policy on their own p
 import json
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
-from coresponder.core.exceptions import DomainError
 
 from . import actions, instruments
 from .models import HoldCriterion, Instrument
@@ -42,9 +40,18 @@ class InstrumentForm(forms.ModelForm):
     def clean_definition(self):
         definition = self.cleaned_data["definition"]
         try:
-            instruments.parse_instrument(definition)
+            parsed = instruments.parse_instrument(definition)
         except instruments.InstrumentError as error:
             raise ValidationError(str(error)) from None
+        if self.instance.pk is None:
+            if Instrument.objects.filter(key=parsed.key, version=parsed.version).exists():
+                raise ValidationError(
+                    _("%(key)s version %(version)s exists; give the changed one a new version.")
+                    % {"key": parsed.key, "version": parsed.version}
+                )
+            # Key, version and title are the definition's own.
+            self.instance.key, self.instance.version = parsed.key, parsed.version
+            self.instance.title = parsed.title
         return definition
 
 
@@ -75,13 +82,9 @@ class InstrumentAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        try:
-            saved = actions.add_instrument(
-                form.cleaned_data["definition"], acting_user=request.user, request=request
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            raise
+        saved = actions.add_instrument(
+            form.cleaned_data["definition"], acting_user=request.user, request=request
+        )
         if not form.cleaned_data.get("is_active", True):
             saved.is_active = False
             saved.save(update_fields=["is_active", "updated_at"])
