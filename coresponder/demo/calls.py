@@ -22,7 +22,10 @@ from coresponder.calls.models import Call, CallState
 from coresponder.dispatch import actions as dispatch
 from coresponder.dispatch.models import MemberRole, ServiceArea, StatusEvent, Team
 from coresponder.dispatch.status import Status
+from coresponder.encounters.dispositions import TRANSPORTS, Disposition
 from coresponder.people.models import Person
+
+from .encounters import plan_dispositions
 
 # A county-sized area (about 30 × 25 km) drawn clockwise from the north-west.
 BOUNDARY = [
@@ -94,6 +97,9 @@ SOURCES = [
     ("walk_in", 2),
 ]
 RELATIONS = ["family", "family", "self", "friend", "bystander", "professional", "unknown"]
+# A few people account for many of a program's calls: these demo persons are called about
+# more often than the rest (weight 1), so the repeat-crisis work has someone to plan for.
+REPEAT_CALLERS = {"Alpha": 5, "Bravo": 3, "Charlie": 4, "Delta": 3}
 SUMMARIES = {
     "suicidal": "Caller says the person talked about ending their life tonight.",
     "depression_isolation": "Has not left the apartment in days; family worried.",
@@ -236,7 +242,10 @@ def _call_in(rng: random.Random, program, persons: list[Person]) -> calls.CallIn
         address = f"{rng.choice(PLACES)}, {rng.choice(STREETS)}"
     else:
         address = f"{rng.randint(100, 9900)} {rng.choice(STREETS)}"
-    person = rng.choice(persons) if persons and rng.random() < 0.3 else None
+    person = None
+    if persons and rng.random() < 0.3:
+        weights = [REPEAT_CALLERS.get(_word_of(p), 1) for p in persons]
+        person = rng.choices(persons, weights=weights)[0]
     return calls.CallIn(
         source=_pick(rng, SOURCES),
         concerns=sorted(concerns),
@@ -252,19 +261,31 @@ def _call_in(rng: random.Random, program, persons: list[Person]) -> calls.CallIn
     )
 
 
-def _history(rng, call: Call, team: Team, dispatcher) -> None:
-    """What the team did on an earlier call, as status events at past times."""
+def _history(
+    rng, call: Call, team: Team, dispatcher, *, disposition: Disposition, now: datetime
+) -> None:
+    """What the team did on an earlier call, as status events at past times.
+
+    The statuses agree with the disposition the encounter will record: a team went through
+    "transporting" exactly when the person was taken somewhere.
+    """
     at = call.received_at + timedelta(minutes=rng.uniform(1, 6))
     steps = [Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE]
     gaps = [0, rng.uniform(0.5, 2), rng.uniform(6, 22)]
-    if call.response in ("co_responder", "police_only"):
+    # The officer stays for an arrest or a hold; otherwise clears once the scene is safe.
+    officer_stays = disposition in (Disposition.ARREST, Disposition.EMERGENCY_HOLD)
+    if call.response in ("co_responder", "police_only") and not officer_stays:
         steps.append(Status.OFFICER_CLEARED)
         gaps.append(rng.uniform(15, 45))
-    if rng.random() < 0.2:
+    if disposition in TRANSPORTS:
         steps.append(Status.TRANSPORTING)
         gaps.append(rng.uniform(5, 30))
     steps.append(Status.AVAILABLE)
     gaps.append(rng.uniform(10, 40))
+    # A late call's work is squeezed to end before now: history never runs into the future.
+    room = (now - timedelta(minutes=3) - at).total_seconds() / 60
+    if sum(gaps) > room:
+        gaps = [gap * max(room, 1) / sum(gaps) for gap in gaps]
     previous = Status.AVAILABLE
     events = []
     for status, gap in zip(steps, gaps, strict=True):
@@ -284,11 +305,23 @@ def _history(rng, call: Call, team: Team, dispatcher) -> None:
     Call.objects.filter(pk=call.pk).update(state=CallState.CLOSED, closed_at=at)
 
 
-def build_calls(program, *, rng: random.Random, now: datetime, teams: list[Team]) -> int:
-    """A day of calls up to `now`; returns how many were taken."""
+def _word_of(person: Person) -> str:
+    """The demo person's phonetic-alphabet word (their family name); names are prefetched."""
+    names = person.names.all()
+    return names[0].family if names else ""
+
+
+def build_calls(
+    program, *, rng: random.Random, now: datetime, teams: list[Team]
+) -> dict[object, Disposition]:
+    """A day of calls up to `now`; returns the disposition each earlier call ended in."""
     zone = _local(program)
     dispatcher = User.objects.get(agency__program=program, username="dispatcher")
-    persons = list(Person.objects.filter(program=program).order_by("pk"))
+    # In the order of their words (alphabetical), not of their random ids: one seed, one day.
+    persons = sorted(
+        Person.objects.filter(program=program).prefetch_related("names"),
+        key=lambda p: (_word_of(p), str(p.pk)),
+    )
     day_total = 70
     taken = []
     start = now - timedelta(hours=24)
@@ -308,18 +341,28 @@ def build_calls(program, *, rng: random.Random, now: datetime, teams: list[Team]
         call_in = _call_in(rng, program, persons)
         call_in.received_at = now - timedelta(minutes=rng.uniform(3, 45))
         taken.append(calls.take_call(call_in, acting_user=dispatcher))
-    for call in taken:
-        if call.received_at >= live_since:
-            continue
+    earlier = [call for call in taken if call.received_at < live_since]
+    # Each outcome is chosen first, so the team's statuses can agree with it.
+    dispositions = plan_dispositions(
+        rng, [call for call in earlier if call.response != "phone_resolution"]
+    )
+    for call in earlier:
         if call.response == "phone_resolution":
             Call.objects.filter(pk=call.pk).update(
                 state=CallState.RESOLVED_BY_PHONE,
                 closed_at=call.received_at + timedelta(minutes=rng.uniform(10, 40)),
             )
         else:
-            _history(rng, call, rng.choice(teams), dispatcher)
+            _history(
+                rng,
+                call,
+                rng.choice(teams),
+                dispatcher,
+                disposition=dispositions[call.pk],
+                now=now,
+            )
     _live(rng, [c for c in taken if c.received_at >= live_since], dispatcher)
-    return len(taken)
+    return dispositions
 
 
 def _live(rng, live_calls: list[Call], dispatcher) -> None:
@@ -356,9 +399,10 @@ def _has_demo_officer(team_id) -> bool:
     return Team.objects.filter(pk=team_id, members__user__username="officer").exists()
 
 
-def build_demo_dispatch(program, *, rng: random.Random) -> None:
+def build_demo_dispatch(program, *, rng: random.Random) -> dict[object, Disposition]:
+    """Teams and a day of calls; returns the disposition chosen for each earlier call."""
     now = timezone.now()
     build_service_area(program)
     build_training(program, rng=rng, today=now.astimezone(_local(program)).date())
     teams = build_teams(program, rng=rng, now=now)
-    build_calls(program, rng=rng, now=now, teams=teams)
+    return build_calls(program, rng=rng, now=now, teams=teams)

@@ -1,7 +1,7 @@
 """A synthetic county co-responder program, the same every time for the same seed.
 
 Staff are named by role and number ("Officer 3"), never with invented personal names.
-Later domains extend `build_demo_program` with calls, encounters and referrals.
+Later domains extend `build_demo_program` with their records (referrals next).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
 
 from .calls import build_demo_dispatch
+from .encounters import build_demo_encounters
 from .people import build_demo_people
 
 DEMO_PROGRAM_SLUG = "demo-county"
@@ -109,7 +110,8 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
                     password=password,
                 )
         build_demo_people(program, rng=rng)
-        build_demo_dispatch(program, rng=rng)
+        planned = build_demo_dispatch(program, rng=rng)
+        build_demo_encounters(program, rng=rng, planned=planned)
     return DemoProgram(program, role_logins(), created=True)
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 
@@ -24,7 +27,10 @@ def remove_demo_program() -> None:
     from coresponder.accounts.models import TrainingRecord
     from coresponder.calls.models import Call, CallSequence, TriageRuleSet
     from coresponder.dispatch.models import Notification, ServiceArea, StatusEvent, Team
+    from coresponder.encounters.models import Encounter, ResponsePlan
 
+    for model in (Encounter, ResponsePlan):
+        model.objects.all().delete()
     for model in (StatusEvent, Notification, Team, ServiceArea, TrainingRecord):
         model.objects.all().delete()
     for model in (Call, CallSequence, TriageRuleSet):
@@ -113,6 +119,9 @@ def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
     for username, _role, _agency, _title in ROLE_LOGINS:
         assert f"  {username} " in out
     assert DEMO_PASSWORD in out
+    # What was built, in figures: calls, encounters, plans.
+    assert re.search(r"\d+ calls, \d+ encounters \(\d+ complete, \d+ in progress\)", out)
+    assert "response plans: 2 approved, 1 past review, 1 draft." in out
 
 
 def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
@@ -182,3 +191,170 @@ def test_the_demo_has_a_working_desk_and_a_realistic_day_of_calls():
     closed = Call.objects.of_program(program).filter(state="closed").first()
     assert closed.status_events.filter(to_status="on_scene").exists()
     assert verify_chain().ok
+
+
+def calls_dispatched(program) -> dict:
+    """Each call a team was sent to, with the statuses its team went through."""
+    from coresponder.dispatch.models import StatusEvent
+
+    statuses: dict = {}
+    for call_id, status in StatusEvent.objects.filter(call__program=program).values_list(
+        "call_id", "to_status"
+    ):
+        statuses.setdefault(call_id, set()).add(status)
+    return {call_id: seen for call_id, seen in statuses.items() if "dispatched" in seen}
+
+
+def test_every_dispatched_call_has_an_encounter_that_agrees_with_its_record():
+    from coresponder.calls.models import Call
+    from coresponder.encounters import actions
+    from coresponder.encounters.dispositions import TRANSPORTS
+    from coresponder.encounters.models import Encounter
+
+    # given
+    program = build_demo_program().program
+    dispatched = calls_dispatched(program)
+
+    # when
+    encounters = {
+        e.call_id: e
+        for e in Encounter.objects.filter(program=program)
+        .select_related("call", "program")
+        .prefetch_related("sections", "assessments")
+    }
+
+    # then every call a team went to has its encounter, and only those
+    assert set(encounters) == set(dispatched)
+    assert not Encounter.objects.filter(call__state="resolved_by_phone").exists()
+    states = dict(Call.objects.filter(pk__in=dispatched).values_list("pk", "state"))
+    complete = [e for e in encounters.values() if e.state == "complete"]
+    assert len(complete) >= 30
+    for call_id, encounter in encounters.items():
+        if states[call_id] == "dispatched":  # the last hour's calls: work in progress
+            assert (encounter.state, encounter.disposition) == ("draft", ""), call_id
+        else:
+            assert states[call_id] == "closed"
+            assert encounter.state == "complete", call_id
+            assert encounter.created_at < encounter.completed_at  # written at past times
+    # and each complete one passes the disposition's checks against the rest of its record
+    for encounter in complete:
+        as_recorded = actions.DispositionIn(
+            disposition=encounter.disposition,
+            destination=encounter.destination,
+            legal_basis=encounter.legal_basis,
+            hold_criteria=list(encounter.hold_criteria),
+            interventions=list(encounter.interventions),
+        )
+        assert actions.problems_with_disposition(encounter, as_recorded) == {}, encounter.pk
+        transported = "transporting" in dispatched[encounter.call_id]
+        assert transported == (encounter.disposition in TRANSPORTS), encounter.disposition
+        sections = {s.kind: s for s in encounter.sections.all()}
+        assert all(s.state == "signed" and s.signed_at for s in sections.values())
+        if encounter.disposition == "unable_to_locate":
+            assert set(sections) <= {"safety"}
+            assert not encounter.assessments.all()
+        else:
+            assert "clinical" in sections
+        if encounter.disposition in ("arrest", "citation"):
+            assert sections["safety"].content["charges"]
+        if encounter.disposition == "emergency_hold":
+            assert encounter.legal_basis
+            assert encounter.hold_criteria
+        if encounter.disposition == "referred_voluntary":
+            assert encounter.destination.startswith("Demo ")
+
+
+def test_the_outcomes_are_those_of_a_co_responder_program():
+    from coresponder.encounters import instruments
+    from coresponder.encounters.dispositions import Disposition
+    from coresponder.encounters.models import Assessment, Encounter
+
+    program = build_demo_program().program
+    complete = Encounter.objects.filter(program=program, state="complete")
+
+    # The mix of dispositions, against the published figures (COAST: 40% / 33% / 3%).
+    mix = Counter(complete.values_list("disposition", flat=True))
+    total = sum(mix.values())
+    share = {d: mix[d] / total for d in Disposition}
+    assert set(mix) == set(Disposition)  # every outcome has an example
+    assert 0.25 <= share["resolved_on_scene"] <= 0.55
+    assert 0.20 <= share["referred_voluntary"] + share["transported_voluntary"] <= 0.45
+    assert 0 < share["citation"] + share["arrest"] < 0.10
+    # Screens: the stored level is the instrument's score of the stored answers.
+    screens = list(
+        Assessment.objects.filter(
+            encounter__program=program, instrument__key="cssrs-screener"
+        ).select_related("instrument")
+    )
+    parsed = screens[0].instrument.parsed()
+    for screen in screens:
+        result = instruments.score(parsed, screen.answers)
+        assert (screen.level, screen.label) == (result.level, result.label), screen.answers
+        if screen.complete:
+            assert instruments.problems_with(parsed, screen.answers) == {}
+    screened = {s.encounter_id: s.level for s in screens if s.complete}
+    assert set(screened.values()) == {"none", "low", "moderate", "high"}
+    # Most people found on a call about suicide or self-harm were screened.
+    about_suicide = [
+        e.pk
+        for e in complete.exclude(disposition="unable_to_locate").select_related("call")
+        if {"suicidal", "self_harm"} & set(e.call.concerns)
+    ]
+    assert sum(pk in screened for pk in about_suicide) >= 0.5 * len(about_suicide)
+    plans = Assessment.objects.filter(
+        encounter__program=program, instrument__key="stanley-brown-safety-plan"
+    ).select_related("encounter")
+    assert plans.exists()
+    assert all("safety_planning" in plan.encounter.interventions for plan in plans)
+
+
+def test_the_team_on_scene_has_a_draft_encounter_in_progress():
+    from coresponder.dispatch.teams import team_of
+    from coresponder.encounters import events
+    from coresponder.encounters.models import Encounter
+
+    build_demo_program()
+    officer = User.objects.get(username="officer")
+
+    team = team_of(officer)
+    encounter = Encounter.objects.get(call=team.call)
+    assert (encounter.state, encounter.disposition) == ("draft", "")
+    sections = {s.kind: s for s in encounter.sections.all()}
+    assert {"safety", "clinical"} <= set(sections)
+    assert all(s.state == "draft" for s in sections.values())
+    assert sections["safety"].written_by == officer
+    assert sections["clinical"].written_by.username == "clinician"
+    assert "plan" not in sections["clinical"].content  # still being written
+    # Written through the actions: each save is in the audit log, and the chain holds.
+    saved = AuditEntry.objects.filter(action=events.SECTION_SAVED)
+    assert saved.filter(actor_id=officer.pk).exists()
+    assert verify_chain().ok
+
+
+def test_people_in_repeated_crisis_have_response_plans_in_every_state():
+    from django.utils import timezone
+
+    from coresponder.encounters.models import ResponsePlan
+
+    build_demo_program()
+    today = timezone.localdate()
+
+    plans = list(ResponsePlan.objects.select_related("drafted_by", "approved_by"))
+    approved = [p for p in plans if p.state == "approved"]
+    assert len([p for p in approved if not p.is_expired(today)]) == 2
+    assert len([p for p in approved if p.is_expired(today)]) == 1
+    assert len([p for p in plans if p.state == "draft"]) == 1
+    assert len([p for p in plans if p.state == "superseded"]) == 1
+    assert len({p.person_id for p in plans}) == 4
+    for plan in approved:
+        assert plan.drafted_by.username == "clinician"
+        assert plan.approved_by.username == "supervisor"
+    for plan in plans:
+        for contact in plan.contacts:
+            assert re.fullmatch(r"555-01\d\d", contact["phone"]), contact
+    # Planned for the people called about most.
+    calls_of = Counter(Person.objects.filter(calls__isnull=False).values_list("pk", flat=True))
+    planned = {p.person_id for p in plans}
+    assert min(calls_of[p] for p in planned) >= max(
+        (n for p, n in calls_of.items() if p not in planned), default=0
+    )
