@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.encounters.access import plan_summaries_for, plans_for
 from coresponder.people import actions as people_actions
 from coresponder.people.access import search_for, view_persons
 from coresponder.people.matching import PersonQuery
@@ -123,10 +124,23 @@ def person_candidates(request: HttpRequest) -> TemplateResponse:
     matches = []
     if not query.is_empty and (len(name) >= 2 or date_of_birth):
         matches = search_for(request.user, query, channel="page:intake", limit=5, request=request)
+    # A response plan's safety summary beside each person the reader may know it of.
+    plans = (
+        plan_summaries_for(
+            request.user, [m.view.id for m in matches], channel="page:intake", request=request
+        )
+        if matches
+        else {}
+    )
     return TemplateResponse(
         request,
         "calls/_candidates.html",
-        {"matches": matches, "searched": not query.is_empty, "chosen": request.GET.get("person")},
+        {
+            "matches": matches,
+            "candidates": [(match, plans.get(match.view.id)) for match in matches],
+            "searched": not query.is_empty,
+            "chosen": request.GET.get("person"),
+        },
     )
 
 
@@ -184,8 +198,15 @@ def _live_context(request, call: Call, view) -> dict:
 def detail(request: HttpRequest, call_id) -> TemplateResponse:
     call, view = _call_and_view(request, call_id)
     context = _live_context(request, call, view)
+    # The response plan of the call's person, as this reader may see it on this call.
+    plans = (
+        plans_for(request.user, call.person, call=call, channel="page:call", request=request)
+        if call.person_id
+        else []
+    )
     context.update(
         {
+            "plan": plans[0] if plans else None,
             "person_name": _person_name(request, view),
             "override_form": OverrideForm(
                 initial={"response": view.response, "priority": view.priority}

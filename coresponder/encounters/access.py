@@ -432,6 +432,64 @@ def plans_for(
     return views
 
 
+def plan_summaries_for(user, person_ids, *, channel: str, request=None) -> dict[object, PlanView]:
+    """The safety summary of each person's approved plan, for a list (the intake's
+    candidates): only for persons whose public-safety or clinical class `user` may read,
+    in a fixed number of queries, one audit entry per plan shown."""
+    from coresponder.people.models import Person
+    from coresponder.privacy.access import readable_for_many
+    from coresponder.privacy.audit import record_many
+
+    persons = list(
+        Person.objects.filter(pk__in=list(person_ids), program_id=user.agency.program_id).only(
+            "pk", "program_id"
+        )
+    )
+    readable = readable_for_many(user, persons)
+    allowed = [
+        person.pk
+        for person in persons
+        if {DataClass.PUBLIC_SAFETY, DataClass.CLINICAL} & set(readable[person.pk])
+    ]
+    if not allowed:
+        return {}
+    plans = list(
+        ResponsePlan.objects.filter(person_id__in=allowed, state=PlanState.APPROVED).select_related(
+            "approved_by", "drafted_by"
+        )
+    )
+    today = timezone.localdate()
+    record_many(
+        events.plans_viewed(
+            plans,
+            actor=Actor.of_user(user),
+            fields=[f"response_plan:{name}" for name in SUMMARY_FIELDS],
+            detail={"channel": channel, "whole": False, "plans": 1},
+        ),
+        request=request,
+    )
+    return {plan.person_id: _plan_view(plan, whole=False, today=today) for plan in plans}
+
+
+def plan_for_action(user, person, plan_id) -> ResponsePlan:
+    """One of `person`'s plans, for an action (save, approve) to work on; NotFound for a bad
+    id or another person's plan. The actions ask the policy; this shows nothing."""
+    try:
+        plan_id = uuid.UUID(str(plan_id))
+    except ValueError:
+        raise NotFound(_("No such plan.")) from None
+    plan = (
+        ResponsePlan.objects.filter(
+            pk=plan_id, person_id=person.pk, program_id=user.agency.program_id
+        )
+        .select_related("person")
+        .first()
+    )
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    return plan
+
+
 def assessment_in(encounter: Encounter, assessment_id) -> Assessment:
     try:
         return encounter.assessments.select_related("instrument").get(pk=assessment_id)

@@ -15,6 +15,9 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role, User
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.encounters.access import plans_for
+from coresponder.encounters.models import PlanState
+from coresponder.encounters.views.plans import may_draft
 from coresponder.privacy import actions as privacy_actions
 from coresponder.privacy.access import relations_of, writable_classes
 from coresponder.privacy.actions import CARE_TEAM_MANAGERS, CARE_TEAM_ROLES
@@ -138,11 +141,17 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
             .distinct()
             .order_by("full_name")
         )
+    # The response plan as the policy lets this reader see it (an audited read).
+    plans = plans_for(user, opened.row, channel="page:person", request=request, drafts=True)
     return TemplateResponse(
         request,
         "people/detail.html",
         {
             "person": view,
+            "plan": next((p for p in plans if p.state == PlanState.APPROVED), None),
+            "plan_drafts": sum(p.state == PlanState.DRAFT for p in plans),
+            "plan_panel": bool({DataClass.PUBLIC_SAFETY, DataClass.CLINICAL} & opened.readable),
+            "may_draft_plan": may_draft(user, opened),
             "note_form": NoteForm(writable=writable) if writable else None,
             "relations": relations_of(opened.row, user=user, readable=opened.readable),
             "can_break_glass": bool(hidden) and user.has_role(*BREAK_GLASS_ROLES),
