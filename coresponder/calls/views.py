@@ -15,12 +15,13 @@ from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.encounters.access import plan_summaries_for, plans_for
+from coresponder.encounters.models import Encounter
 from coresponder.people import actions as people_actions
 from coresponder.people.access import search_for, view_persons
 from coresponder.people.matching import PersonQuery
 
 from . import actions, triage
-from .access import CALL_READERS, DESK, access_call_by_id, view_calls
+from .access import CALL_READERS, DESK, RESPONDERS, access_call_by_id, view_calls
 from .forms import IntakeForm, NoteForm, OverrideForm
 from .models import Call, CallNote, CallState
 
@@ -207,6 +208,10 @@ def detail(request: HttpRequest, call_id) -> TemplateResponse:
     context.update(
         {
             "plan": plans[0] if plans else None,
+            # The on-scene record, for those whose pages it is (responders and the desk).
+            "encounter_id": Encounter.objects.filter(call=call).values_list("pk", flat=True).first()
+            if request.user.has_role(*RESPONDERS, *DESK)
+            else None,
             "person_name": _person_name(request, view),
             "override_form": OverrideForm(
                 initial={"response": view.response, "priority": view.priority}

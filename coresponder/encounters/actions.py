@@ -64,6 +64,11 @@ def _digest(content) -> str:
     ).hexdigest()
 
 
+def _blank(value):
+    """Empty is empty, whether never written, "" or []: no conflict between them."""
+    return None if value in (None, "", []) else value
+
+
 def _draft(encounter: Encounter) -> None:
     if encounter.state == EncounterState.COMPLETE:
         raise Conflict(
@@ -170,7 +175,7 @@ def save_section(
             clashes = {
                 name: [_("Changed by %(who)s since you opened it.") % {"who": section.written_by}]
                 for name, value in content.items()
-                if stored.get(name, "") not in (base.get(name, ""), value)
+                if _blank(stored.get(name)) not in (_blank(base.get(name)), _blank(value))
             }
             if clashes:
                 raise EditConflict(

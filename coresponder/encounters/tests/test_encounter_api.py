@@ -398,3 +398,19 @@ def test_an_agency_token_cannot_read_an_encounter(client, agencies, admin_user, 
     ).secret
     response = client.get(url(scene), headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403
+
+
+def test_an_empty_base_for_a_field_never_written_is_no_conflict(client, sign_in, on_scene):
+    scene = on_scene()
+    actions.save_section(
+        scene.encounter, "safety", content={"narrative": "Arrived"}, acting_user=scene.officer
+    )
+    sign_in(scene.officer)
+    response = send(
+        client,
+        "put",
+        url(scene, "/sections/safety"),
+        {"content": {"behaviours": ["calm"]}, "base": {"behaviours": []}},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["content"] == {"narrative": "Arrived", "behaviours": ["calm"]}

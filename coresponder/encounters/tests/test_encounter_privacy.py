@@ -66,8 +66,7 @@ def written(on_scene):
 def read(client, sign_in, user, scene):
     client.logout()
     sign_in(user)
-    response = client.get(f"/api/v1/encounters/{scene.encounter.pk}")
-    return response
+    return client.get(f"/api/v1/encounters/{scene.encounter.pk}")
 
 
 def shown(answer) -> dict[str, dict | None]:
