@@ -15,6 +15,7 @@ from coresponder.calls.access import DESK, RESPONDERS, access_call_by_id, view_c
 from coresponder.calls.models import Call, CallNote
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.encounters.access import records_to_finish
 
 from . import actions, board_map
 from .models import ServiceArea, Team
@@ -189,10 +190,20 @@ def _field_context(request, team) -> dict:
 
 @require_role(*RESPONDERS, *DESK)
 def field(request: HttpRequest) -> TemplateResponse:
-    """What a responder's phone shows: the team's call, its safety facts, status buttons."""
-    return TemplateResponse(
-        request, "dispatch/field.html", _field_context(request, team_of(request.user))
-    )
+    """What a responder's phone shows: the team's call, its safety facts, status buttons,
+    and the on-scene records of earlier calls still to finish."""
+    team = team_of(request.user)
+    context = _field_context(request, team)
+    current = team.call_id if team is not None else None
+    drafts = [e for e in records_to_finish(request.user) if e.call_id != current]
+    shown = {
+        view.id: view
+        for view in view_calls(
+            request.user, [e.call for e in drafts], channel="page:field", request=request
+        )
+    }
+    context["to_finish"] = [(e, shown[e.call_id]) for e in drafts if e.call_id in shown]
+    return TemplateResponse(request, "dispatch/field.html", context)
 
 
 @require_role(*RESPONDERS, *DESK)

@@ -30,7 +30,7 @@ from coresponder.privacy.policy import Action, Circumstances, Decision, Relation
 
 from . import events, timeline
 from .dispositions import WORDS as DISPOSITION_WORDS
-from .models import Assessment, Encounter, PlanState, ResponsePlan, Section
+from .models import Assessment, Encounter, EncounterState, PlanState, ResponsePlan, Section
 from .sections import INTERVENTIONS, SECTIONS
 
 
@@ -351,6 +351,24 @@ def view_encounter(user, encounter: Encounter, *, channel: str, request=None) ->
 def encounter_of_call(call: Call) -> Encounter | None:
     return (
         Encounter.objects.filter(call=call).select_related("call", "call__person", "team").first()
+    )
+
+
+def records_to_finish(user, *, limit: int = 20) -> list[Encounter]:
+    """Draft encounters of the calls the user's teams were sent to, oldest first.
+
+    Only the encounters: the caller shows their calls through `calls.access.view_calls`,
+    which audits the read.
+    """
+    return list(
+        Encounter.objects.filter(
+            program_id=user.agency.program_id,
+            state=EncounterState.DRAFT,
+            call__status_events__team__members__user=user,
+        )
+        .distinct()
+        .select_related("call")
+        .order_by("created_at")[:limit]
     )
 
 
