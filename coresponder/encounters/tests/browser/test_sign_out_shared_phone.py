@@ -1,0 +1,40 @@
+"""On a shared phone, signing out warns of words not yet sent and deletes them from it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .field_helpers import PHONE, draft_key, open_field, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_signing_out_with_unsent_words_warns_and_leaves_nothing_on_the_phone(
+    live_server, page_at, on_scene
+):
+    # given a clinician who typed while the connection was down
+    scene = on_scene(emt=False)
+    phone = page_at(*PHONE)
+    sign_in(phone, live_server.url, scene.clinician)
+    open_field(phone, live_server.url, scene.encounter)
+    phone.context.set_offline(True)
+    phone.get_by_label("Behaviour").fill("Words that never reached the server")
+    key = draft_key(scene.clinician, scene.encounter, "clinical")
+    phone.wait_for_function("key => window.localStorage.getItem(key) !== null", arg=key)
+    phone.context.set_offline(False)
+    phone.route("**/api/v1/encounters/**", lambda route: route.abort())  # still no server
+
+    # when they sign out, first declining the warning, then accepting it
+    warnings = []
+    phone.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    phone.get_by_role("button", name="Sign out").click()
+    assert "not reached the server" in warnings[0]
+    assert phone.evaluate("key => window.localStorage.getItem(key)", key) is not None
+
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name="Sign out").click()
+
+    # then the session ends and the words are gone from this phone
+    expect(phone).to_have_url(f"{live_server.url}/login/", timeout=5000)
+    assert phone.evaluate("key => window.localStorage.getItem(key)", key) is None
