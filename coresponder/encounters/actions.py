@@ -240,6 +240,11 @@ def add_addendum(
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write the addendum."), fields={"text": [_("Needs some words.")]})
+    if section_rules.NUL in text:
+        raise DomainError(
+            _("The addendum was not saved."),
+            fields={"text": [_("Remove the null character.")]},
+        )
     if len(text) > MAX_ADDENDUM:
         raise DomainError(
             _("The addendum is too long."),
@@ -393,6 +398,8 @@ def problems_with_disposition(
     for name, limit in (("destination", 200), ("legal_basis", 200), ("interventions_note", 300)):
         if len(getattr(disposition_in, name)) > limit:
             problems.setdefault(name, []).append(_("At most %(n)s characters.") % {"n": limit})
+        if section_rules.NUL in getattr(disposition_in, name):
+            problems.setdefault(name, []).append(_("Remove the null character."))
     return problems
 
 
@@ -587,6 +594,10 @@ def problems_with_plan(plan_in: PlanIn, *, today: date) -> dict[str, list[str]]:
     for name in PLAN_TEXT_FIELDS:
         if len(getattr(plan_in, name)) > MAX_PLAN_TEXT:
             bad(name, _("At most %(n)s characters.") % {"n": MAX_PLAN_TEXT})
+        if section_rules.NUL in getattr(plan_in, name):
+            bad(name, _("Remove the null character."))
+    if any(section_rules.NUL in str(item) for item in [*plan_in.strategies, *plan_in.contacts]):
+        bad("strategies", _("Remove the null character."))
     if not plan_in.safety_concerns.strip() and not plan_in.calming.strip():
         bad("safety_concerns", _("Say the safety concerns, or what calms the person."))
     if not isinstance(plan_in.review_by, date):

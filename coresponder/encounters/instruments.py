@@ -25,6 +25,7 @@ SHIPPED = Path(__file__).parent / "instruments"
 ANSWER_TYPES = ("yes_no", "choice", "number", "text", "date", "list", "contacts")
 CONDITION_KINDS = ("yes", "no", "answered", "equals", "any", "all")
 MAX_TEXT = 2000
+NUL = "\x00"
 
 
 class InstrumentError(ValueError):
@@ -235,18 +236,37 @@ def _bad_answer(question: Question, value: Any) -> str:
         return "Give a number."
     if kind == "text" and (not isinstance(value, str) or len(value) > MAX_TEXT):
         return f"Give a text of at most {MAX_TEXT} characters."
-    if kind == "date" and not isinstance(value, date):
-        return "Give a date."
+    if kind == "date" and not _is_date(value):
+        return "Give a date as YYYY-MM-DD."
     if kind == "list" and not (
         isinstance(value, list) and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
     ):
         return "Give a list of short texts."
     if kind == "contacts" and not (
         isinstance(value, list)
-        and all(isinstance(v, Mapping) and isinstance(v.get("name"), str) for v in value)
+        and all(
+            isinstance(v, Mapping)
+            and isinstance(v.get("name"), str)
+            and all(isinstance(part, str) and len(part) <= MAX_TEXT for part in v.values())
+            for v in value
+        )
     ):
         return "Give a list of contacts, each with a name (and a phone)."
+    if NUL in json.dumps(value, default=str, ensure_ascii=False):
+        # PostgreSQL cannot store it, and no keyboard types it.
+        return "Remove the null character."
     return ""
+
+
+def _is_date(value: Any) -> bool:
+    """Answers travel as JSON, so a date is its ISO text."""
+    if isinstance(value, date):
+        return True
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def problems_with(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -138,6 +138,9 @@ INTERVENTIONS = (
 INTERVENTION_CODES = frozenset(code for code, _ in INTERVENTIONS)
 
 
+NUL = "\x00"
+
+
 def _bad(spec_field: Field, value: Any) -> str:
     kind = spec_field.type
     codes = {code for code, _ in spec_field.choices}
@@ -145,6 +148,9 @@ def _bad(spec_field: Field, value: Any) -> str:
         limit = MAX_TEXT if kind == "text" else 300
         if not isinstance(value, str) or len(value) > limit:
             return f"Give a text of at most {limit} characters."
+        if NUL in value:
+            # PostgreSQL cannot store it, and no keyboard types it.
+            return "Remove the null character."
     elif kind == "choices":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "Give a list of choices."

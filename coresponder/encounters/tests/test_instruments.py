@@ -211,3 +211,24 @@ def test_the_check_command_refuses_a_broken_file_and_shows_a_good_one(tmp_path):
     assert "(asked if {'yes': 'suicidal_thoughts'})" in out.getvalue()
     with pytest.raises(CommandError, match="the last band must have no condition"):
         call_command("instrument", "check", str(bad))
+
+
+def test_a_date_answer_is_its_iso_text_and_a_null_character_is_refused():
+    from coresponder.encounters.instruments import parse_instrument, problems_with
+
+    follow_up = parse_instrument(
+        {
+            "key": "follow-up",
+            "version": 1,
+            "title": "Follow-up",
+            "questions": [
+                {"key": "when", "text": "Next appointment", "answer": "date"},
+                {"key": "note", "text": "Note", "answer": "text"},
+            ],
+        }
+    )
+    assert problems_with(follow_up, {"when": "2026-12-01", "note": "Clinic"}) == {}
+    assert problems_with(follow_up, {"when": "01/12/2026"}) == {
+        "when": ["Give a date as YYYY-MM-DD."]
+    }
+    assert problems_with(follow_up, {"note": "a\x00b"}) == {"note": ["Remove the null character."]}
