@@ -252,10 +252,20 @@ def _bad_answer(question: Question, value: Any) -> str:
         )
     ):
         return "Give a list of contacts, each with a name (and a phone)."
-    if NUL in json.dumps(value, default=str, ensure_ascii=False):
+    if _holds_nul(value):
         # PostgreSQL cannot store it, and no keyboard types it.
         return "Remove the null character."
     return ""
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(part) for part in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(part) for part in value)
+    return False
 
 
 def _is_date(value: Any) -> bool:
