@@ -12,7 +12,7 @@ from freezegun import freeze_time
 
 from coresponder.accounts.models import Role
 from coresponder.encounters import actions, events
-from coresponder.encounters.models import Addendum, Assessment, Encounter, Section
+from coresponder.encounters.models import Addendum, Assessment, Encounter, Instrument, Section
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.models import AuditEntry, Consent
 
@@ -25,6 +25,8 @@ SUBSTANCE = "Daily opioid use for two years"
 PLAN_SAFETY = "Keeps a kitchen knife in his jacket when scared"
 PLAN_BASELINE = "Quiet, paces the porch and hums"
 SCREENER_QUESTION = "wished you were dead"
+WARNING_SIGN = "Stops answering his sister's calls"
+SAFETY_PLAN = "stanley-brown-safety-plan"
 
 
 def page_url(scene, tail: str = "") -> str:
@@ -69,7 +71,8 @@ def part2_consent(scene):
 
 @pytest.fixture
 def written(on_scene, make_user):
-    """Each responder's section written, a screen answered, a plan approved."""
+    """Each responder's section written, a screen answered, a safety plan begun, a response
+    plan approved."""
     scene = on_scene()
     encounter = scene.encounter
     actions.save_section(
@@ -83,6 +86,12 @@ def written(on_scene, make_user):
         encounter,
         instrument_key="cssrs-screener",
         answers={"wish_dead": True, "suicidal_thoughts": True, "method": True},
+        acting_user=scene.clinician,
+    )
+    actions.record_assessment(
+        encounter,
+        instrument_key=SAFETY_PLAN,
+        answers={"warning_signs": [WARNING_SIGN]},
         acting_user=scene.clinician,
     )
     part2_consent(scene)
@@ -120,6 +129,12 @@ def test_the_clinician_gets_the_call_the_whole_plan_their_note_first_and_the_scr
     # the screener, with its instrument for the skip logic and the level the server gave
     assert 'id="instrument-cssrs-screener"' in html
     assert "Moderate risk" in html
+    # then the safety plan, begun: its own card, its definition, its answers in the form
+    assert html.index('data-testid="screener"') < html.index(
+        f'data-testid="instrument-{SAFETY_PLAN}"'
+    )
+    assert f'<script id="instrument-{SAFETY_PLAN}"' in html
+    assert WARNING_SIGN.replace("'", "&#x27;") in html
     assert 'data-testid="save-disposition"' in html
     # the EMT's medical section is clinical: the clinician reads it, does not write it
     assert MEDICAL in html
@@ -145,6 +160,15 @@ def test_the_officer_gets_the_safety_part_and_the_plan_summary_and_nothing_clini
         "cssrs",
         "Clinical note",
         "42 CFR",
+        # no instrument at all: not the safety plan, its words, or an empty form
+        "Stanley",
+        "Safety Plan",
+        SAFETY_PLAN,
+        "Warning signs",
+        WARNING_SIGN.replace("'", "&#x27;"),
+        "data-instrument",
+        '<script id="instrument-',
+        "fv-instrument",
     ):
         assert clinical not in html, clinical
 
@@ -154,7 +178,17 @@ def test_the_emt_writes_the_medical_section_and_reads_no_clinical_note(client, s
     assert 'data-section="medical"' in html
     assert MEDICAL in html
     assert SAFETY in html  # those on the call know of the knife
-    for clinical in (CLINICAL, SUBSTANCE, PLAN_BASELINE, SCREENER_QUESTION, "Moderate risk"):
+    for clinical in (
+        CLINICAL,
+        SUBSTANCE,
+        PLAN_BASELINE,
+        SCREENER_QUESTION,
+        "Moderate risk",
+        "Stanley",
+        "Warning signs",
+        "data-instrument",
+        "fv-instrument",
+    ):
         assert clinical not in html, clinical
 
 
@@ -357,6 +391,190 @@ def test_the_screener_posted_keeps_only_the_questions_asked_and_shows_the_level(
     )
     assessment.refresh_from_db()
     assert (assessment.level, Assessment.objects.count()) == ("high", 1)
+
+
+def test_the_safety_plan_posted_without_the_script_keeps_lists_and_contacts(
+    client, sign_in, on_scene
+):
+    # given the clinician on scene, the safety plan begun with its warning signs only
+    scene = on_scene()
+    sign_in(scene.clinician)
+    card = f'data-testid="status-{SAFETY_PLAN}">'
+    assert f"{card}Not started<" in client.get(page_url(scene)).content.decode()
+    begun = client.post(
+        page_url(scene, "screener/"),
+        {
+            "instrument": SAFETY_PLAN,
+            "warning_signs": "Stops eating\r\n\r\n  Gives away tools  \r\n",
+        },
+    )
+    assert begun.status_code == 302
+    assert begun["Location"] == page_url(scene) + f"#assess-{SAFETY_PLAN}"
+    (assessment,) = Assessment.objects.filter(encounter=scene.encounter)
+    assert assessment.answers == {"warning_signs": ["Stops eating", "Gives away tools"]}
+    assert (assessment.complete, assessment.level, assessment.label) == (False, "", "")
+    html = client.get(page_url(scene)).content.decode()
+    assert f"{card}Not complete<" in html
+    assert "Still needed: 2, 5, 6" in html
+    # when the rest is posted on the same assessment, contacts one a line
+    client.post(
+        page_url(scene, "screener/"),
+        {
+            "instrument": SAFETY_PLAN,
+            "assessment": assessment.pk,
+            "warning_signs": "Stops eating\r\nGives away tools",
+            "internal_coping": "Walk the dog",
+            "distraction": "",
+            "help_people": "Sister \u2014 555-0142\r\n"
+            "Pastor at the church - 555 0199\r\nNext-door neighbour",
+            "professionals": "988 Suicide & Crisis Lifeline \u2014 988\r\n"
+            "Riverside clinic \u2013 (555) 010-2000",
+            "safe_environment": "His brother keeps the rifle",
+            "worth_living_for": "My daughter",
+        },
+    )
+    # then it is stored as lists and contacts, complete, with no level
+    assessment.refresh_from_db()
+    assert assessment.answers == {
+        "warning_signs": ["Stops eating", "Gives away tools"],
+        "internal_coping": ["Walk the dog"],
+        "help_people": [
+            {"name": "Sister", "phone": "555-0142"},
+            {"name": "Pastor at the church", "phone": "555 0199"},
+            {"name": "Next-door neighbour", "phone": ""},
+        ],
+        "professionals": [
+            {"name": "988 Suicide & Crisis Lifeline", "phone": "988"},
+            {"name": "Riverside clinic", "phone": "(555) 010-2000"},
+        ],
+        "safe_environment": ["His brother keeps the rifle"],
+        "worth_living_for": "My daughter",
+    }
+    assert (assessment.complete, assessment.level, Assessment.objects.count()) == (True, "", 1)
+    html = client.get(page_url(scene)).content.decode()
+    assert f"{card}Complete<" in html
+    assert "Still needed: " not in html
+    # and the form shows the contacts as they are typed
+    assert (
+        "Sister \u2014 555-0142\nPastor at the church \u2014 555 0199\nNext-door neighbour</textarea>"
+        in html
+    )
+
+
+AGITATION = {
+    "key": "agitation-check",
+    "version": 1,
+    "title": "Agitation check",
+    "questions": [
+        {
+            "key": "presents",
+            "text": "How does the person present?",
+            "answer": "choice",
+            "choices": ["Calm", "Restless", "Aggressive"],
+        },
+        {
+            "key": "score",
+            "text": "Agitation score, 0 to 10",
+            "answer": "number",
+            "required": True,
+            "ask_if": {"any": [{"equals": {"question": "presents", "value": "Restless"}}]},
+        },
+    ],
+    "bands": [
+        {
+            "level": "high",
+            "label": "Severe agitation",
+            "when": {"equals": {"question": "score", "value": 10}},
+            "says": "Agitation at its worst.",
+            "action": "Keep distance; call for medical help.",
+        },
+        {
+            "level": "moderate",
+            "label": "Some agitation",
+            "when": {"equals": {"question": "presents", "value": "Restless"}},
+            "says": "Restless.",
+        },
+        {"level": "none", "label": "Calm", "when": {}, "says": "No agitation seen."},
+    ],
+}
+
+
+def test_an_instrument_an_administrator_added_is_offered_and_answered(
+    client, sign_in, on_scene, admin_user
+):
+    # given an instrument an administrator added
+    actions.add_instrument(AGITATION, acting_user=admin_user)
+    scene = on_scene()
+    sign_in(scene.clinician)
+    # when the clinician opens the page
+    html = client.get(page_url(scene)).content.decode()
+    # then it is there after the C-SSRS and before the safety plan (by title), as a form
+    order = [
+        'data-testid="screener"',
+        'data-testid="instrument-agitation-check"',
+        f'data-testid="instrument-{SAFETY_PLAN}"',
+    ]
+    places = [html.index(marker) for marker in order]
+    assert places == sorted(places)
+    assert 'id="instrument-agitation-check"' in html  # its definition, for the skip logic
+    assert 'name="presents" value="Restless"' in html
+    assert 'inputmode="numeric" id="q-agitation-check-1" name="score"' in html
+    # when it is answered through the form: the number taken as a number
+    response = client.post(
+        page_url(scene, "screener/"),
+        {"instrument": "agitation-check", "presents": "Restless", "score": "10"},
+    )
+    assert response["Location"] == page_url(scene) + "#assess-agitation-check"
+    (assessment,) = Assessment.objects.filter(encounter=scene.encounter)
+    assert assessment.answers == {"presents": "Restless", "score": 10}
+    assert (assessment.level, assessment.label, assessment.complete) == (
+        "high",
+        "Severe agitation",
+        True,
+    )
+    html = client.get(page_url(scene)).content.decode()
+    assert 'data-testid="status-agitation-check">Severe agitation<' in html
+    assert "Keep distance; call for medical help." in html
+    # and a word where the number goes is refused by the question, nothing changed
+    client.post(
+        page_url(scene, "screener/"),
+        {
+            "instrument": "agitation-check",
+            "assessment": assessment.pk,
+            "presents": "Restless",
+            "score": "ten",
+        },
+    )
+    assessment.refresh_from_db()
+    assert assessment.answers == {"presents": "Restless", "score": 10}
+    assert "Give a number." in client.get(page_url(scene)).content.decode()
+
+
+def test_a_retired_instrument_is_not_offered(client, sign_in, on_scene, admin_user):
+    # given an instrument added, then retired
+    actions.add_instrument(AGITATION, acting_user=admin_user)
+    Instrument.objects.filter(key="agitation-check").update(is_active=False)
+    scene = on_scene()
+    sign_in(scene.clinician)
+    # then the page does not offer it, and it cannot be answered
+    html = client.get(page_url(scene)).content.decode()
+    assert f'data-testid="instrument-{SAFETY_PLAN}"' in html
+    for retired in ("Agitation check", "agitation-check", "How does the person present?"):
+        assert retired not in html, retired
+    client.post(page_url(scene, "screener/"), {"instrument": "agitation-check", "presents": "Calm"})
+    assert not Assessment.objects.filter(encounter=scene.encounter).exists()
+
+
+def test_a_reader_of_clinical_words_sees_the_answered_instruments_only_to_read(
+    client, sign_in, written, make_user
+):
+    html = html_for(client, sign_in, make_user(Role.SUPERVISOR), written)
+    assert f'data-testid="answers-{SAFETY_PLAN}"' in html
+    assert "<li>" + WARNING_SIGN.replace("'", "&#x27;") + "</li>" in html
+    assert "Moderate risk" in html
+    assert "data-instrument=" not in html  # no form
+    assert '<script id="instrument-' not in html
+    assert 'data-testid="instrument-agitation-check"' not in html
 
 
 def test_a_disposition_the_record_refuses_comes_back_with_the_reason_and_nothing_saved(

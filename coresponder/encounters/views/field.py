@@ -2,26 +2,31 @@
 
 One page per encounter, in the order a responder needs it: the call, its safety
 information and the person's response plan, then the encounter — timeline, the sections
-the user may read (their own first), the C-SSRS screener, interventions and disposition,
-signing, addenda and completion. Reads go through `encounters.access` (audited); every
-write is an action. `field.js` autosaves sections through the JSON API and keeps unsent
-drafts on the phone; without it each form posts here.
+the user may read (their own first), the assessment instruments (the C-SSRS first),
+interventions and disposition, signing, addenda and completion. Reads go through
+`encounters.access` (audited); every write is an action. `field.js` autosaves sections
+and answers through the JSON API and keeps unsent drafts on the phone; without it each
+form posts here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -91,6 +96,9 @@ def _words() -> dict[str, str]:
         "send_first": _("Your words are not sent yet: wait until they are saved, then sign."),
         "yes": _("Yes"),
         "no": _("No"),
+        "complete_word": _("Complete"),
+        "not_complete": _("Not complete"),
+        "still_needed": _("Still needed:"),
     }
 
 
@@ -237,57 +245,262 @@ class Question:
     text: str
     period: str
     answer: str
-    choices: list[Choice]
     asked: bool
+    choices: list[Choice]  # yes/no and choice questions
+    value: str  # what a typed answer's field holds: the number, the text, one line an item
+    shown: Any  # the answer for reading: words, or a list (of items, of contacts)
+    hint: str = ""
+    field_id: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.shown not in ("", [], None)
 
 
-def _screener(view, rights, *, draft_encounter: bool) -> dict | None:
-    """The C-SSRS screener: the latest one answered, and the form for the clinician."""
+# Between a contact's name and phone on one line: a dash, or a hyphen with spaces.
+CONTACT_SEPARATOR = re.compile(r"\s*[\u2014\u2013]\s*|\s+-\s+")
+NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+
+
+def _contact_line(contact: Any) -> str:
+    if not isinstance(contact, dict):
+        return str(contact)
+    name, phone = contact.get("name", ""), contact.get("phone", "")
+    return f"{name} \u2014 {phone}" if phone else str(name)
+
+
+def _as_text(kind: str, value: Any) -> str:
+    """What the form's field shows for a stored answer."""
+    if value in (None, "", []):
+        return ""
+    if kind == "list" and isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    if kind == "contacts" and isinstance(value, list):
+        return "\n".join(_contact_line(contact) for contact in value)
+    return str(value)
+
+
+def _shown(kind: str, value: Any) -> Any:
+    """A stored answer, for reading."""
+    if value in (None, "", []):
+        return ""
+    if kind == "yes_no":
+        return _("Yes") if value else _("No")
+    if kind == "list" and isinstance(value, list):
+        return [str(item) for item in value]
+    if kind == "contacts" and isinstance(value, list):
+        return [
+            {
+                "name": contact.get("name", ""),
+                "phone": contact.get("phone", ""),
+                "tel": re.sub(r"[^\d+]", "", contact.get("phone", "")),
+            }
+            for contact in value
+            if isinstance(contact, dict)
+        ]
+    if kind == "date":
+        try:
+            return date_format(date.fromisoformat(str(value)), "j M Y")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+HINTS = {
+    "list": gettext_lazy("One per line."),
+    "contacts": gettext_lazy("One per line: name \u2014 phone."),
+}
+
+
+def _questions(card_key: str, parsed, answers: dict) -> list[Question]:
+    to_ask = {q.key for q in instruments.asked(parsed, answers)}
+    questions = []
+    for position, q in enumerate(parsed.questions):
+        value = answers.get(q.key)
+        if q.answer == "yes_no":
+            choices = [
+                Choice("yes", _("Yes"), value is True),
+                Choice("no", _("No"), value is False),
+            ]
+        else:
+            choices = [Choice(c, c, value == c) for c in q.choices]
+        questions.append(
+            Question(
+                key=q.key,
+                number=q.number,
+                text=q.text,
+                period=q.period,
+                answer=q.answer,
+                asked=q.key in to_ask,
+                choices=choices,
+                value=_as_text(q.answer, value),
+                shown=_shown(q.answer, value),
+                hint=str(HINTS.get(q.answer, "")),
+                field_id=f"q-{card_key}-{position}",
+            )
+        )
+    return questions
+
+
+@dataclass
+class InstrumentCard:
+    """One instrument on the page: its latest answers, and the form for the clinician."""
+
+    instrument: Instrument
+    parsed: instruments.Instrument
+    latest: Any  # AssessmentView | None
+    questions: list[Question]
+    may_record: bool
+    others: list[Any]  # earlier assessments of the same instrument
+
+    @property
+    def key(self) -> str:
+        return self.instrument.key
+
+    @property
+    def is_screener(self) -> bool:
+        return self.key == SCREENER
+
+    @property
+    def anchor(self) -> str:
+        return _anchor(self.key)
+
+    @property
+    def script_id(self) -> str:
+        return f"instrument-{self.key}"
+
+    @property
+    def result_testid(self) -> str:
+        return "cssrs-result" if self.is_screener else f"result-{self.key}"
+
+    @property
+    def definition(self) -> dict:
+        return self.instrument.definition
+
+    @property
+    def has_bands(self) -> bool:
+        return bool(self.parsed.bands)
+
+    @property
+    def band(self) -> instruments.Band | None:
+        level = self.latest.level if self.latest else None
+        return next((b for b in self.parsed.bands if b.level == level), None)
+
+    @property
+    def still_needed(self) -> list[str]:
+        answers = dict(self.latest.answers) if self.latest else {}
+        problems = instruments.problems_with(self.parsed, answers)
+        return [
+            q.number or q.text
+            for q in self.parsed.questions
+            if problems.get(q.key) == ["Needs an answer."]
+        ]
+
+    @property
+    def result_label(self) -> str:
+        """A risk level where the instrument has bands; complete or not where it has none."""
+        if self.latest is None:
+            return ""
+        if self.has_bands:
+            return self.latest.label
+        return _("Complete") if self.latest.complete else _("Not complete")
+
+    @property
+    def result_line(self) -> str:
+        if self.latest is None:
+            return ""
+        if self.has_bands:
+            if self.latest.complete:
+                return _("Complete.")
+            return _("So far") + " — " + _("Not complete: answer the questions shown.")
+        if self.latest.complete:
+            return ""
+        return _("Still needed:") + " " + ", ".join(self.still_needed)
+
+    @property
+    def result_class(self) -> str:
+        if self.latest is None:
+            return "none"
+        if self.has_bands:
+            return self.latest.level or "none"
+        return "complete" if self.latest.complete else "none"
+
+    @property
+    def status(self) -> str:
+        """The card's state in a word or two, beside its title."""
+        if self.latest is None:
+            return _("Not started")
+        if self.has_bands and self.latest.label:
+            return self.latest.label
+        return _("Complete") if self.latest.complete else _("Not complete")
+
+    @property
+    def open(self) -> bool:
+        """A plan being written stays open; the others are a tap away."""
+        return self.may_record and self.latest is not None and not self.latest.complete
+
+    @property
+    def earlier(self) -> list[dict]:
+        return [
+            {
+                "label": other.label or (_("Complete") if other.complete else _("Not complete")),
+                "by": other.by,
+                "at": other.at,
+            }
+            for other in self.others
+        ]
+
+
+def _anchor(key: str) -> str:
+    return "screener" if key == SCREENER else f"assess-{key}"
+
+
+def _instrument_cards(view, rights, *, draft_encounter: bool) -> list[InstrumentCard]:
+    """The C-SSRS first, then every other instrument by title.
+
+    The clinician on the team, while the encounter is a draft, gets every instrument
+    offered (the newest active version of each) as a form; a reader of the clinical class
+    gets the instruments answered, to read. Officers and EMTs get none: for them the
+    view's assessments are None.
+    """
     may_record = (
         rights.team_role == "clinician" and rights.writes(DataClass.CLINICAL) and draft_encounter
     )
-    answered = [a for a in view.assessments or [] if a.instrument == SCREENER]
-    latest = answered[-1] if answered else None
-    if latest is None and not may_record:
-        return None
-    if latest is not None:
-        instrument = Instrument.objects.filter(key=SCREENER, version=latest.version).first()
-    else:
-        try:
-            instrument = actions.instrument_in_use(SCREENER)
-        except DomainError:
-            return None
-    parsed = instrument.parsed()
-    answers = dict(latest.answers) if latest else {}
-    to_ask = {q.key for q in instruments.asked(parsed, answers)}
-    questions = [
-        Question(
-            key=q.key,
-            number=q.number,
-            text=q.text,
-            period=q.period,
-            answer=q.answer,
-            choices=[
-                Choice("yes", _("Yes"), answers.get(q.key) is True),
-                Choice("no", _("No"), answers.get(q.key) is False),
-            ]
-            if q.answer == "yes_no"
-            else [Choice(c, c, answers.get(q.key) == c) for c in q.choices],
-            asked=q.key in to_ask,
+    answered: dict[str, list] = {}
+    for assessment in view.assessments or []:
+        answered.setdefault(assessment.instrument, []).append(assessment)
+    if not answered and not may_record:
+        return []
+    wanted = Q(key__in=list(answered))
+    if may_record:
+        wanted |= Q(is_active=True)
+    rows = list(Instrument.objects.filter(wanted).order_by("key", "-version"))
+    by_version = {(row.key, row.version): row for row in rows}
+    newest: dict[str, Instrument] = {}
+    for row in rows:
+        if row.is_active:
+            newest.setdefault(row.key, row)
+    cards = []
+    for key in set(answered) | set(newest):
+        done = answered.get(key, [])
+        latest = done[-1] if done else None
+        instrument = by_version.get((key, latest.version)) if latest else newest.get(key)
+        if instrument is None:
+            continue
+        parsed = instrument.parsed()
+        cards.append(
+            InstrumentCard(
+                instrument=instrument,
+                parsed=parsed,
+                latest=latest,
+                questions=_questions(key, parsed, dict(latest.answers) if latest else {}),
+                may_record=may_record,
+                others=done[:-1],
+            )
         )
-        for q in parsed.questions
-    ]
-    band = next((b for b in parsed.bands if latest and b.level == latest.level), None)
-    return {
-        "instrument": instrument,
-        "parsed": parsed,
-        "definition": instrument.definition,
-        "latest": latest,
-        "band": band,
-        "questions": questions,
-        "may_record": may_record,
-        "others": answered[:-1],
-    }
+    return sorted(
+        cards, key=lambda card: (not card.is_screener, card.parsed.title.casefold(), card.key)
+    )
 
 
 class DispositionForm(forms.Form):
@@ -403,7 +616,7 @@ def _page(
         "person": _person(user, call, request),
         "plans": _plans(user, call, request),
         "sections": sections,
-        "screener": _screener(view, rights, draft_encounter=draft),
+        "instruments": _instrument_cards(view, rights, draft_encounter=draft),
         "disposition": _disposition(
             view,
             rights,
@@ -568,31 +781,70 @@ def addendum(request: HttpRequest, encounter, kind: str) -> HttpResponse:
     return _back(encounter, f"section-{kind}")
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _contact(line: str) -> dict[str, str]:
+    """ "Name — phone" (or "Name - phone"); a line without a dash is a name alone."""
+    found = list(CONTACT_SEPARATOR.finditer(line))
+    if not found:
+        return {"name": line, "phone": ""}
+    last = found[-1]
+    return {"name": line[: last.start()].strip(), "phone": line[last.end() :].strip()}
+
+
+def _number(text: str) -> int | float | str:
+    """The number typed; anything else goes as typed, for the instrument to refuse."""
+    if not NUMBER.match(text):
+        return text
+    text = text.replace(",", ".")
+    return float(text) if "." in text else int(text)
+
+
+def _posted_answer(kind: str, raw: str) -> Any:
+    """An answer as the form posts it, as the instrument takes it; None: not answered."""
+    if not raw.strip():
+        return None
+    if kind == "yes_no":
+        return {"yes": True, "no": False}.get(raw)
+    if kind == "number":
+        return _number(raw.strip())
+    if kind == "date":
+        return raw.strip()
+    if kind == "list":
+        return _lines(raw)
+    if kind == "contacts":
+        return [_contact(line) for line in _lines(raw)]
+    if kind == "text":
+        return raw.replace("\r\n", "\n")
+    return raw  # a choice
+
+
 def _posted_answers(parsed, post) -> dict:
     """The answers given to the questions the skip logic asks, in order."""
     answers: dict[str, Any] = {}
     for question in parsed.questions:
-        raw = post.get(question.key, "")
-        if raw == "" or not instruments.holds(question.ask_if, answers):
+        if not instruments.holds(question.ask_if, answers):
             continue
-        if question.answer == "yes_no":
-            if raw in ("yes", "no"):
-                answers[question.key] = raw == "yes"
-        elif question.answer in ("choice", "text"):
-            answers[question.key] = raw
+        value = _posted_answer(question.answer, post.get(question.key, ""))
+        if value is not None:
+            answers[question.key] = value
     return answers
 
 
 @_encounter_page
 @require_POST
 def assess(request: HttpRequest, encounter) -> HttpResponse:
+    key = request.POST.get("instrument") or SCREENER
     try:
         assessment = (
             assessment_in(encounter, request.POST["assessment"])
             if request.POST.get("assessment")
             else None
         )
-        instrument = assessment.instrument if assessment else actions.instrument_in_use(SCREENER)
+        instrument = assessment.instrument if assessment else actions.instrument_in_use(key)
+        key = instrument.key
         actions.record_assessment(
             encounter,
             instrument_key=instrument.key,
@@ -605,7 +857,9 @@ def assess(request: HttpRequest, encounter) -> HttpResponse:
         raise
     except DomainError as error:
         _refused(request, error)
-    return _back(encounter, "screener")
+    else:
+        messages.success(request, _("%(title)s: answers saved.") % {"title": instrument.title})
+    return _back(encounter, _anchor(key))
 
 
 @_encounter_page

@@ -9,8 +9,9 @@
    A save is a PUT to the JSON API with content, base and save_id. 200: saved. 409 with
    `current`: a colleague (or this user's other device) changed a field since; both
    versions are shown and nothing is saved until the user keeps theirs or takes the other.
-   Sends are retried when the phone comes back online and on a timer. The C-SSRS screener
-   applies the instrument's skip logic as it is answered and shows the server's result. */
+   Sends are retried when the phone comes back online and on a timer. Each assessment
+   instrument (the C-SSRS and every other one offered) applies its skip logic as it is
+   answered, saves its answers the same way, and shows the server's result. */
 (function () {
   "use strict";
 
@@ -23,7 +24,7 @@
   var DEBOUNCE_MS = 1000;
   var RETRY_MS = 5000;
   var sections = [];
-  var screener = null;
+  var assessments = [];
   var barEl = root.querySelector("[data-sync-status]");
 
   function readJson(id) {
@@ -395,7 +396,11 @@
     return false;
   };
 
-  /* The C-SSRS screener ------------------------------------------------------------- */
+  /* Assessment instruments ---------------------------------------------------------- */
+
+  // Each instrument's form applies its skip logic as it is answered, from the definition
+  // embedded in the page, sends the answers to the questions asked, and shows the result
+  // the server computed.
 
   function holds(condition, answers) {
     var kinds = Object.keys(condition || {});
@@ -404,61 +409,134 @@
     var value = condition[kind];
     if (kind === "yes") return answers[value] === true;
     if (kind === "no") return answers[value] === false;
-    if (kind === "answered") return answers[value] != null && answers[value] !== "" && !(Array.isArray(answers[value]) && !answers[value].length);
+    if (kind === "answered") return !empty(answers[value]);
     if (kind === "equals") return same(answers[value.question], value.value);
     if (kind === "any") return value.some(function (inner) { return holds(inner, answers); });
     if (kind === "all") return value.every(function (inner) { return holds(inner, answers); });
     return false;
   }
 
-  function Screener(form, definition) {
+  function empty(value) {
+    return value == null || value === "" || (Array.isArray(value) && !value.length);
+  }
+
+  // As the server reads the form without this script (views/field.py).
+  var CONTACT_SEPARATOR = /\s*[\u2014\u2013]\s*|\s+-\s+/g;
+  var NUMBER = /^-?\d+(?:[.,]\d+)?$/;
+
+  function lines(text) {
+    return String(text || "").split(/\r?\n/).map(function (line) { return line.trim(); })
+      .filter(function (line) { return line; });
+  }
+
+  function contactOf(line) {
+    var last = null;
+    var match;
+    CONTACT_SEPARATOR.lastIndex = 0;
+    while ((match = CONTACT_SEPARATOR.exec(line))) last = match;
+    if (!last) return { name: line, phone: "" };
+    return { name: line.slice(0, last.index).trim(), phone: line.slice(last.index + last[0].length).trim() };
+  }
+
+  function contactLine(contact) {
+    return contact.phone ? contact.name + " \u2014 " + contact.phone : contact.name;
+  }
+
+  // A typed number; anything else goes as typed, for the server to refuse by name.
+  function numberOf(text) {
+    return NUMBER.test(text) ? Number(text.replace(",", ".")) : text;
+  }
+
+  function readAnswer(form, question) {
+    var field = form.elements.namedItem(question.key);
+    if (!field) return null;
+    var kind = question.answer;
+    var text = field.value || "";
+    if (kind === "yes_no") return text === "yes" ? true : text === "no" ? false : null;
+    if (!text.trim()) return null;
+    if (kind === "choice") return text;
+    if (kind === "number") return numberOf(text.trim());
+    if (kind === "date") return text.trim();
+    if (kind === "list") return lines(text);
+    if (kind === "contacts") return lines(text).map(contactOf);
+    return text;
+  }
+
+  function writeAnswer(form, question, value) {
+    var field = form.elements.namedItem(question.key);
+    if (!field) return;
+    var kind = question.answer;
+    if (kind === "yes_no" || kind === "choice") {
+      var wanted = value === true ? "yes" : value === false ? "no" : value == null ? "" : String(value);
+      Array.prototype.forEach.call(field, function (input) { input.checked = input.value === wanted; });
+      return;
+    }
+    if (empty(value)) field.value = "";
+    else if (kind === "list") field.value = value.join("\n");
+    else if (kind === "contacts") field.value = value.map(contactLine).join("\n");
+    else field.value = String(value);
+  }
+
+  function required(question) {
+    return question.required === undefined ? question.answer === "yes_no" : !!question.required;
+  }
+
+  function InstrumentForm(form, definition) {
     this.form = form;
     this.definition = definition;
+    this.questions = definition.questions || [];
+    this.key = form.dataset.instrument;
     this.id = form.dataset.assessment || "";
-    this.key = storeKey("screener:" + form.dataset.screener);
-    this.statusEl = form.querySelector("[data-screener-status]");
-    this.result = root.querySelector("[data-screener-result]");
+    this.storeKey = storeKey("screener:" + this.key);
+    this.card = form.closest("[data-instrument-card]") || root;
+    this.statusEl = form.querySelector("[data-instrument-status]");
+    this.result = this.card.querySelector("[data-result]");
+    this.badge = this.card.querySelector("[data-result-badge]");
+    this.boxes = {};
+    form.querySelectorAll("[data-question]").forEach(function (box) { this.boxes[box.dataset.question] = box; }, this);
     this.busy = null;
     this.status = "";
     var self = this;
-    var kept = load(this.key);
+    var kept = load(this.storeKey);
     if (kept && kept.answers) {
       if (kept.id && !this.id) this.id = kept.id;
       this.write(kept.answers);
     }
-    form.addEventListener("change", function () { self.edited(); });
+    form.addEventListener("input", function () { self.edited(DEBOUNCE_MS); });
+    form.addEventListener("change", function () { self.edited(400); });
     form.addEventListener("submit", function (event) { event.preventDefault(); self.flush(); });
     this.apply();
     if (kept && kept.answers) {
-      // Sent before the page was left, perhaps: look for the screen before making one.
+      // Sent before the page was left, perhaps: look for the assessment before making one.
+      if (this.card.tagName === "DETAILS") this.card.open = true;
       this.dirty = true;
       this.uncertain = !this.id;
       this.flush();
     }
   }
 
-  Screener.prototype.raw = function () {
+  InstrumentForm.prototype.raw = function () {
     var answers = {};
-    this.definition.questions.forEach(function (question) {
-      var picked = this.form.querySelector("input[name='" + question.key + "']:checked");
-      if (!picked) return;
-      answers[question.key] = question.answer === "yes_no" ? picked.value === "yes" : picked.value;
+    this.questions.forEach(function (question) {
+      var value = readAnswer(this.form, question);
+      if (!empty(value)) answers[question.key] = value;
     }, this);
     return answers;
   };
 
-  Screener.prototype.write = function (answers) {
-    Object.keys(answers).forEach(function (key) {
-      var value = answers[key] === true ? "yes" : answers[key] === false ? "no" : answers[key];
-      this.form.querySelectorAll("input[name='" + key + "']").forEach(function (input) { input.checked = input.value === value; });
+  InstrumentForm.prototype.write = function (answers) {
+    this.questions.forEach(function (question) {
+      if (Object.prototype.hasOwnProperty.call(answers, question.key)) {
+        writeAnswer(this.form, question, answers[question.key]);
+      }
     }, this);
   };
 
   // The answers to the questions asked, in order: an answer to a skipped one is not sent.
-  Screener.prototype.answers = function () {
+  InstrumentForm.prototype.answers = function () {
     var raw = this.raw();
     var kept = {};
-    this.definition.questions.forEach(function (question) {
+    this.questions.forEach(function (question) {
       if (holds(question.ask_if, kept) && Object.prototype.hasOwnProperty.call(raw, question.key)) {
         kept[question.key] = raw[question.key];
       }
@@ -466,61 +544,80 @@
     return kept;
   };
 
-  Screener.prototype.apply = function () {
+  InstrumentForm.prototype.apply = function () {
     var kept = this.answers();
-    this.definition.questions.forEach(function (question) {
-      var box = this.form.querySelector("[data-question='" + question.key + "']");
+    this.questions.forEach(function (question) {
+      var box = this.boxes[question.key];
       if (box) box.hidden = !holds(question.ask_if, kept);
     }, this);
   };
 
-  Screener.prototype.show = function (status) {
+  InstrumentForm.prototype.stillNeeded = function (answers) {
+    return this.questions.filter(function (question) {
+      return required(question) && holds(question.ask_if, answers) && empty(answers[question.key]);
+    }).map(function (question) { return question.number || question.text; });
+  };
+
+  InstrumentForm.prototype.showErrors = function (fields) {
+    Object.keys(this.boxes).forEach(function (key) {
+      var el = this.boxes[key].querySelector("[data-question-error]");
+      if (!el) return;
+      var problems = (fields || {})[key] || [];
+      el.textContent = problems.join(" ");
+      el.hidden = !problems.length;
+    }, this);
+  };
+
+  InstrumentForm.prototype.show = function (status, extra) {
     this.status = status;
-    this.statusEl.textContent = status === "saved" ? WORDS.saved + " " + clock() : (WORDS[status] || status);
+    var text = status === "saved" ? WORDS.saved + " " + clock() : (WORDS[status] || status);
+    this.statusEl.textContent = extra ? text + ": " + extra : text;
     this.statusEl.dataset.state = status;
     updateBar();
   };
 
-  Screener.prototype.pending = function () { return !!this.dirty; };
+  InstrumentForm.prototype.pending = function () { return !!this.dirty; };
 
-  Screener.prototype.edited = function () {
+  InstrumentForm.prototype.edited = function (delay) {
     this.apply();
     this.dirty = true;
-    save(this.key, { id: this.id, answers: this.answers() });
+    save(this.storeKey, { id: this.id, answers: this.answers() });
     this.show(navigator.onLine ? "pending" : "offline");
     var self = this;
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(function () { self.flush(); }, 400);
+    this.timer = window.setTimeout(function () { self.flush(); }, delay);
   };
 
-  Screener.prototype.flush = function () {
+  InstrumentForm.prototype.flush = function () {
     var self = this;
     if (this.busy) return this.busy;
     if (!this.dirty) return Promise.resolve();
     if (!navigator.onLine) { this.show("offline"); return Promise.resolve(); }
+    window.clearTimeout(this.timer);
     var answers = this.answers();
     this.dirty = false;
     this.show("saving");
-    // After a failed first save the screen may have been made after all: look before
-    // making a second one.
+    // After a failed first save the assessment may have been made after all: look
+    // before making a second one.
     var found = this.id || !this.uncertain ? Promise.resolve(this.id) : send("GET", api).then(function (answer) {
-      var mine = (answer.body.assessments || []).filter(function (a) { return a.instrument === self.form.dataset.screener; });
+      var mine = (answer.body.assessments || []).filter(function (a) { return a.instrument === self.key; });
       return mine.length ? mine[mine.length - 1].id : "";
     });
     this.busy = found.then(function (id) {
       self.id = id || "";
       return self.id
         ? send("PUT", api + "/assessments/" + self.id, { answers: answers })
-        : send("POST", api + "/assessments", { instrument: self.form.dataset.screener, answers: answers });
+        : send("POST", api + "/assessments", { instrument: self.key, answers: answers });
     }).then(function (answer) {
       self.busy = null;
       if (answer.ok) {
         self.uncertain = false;
         self.id = answer.body.id;
         self.form.dataset.assessment = self.id;
-        self.showResult(answer.body);
+        self.showErrors({});
+        self.showResult(answer.body, answers);
         if (self.dirty) return self.flush();
-        save(self.key, null);
+        save(self.storeKey, null);
         self.show("saved");
         return null;
       }
@@ -529,8 +626,10 @@
         self.show(answer.status === 401 ? "signed_out" : "retrying");
         return null;
       }
-      self.show("failed");
-      self.statusEl.textContent = WORDS.failed + ": " + (answer.body.message || "");
+      // Refused (an answer of the wrong kind): said beside the question; the answers stay
+      // on the phone until they are changed.
+      self.showErrors(answer.body.fields);
+      self.show("failed", answer.body.message || "");
       return null;
     }, function () {
       self.busy = null;
@@ -541,15 +640,33 @@
     return this.busy;
   };
 
-  Screener.prototype.showResult = function (body) {
-    var band = (this.definition.bands || []).filter(function (b) { return b.level === body.level; })[0] || {};
+  InstrumentForm.prototype.showResult = function (body, answers) {
     var box = this.result;
-    box.className = "fv-result fv-result--" + (body.level || "none") + (body.complete ? "" : " fv-result--partial");
-    box.querySelector("[data-result-label]").textContent = body.label || "";
-    box.querySelector("[data-result-complete]").textContent = body.complete ? WORDS.complete : WORDS.so_far + " — " + WORDS.incomplete;
-    box.querySelector("[data-result-says]").textContent = band.says || "";
-    box.querySelector("[data-result-action]").textContent = band.action || "";
+    var banded = (this.definition.bands || []).length > 0;
+    var label;
+    var line;
+    var kind;
+    if (banded) {
+      var band = this.definition.bands.filter(function (b) { return b.level === body.level; })[0] || {};
+      label = body.label || "";
+      line = body.complete ? WORDS.complete : WORDS.so_far + " \u2014 " + WORDS.incomplete;
+      kind = body.level || "none";
+      box.querySelector("[data-result-says]").textContent = band.says || "";
+      box.querySelector("[data-result-action]").textContent = band.action || "";
+    } else {
+      label = body.complete ? WORDS.complete_word : WORDS.not_complete;
+      var needed = this.stillNeeded(answers);
+      line = body.complete || !needed.length ? "" : WORDS.still_needed + " " + needed.join(", ");
+      kind = body.complete ? "complete" : "none";
+    }
+    box.className = "fv-result fv-result--" + kind + (body.complete ? "" : " fv-result--partial");
+    box.querySelector("[data-result-label]").textContent = label;
+    box.querySelector("[data-result-complete]").textContent = line;
     box.hidden = false;
+    if (this.badge) {
+      this.badge.textContent = banded && label ? label : (body.complete ? WORDS.complete_word : WORDS.not_complete);
+      this.badge.className = "fv-badge fv-badge--" + kind;
+    }
   };
 
   /* The disposition's conditional fields ---------------------------------------------- */
@@ -566,10 +683,20 @@
     apply();
   }
 
+  // A link (or the form posted without this script) to a closed card opens it.
+  function openTarget() {
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    var card = target && target.closest("details");
+    if (card) {
+      card.open = true;
+      target.scrollIntoView();
+    }
+  }
+
   /* Everything together ---------------------------------------------------------------- */
 
   function everything() {
-    return sections.concat(screener ? [screener] : []);
+    return sections.concat(assessments);
   }
 
   function updateBar() {
@@ -650,9 +777,12 @@
 
   root.querySelectorAll("form[data-section]").forEach(function (form) { sections.push(new Section(form)); });
   try { showOrphans(); } catch (e) { /* storage unavailable */ }
-  var screenerForm = root.querySelector("form[data-screener]");
-  var definition = readJson("instrument-cssrs-screener");
-  if (screenerForm && definition) screener = new Screener(screenerForm, definition);
+  root.querySelectorAll("form[data-instrument]").forEach(function (form) {
+    var definition = readJson("instrument-" + form.dataset.instrument);
+    if (definition) assessments.push(new InstrumentForm(form, definition));
+  });
+  openTarget();
+  window.addEventListener("hashchange", openTarget);
   root.querySelectorAll("form[data-disposition]").forEach(setUpDisposition);
   root.querySelectorAll("form[data-needs-sent]").forEach(guardSubmit);
 

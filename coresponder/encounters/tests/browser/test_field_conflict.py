@@ -44,7 +44,7 @@ def test_a_conflicting_edit_is_shown_and_kept_mine_only_when_chosen(live_server,
     saved_elsewhere(scene)
 
     # when the clinician types in that field on the phone
-    phone.get_by_label("Behaviour").fill(MINE)
+    phone.get_by_label("Behaviour", exact=True).fill(MINE)
 
     # then both versions are shown and the stored words are still the other device's
     conflict = phone.get_by_test_id("conflict-clinical")
@@ -76,7 +76,7 @@ def test_taking_theirs_keeps_their_words_and_still_saves_my_other_fields(
     phone = open_phone(live_server, page_at, scene)
     saved_elsewhere(scene)
     phone.get_by_label("Plan", exact=True).fill(PLAN)
-    phone.get_by_label("Behaviour").fill(MINE)
+    phone.get_by_label("Behaviour", exact=True).fill(MINE)
     conflict = phone.get_by_test_id("conflict-clinical")
     expect(conflict).to_be_visible()
     # (the plan may have gone on its own already, when the focus left it)
@@ -86,6 +86,6 @@ def test_taking_theirs_keeps_their_words_and_still_saves_my_other_fields(
     conflict.get_by_role("button", name="Take theirs").click()
 
     # then the field shows it, and only the field without a clash is saved
-    expect(phone.get_by_label("Behaviour")).to_have_value(THEIRS)
+    expect(phone.get_by_label("Behaviour", exact=True)).to_have_value(THEIRS)
     expect(phone.get_by_test_id("section-status-clinical")).to_contain_text("Saved")
     assert stored(scene.encounter, "clinical").content == {"behaviour": THEIRS, "plan": PLAN}

@@ -38,7 +38,7 @@ def test_a_draft_typed_offline_is_sent_once_when_the_connection_returns(
 
     # when the connection drops and the clinician types
     phone.context.set_offline(True)
-    phone.get_by_label("Behaviour").fill(NOTE)
+    phone.get_by_label("Behaviour", exact=True).fill(NOTE)
 
     # then the words wait on the phone, past the autosave's delay, and nothing is sent
     expect(status).to_have_text(OFFLINE)
@@ -117,7 +117,7 @@ def test_a_save_whose_answer_was_lost_is_resent_and_taken_once(live_server, page
     phone.route("**/api/v1/encounters/*/sections/clinical", lose_the_first_answer)
 
     # when the clinician types and the answer to the save is lost
-    phone.get_by_label("Behaviour").fill(NOTE)
+    phone.get_by_label("Behaviour", exact=True).fill(NOTE)
     status = phone.get_by_test_id("section-status-clinical")
     expect(status).to_have_text(NO_ANSWER)
     assert stored(scene.encounter, "clinical").content == {"behaviour": NOTE}

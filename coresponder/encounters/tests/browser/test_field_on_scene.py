@@ -93,7 +93,7 @@ def test_the_clinician_screens_and_writes_and_the_officer_sees_no_clinical_word(
     }
 
     # when the clinician writes the note, autosaved
-    clinician.get_by_label("Behaviour").fill(NOTE)
+    clinician.get_by_label("Behaviour", exact=True).fill(NOTE)
     clinician.get_by_label("Plan", exact=True).fill(NOTE_PLAN)
     expect(clinician.get_by_test_id("section-status-clinical")).to_contain_text("Saved")
     expect(clinician.get_by_test_id("sync-status")).to_contain_text("All saved")

@@ -19,7 +19,7 @@ def test_signing_out_with_unsent_words_warns_and_leaves_nothing_on_the_phone(
     sign_in(phone, live_server.url, scene.clinician)
     open_field(phone, live_server.url, scene.encounter)
     phone.context.set_offline(True)
-    phone.get_by_label("Behaviour").fill("Words that never reached the server")
+    phone.get_by_label("Behaviour", exact=True).fill("Words that never reached the server")
     key = draft_key(scene.clinician, scene.encounter, "clinical")
     phone.wait_for_function("key => window.localStorage.getItem(key) !== null", arg=key)
     phone.context.set_offline(False)
