@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "coresponder.calls",
     "coresponder.dispatch",
     "coresponder.encounters",
+    "coresponder.referrals",
     "coresponder.interop",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",

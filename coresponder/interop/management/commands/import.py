@@ -1,4 +1,4 @@
-"""`coresponder import calls FILE.csv --mapping MAPPING --agency AGENCY`: past calls from CAD."""
+"""`coresponder import calls FILE.csv ...`: past calls from CAD; `import hsds PATH`: a directory."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from coresponder.interop.classify import MappingError
 from coresponder.interop.csv_import import ImportRefused, import_calls, load_mapping
 from coresponder.interop.management.agencies import agency_named
+from coresponder.referrals.actions import PackageRefused, import_hsds_package
+from coresponder.referrals.management.programs import program_named
 
 BAR_WIDTH = 30
 
@@ -51,7 +53,10 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = "Import data from other systems. `import calls`: past calls from a CAD export."
+    help = (
+        "Import data from other systems. `import calls`: past calls from a CAD export. "
+        "`import hsds`: a resource directory as an Open Referral HSDS 3 package."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True)
@@ -83,6 +88,27 @@ class Command(BaseCommand):
             help="Check every row and write the rejects file, but import nothing.",
         )
 
+        hsds = sub.add_parser(
+            "hsds",
+            help="Import a resource directory from an Open Referral HSDS 3 package.",
+            description="Import a resource directory from an Open Referral HSDS 3 package: a "
+            "folder of CSV files (with or without datapackage.json), or the JSON form (a "
+            "file, or a folder of files). Every file and row is checked first; any problem "
+            "refuses the whole package, reported with file, line and reason, and nothing is "
+            "imported. Importing again updates rows by their HSDS id.",
+        )
+        hsds.add_argument("path", help="The package folder or JSON file.")
+        hsds.add_argument(
+            "--program",
+            help="The program whose directory it is: id, short name or name (optional when "
+            "there is one program).",
+        )
+        hsds.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the package and count what it would change, but import nothing.",
+        )
+
     def handle(self, *args, what, **options):
         return getattr(self, f"_{what}")(**options)
 
@@ -111,6 +137,38 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             raise CommandError("Interrupted. Nothing was imported.", returncode=130) from None
         self._summary(report, found)
+
+    def _hsds(self, *, path, program, dry_run, **options):
+        source = Path(path)
+        if not source.exists():
+            raise CommandError(f"{source} does not exist. Nothing was imported.")
+        found = program_named(program)
+        try:
+            report = import_hsds_package(
+                source,
+                program=found,
+                reading=ProgressBar(self.stderr, label=f"{source.name}: reading"),
+                writing=ProgressBar(self.stderr, label=f"{source.name}: writing"),
+                dry_run=dry_run,
+            )
+        except PackageRefused as error:
+            for problem in error.problems:
+                self.stderr.write(f"  {problem.severity}: {problem}")
+            raise CommandError(error.message) from None
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted. Nothing was imported.", returncode=130) from None
+        out = self.stdout
+        heading = "Dry run, nothing imported" if report.dry_run else "Imported"
+        out.write(f"{heading}: {report.source.name} (HSDS 3, {report.form}) into {found}")
+        out.write(f"  {'table':<22}{'created':>9}{'updated':>9}")
+        for table in sorted(set(report.created) | set(report.updated)):
+            created, updated = report.created[table], report.updated[table]
+            out.write(f"  {table:<22}{created:>9,}{updated:>9,}")
+        out.write(f"  time      {report.seconds:>9.1f} s")
+        for skipped in report.skipped_files:
+            out.write(f"  skipped: {skipped}")
+        for warning in report.warnings:
+            out.write(f"  warning: {warning}")
 
     def _summary(self, report, agency) -> None:
         out = self.stdout

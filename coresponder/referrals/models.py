@@ -1,0 +1,383 @@
+"""The resource directory, shaped on Open Referral HSDS 3 (see docs/referrals.md).
+
+Each model is one HSDS table and each field carries the HSDS column's name (a reference
+`service_id` is the foreign key `service`), so that `hsds.py`'s column list is also the
+map between a package and these tables. A record's identity is its HSDS id within its
+program: importing a package again updates the rows it names. Directory data describes
+services, not people, so it carries no privacy class.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.accounts.models import Program
+from coresponder.core.models import BaseModel
+
+from .hsds import ID_MAX, NUMBER_DIGITS, NUMBER_PLACES, SHORT_MAX
+
+
+def _short(verbose: str = "", **options) -> models.CharField:
+    return models.CharField(verbose or None, max_length=SHORT_MAX, blank=True, **options)
+
+
+def _text() -> models.TextField:
+    return models.TextField(blank=True)
+
+
+def _number() -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=NUMBER_DIGITS, decimal_places=NUMBER_PLACES, null=True, blank=True
+    )
+
+
+def _link(to: str, *, required: bool = False, related_name: str = "+") -> models.ForeignKey:
+    if required:
+        return models.ForeignKey(to, on_delete=models.CASCADE, related_name=related_name)
+    return models.ForeignKey(
+        to, on_delete=models.SET_NULL, null=True, blank=True, related_name=related_name
+    )
+
+
+class DirectoryRecord(BaseModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    hsds_id = models.CharField(_("HSDS id"), max_length=ID_MAX)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "hsds_id"], name="%(app_label)s_%(class)s_hsds_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return getattr(self, "name", "") or self.hsds_id
+
+
+class ServiceKind(models.TextChoices):
+    CRISIS_STABILIZATION = "crisis_stabilization", _("Crisis stabilisation")
+    DETOX = "detox", _("Detox (withdrawal management)")
+    SUBSTANCE_USE_TREATMENT = "substance_use_treatment", _("Substance-use treatment")
+    INPATIENT_PSYCHIATRIC = "inpatient_psychiatric", _("Inpatient psychiatric")
+    OUTPATIENT_THERAPY = "outpatient_therapy", _("Outpatient therapy")
+    SUPPORT_GROUP = "support_group", _("Support group")
+    SHELTER_HOUSING = "shelter_housing", _("Shelter and housing")
+    VETERANS_SERVICES = "veterans_services", _("Veterans' services")
+    YOUTH_COUNSELING = "youth_counseling", _("Youth counselling")
+    FOOD_BENEFITS = "food_benefits", _("Food and benefits")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    ANY = "any", _("Any")
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Taxonomy(DirectoryRecord):
+    name = _short()
+    description = _text()
+    uri = _text()
+    version = _short()
+
+    class Meta(DirectoryRecord.Meta):
+        verbose_name_plural = "taxonomies"
+
+
+class TaxonomyTerm(DirectoryRecord):
+    code = _short()
+    name = _short()
+    description = _text()
+    parent = _link("self", related_name="children")
+    taxonomy = _short(_("taxonomy name"))
+    language = _text()
+    taxonomy_detail = _link(Taxonomy, related_name="terms")
+    term_uri = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Organization(DirectoryRecord):
+    name = _short()
+    alternate_name = _short()
+    description = _text()
+    email = _text()
+    website = _text()
+    tax_status = _short()
+    tax_id = _short()
+    year_incorporated = models.PositiveSmallIntegerField(null=True, blank=True)
+    legal_status = _short()
+    logo = _text()
+    uri = _text()
+    parent_organization = _link("self", related_name="children")
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Location(DirectoryRecord):
+    class Type(models.TextChoices):
+        PHYSICAL = "physical", _("Physical")
+        POSTAL = "postal", _("Postal")
+        VIRTUAL = "virtual", _("Virtual")
+
+    location_type = models.CharField(max_length=16, choices=Type.choices)
+    url = _text()
+    organization = _link(Organization, related_name="locations")
+    name = _short()
+    alternate_name = _short()
+    description = _text()
+    transportation = _text()
+    latitude = _number()
+    longitude = _number()
+    external_identifier = _short()
+    external_identifier_type = _short()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Unit(DirectoryRecord):
+    """What a capacity counts: beds, same-day slots, places (HSDS 3.1 `unit`)."""
+
+    name = _short()
+    scheme = _short()
+    identifier = _short()
+    uri = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Service(DirectoryRecord):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        DEFUNCT = "defunct", _("Defunct")
+        TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
+
+    Kind = ServiceKind
+
+    organization = _link(Organization, required=True, related_name="services")
+    name = _short()
+    alternate_name = _short()
+    description = _text()
+    url = _text()
+    email = _text()
+    status = models.CharField(max_length=32, choices=Status.choices)
+    interpretation_services = _text()
+    application_process = _text()
+    fees_description = _text()
+    accreditations = _text()
+    eligibility_description = _text()
+    minimum_age = models.PositiveIntegerField(null=True, blank=True)
+    maximum_age = models.PositiveIntegerField(null=True, blank=True)
+    assured_date = models.DateField(null=True, blank=True)
+    assurer_email = _text()
+    alert = _text()
+    # Coresponder's structured extras (x_ columns in a package).
+    kind = models.CharField(max_length=32, choices=ServiceKind.choices, default=ServiceKind.OTHER)
+    veterans = models.BooleanField(_("for veterans"), null=True, blank=True)
+    sex = models.CharField(_("eligible sex"), max_length=8, choices=Sex.choices, blank=True)
+    insurance_accepted = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        constraints = [
+            *DirectoryRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=F("maximum_age")),
+                name="referrals_service_ages_in_order",
+            ),
+        ]
+
+
+class ServiceAtLocation(DirectoryRecord):
+    service = _link(Service, required=True, related_name="service_at_locations")
+    location = _link(Location, required=True, related_name="service_at_locations")
+    description = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Phone(DirectoryRecord):
+    location = _link(Location, related_name="phones")
+    service = _link(Service, related_name="phones")
+    organization = _link(Organization, related_name="phones")
+    service_at_location = _link(ServiceAtLocation, related_name="phones")
+    number = _short()
+    extension = models.CharField(max_length=20, blank=True)
+    type = _short()
+    description = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Schedule(DirectoryRecord):
+    """Opening hours as an RFC 5545 recurrence, as HSDS 3 holds them."""
+
+    service = _link(Service, related_name="schedules")
+    location = _link(Location, related_name="schedules")
+    service_at_location = _link(ServiceAtLocation, related_name="schedules")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    dtstart = models.DateField(null=True, blank=True)
+    timezone = _number()
+    until = models.DateField(null=True, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    wkst = models.CharField(max_length=2, blank=True)
+    freq = models.CharField(
+        max_length=8, blank=True, choices=[("WEEKLY", "WEEKLY"), ("MONTHLY", "MONTHLY")]
+    )
+    interval = models.PositiveIntegerField(null=True, blank=True)
+    byday = _text()
+    byweekno = _text()
+    bymonthday = _text()
+    byyearday = _text()
+    description = _text()
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    schedule_link = _text()
+    attending_type = _text()
+    notes = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class ServiceArea(DirectoryRecord):
+    service = _link(Service, related_name="service_areas")
+    name = _text()
+    description = _text()
+    extent = _text()
+    extent_type = _short()
+    uri = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Language(DirectoryRecord):
+    service = _link(Service, related_name="languages")
+    location = _link(Location, related_name="languages")
+    phone = _link(Phone, related_name="languages")
+    name = _short()
+    code = _text()
+    note = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Accessibility(DirectoryRecord):
+    location = _link(Location, related_name="accessibility")
+    description = _text()
+    details = _text()
+    url = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        verbose_name_plural = "accessibility"
+
+
+class Address(DirectoryRecord):
+    location = _link(Location, related_name="addresses")
+    attention = _short()
+    address_1 = _short()
+    address_2 = _short()
+    city = _short()
+    region = _short()
+    state_province = _short()
+    postal_code = _short()
+    country = models.CharField(max_length=2)
+    address_type = models.CharField(max_length=16, choices=Location.Type.choices)
+
+    class Meta(DirectoryRecord.Meta):
+        verbose_name_plural = "addresses"
+
+
+class CostOption(DirectoryRecord):
+    service = _link(Service, required=True, related_name="cost_options")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    option = _text()
+    currency = models.CharField(max_length=3, blank=True)
+    amount = _number()
+    amount_description = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class RequiredDocument(DirectoryRecord):
+    service = _link(Service, related_name="required_documents")
+    document = _text()
+    uri = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class Attribute(DirectoryRecord):
+    """A taxonomy term said of any record: `link_id` names a row of the `link_entity` table."""
+
+    link_id = models.CharField(max_length=ID_MAX)
+    taxonomy_term = _link(TaxonomyTerm, required=True, related_name="attributes")
+    link_type = _short()
+    link_entity = _short()
+    value = _text()
+
+    class Meta(DirectoryRecord.Meta):
+        pass
+
+
+class ServiceCapacity(DirectoryRecord):
+    """How much of a service is free now (HSDS 3.1 `service_capacity`)."""
+
+    service = _link(Service, required=True, related_name="capacities")
+    unit = _link(Unit, required=True, related_name="capacities")
+    available = models.PositiveIntegerField()
+    maximum = models.PositiveIntegerField(null=True, blank=True)
+    description = _text()
+    updated = models.DateTimeField()
+
+    class Meta(DirectoryRecord.Meta):
+        verbose_name_plural = "service capacities"
+        constraints = [
+            *DirectoryRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(maximum__isnull=True) | Q(available__lte=F("maximum")),
+                name="referrals_capacity_within_maximum",
+            ),
+        ]
+
+
+# The model of each HSDS table, in hsds.TABLES's order.
+MODELS: dict[str, type[DirectoryRecord]] = {
+    "taxonomy": Taxonomy,
+    "taxonomy_term": TaxonomyTerm,
+    "organization": Organization,
+    "location": Location,
+    "unit": Unit,
+    "service": Service,
+    "service_at_location": ServiceAtLocation,
+    "phone": Phone,
+    "schedule": Schedule,
+    "service_area": ServiceArea,
+    "language": Language,
+    "accessibility": Accessibility,
+    "address": Address,
+    "cost_option": CostOption,
+    "required_document": RequiredDocument,
+    "attribute": Attribute,
+    "service_capacity": ServiceCapacity,
+}
