@@ -12,6 +12,7 @@ from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_pr
 from coresponder.people.models import Person
 from coresponder.privacy.audit import verify_chain
 from coresponder.privacy.models import AuditEntry
+from coresponder.referrals.models import MODELS as DIRECTORY_MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,8 @@ def remove_demo_program() -> None:
     for model in (Call, CallSequence, TriageRuleSet):
         model.objects.all().delete()
     Person.objects.all().delete()
+    for model in reversed(DIRECTORY_MODELS.values()):
+        model.objects.all().delete()
     User.objects.all().delete()
     Agency.objects.all().delete()
     Program.objects.all().delete()
@@ -358,3 +361,179 @@ def test_people_in_repeated_crisis_have_response_plans_in_every_state():
     assert min(calls_of[p] for p in planned) >= max(
         (n for p, n in calls_of.items() if p not in planned), default=0
     )
+
+
+def directory_picture(program) -> dict[str, dict[str, dict]]:
+    """Every field of every directory row, links as the HSDS ids they name."""
+    skipped = {"id", "program", "created_at", "updated_at"}
+    picture = {}
+    for table, model in DIRECTORY_MODELS.items():
+        fields = [f for f in model._meta.concrete_fields if f.name not in skipped]
+        names = [f"{f.name}__hsds_id" if f.is_relation else f.name for f in fields]
+        rows = model.objects.filter(program=program).values(*names)
+        picture[table] = {row["hsds_id"]: row for row in rows}
+    return picture
+
+
+def test_the_directory_has_every_kind_of_service_each_placed_in_the_county_with_hours():
+    from coresponder.demo.calls import BOUNDARY
+    from coresponder.referrals.models import Service, ServiceKind
+
+    # given
+    program = build_demo_program().program
+
+    # when
+    services = list(
+        Service.objects.filter(program=program).prefetch_related(
+            "service_at_locations__location", "schedules", "languages"
+        )
+    )
+
+    # then every kind is offered, by about fifty services
+    assert 40 <= len(services) <= 60
+    assert {s.kind for s in services} == set(ServiceKind.values)
+    assert all(s.name.startswith("Demo ") for s in services)
+    lats = [lat for lat, _lon in BOUNDARY]
+    lons = [lon for _lat, lon in BOUNDARY]
+    for service in services:
+        places = [sal.location for sal in service.service_at_locations.all()]
+        assert places, service.name
+        for place in places:
+            assert place.location_type == "physical"
+            assert min(lats) <= place.latitude <= max(lats), place.name
+            assert min(lons) <= place.longitude <= max(lons), place.name
+            assert inside(BOUNDARY, float(place.latitude), float(place.longitude)), place.name
+        schedules = list(service.schedules.all())
+        assert schedules, service.name
+        for schedule in schedules:
+            assert schedule.freq in {"WEEKLY", "MONTHLY"}
+            assert schedule.byday
+            assert schedule.opens_at < schedule.closes_at
+        assert service.languages.all(), service.name
+    # crisis units and detox are open around the clock, every day
+    by_name = {s.name: s for s in services}
+    for name in ("Demo County Crisis Stabilization Unit", "Demo Withdrawal Management Center"):
+        (always,) = by_name[name].schedules.all()
+        assert always.byday == "MO,TU,WE,TH,FR,SA,SU"
+        assert (always.opens_at.isoformat(), always.closes_at.isoformat()) == (
+            "00:00:00",
+            "23:59:00",
+        )
+    codes = {lang.code for s in services for lang in s.languages.all()}
+    assert codes == {"en", "es", "vi", "ase"}
+    # and eligibility is structured where it narrows who may come
+    assert any(s.veterans for s in services)
+    assert any(s.sex == "female" and s.kind == "shelter_housing" for s in services)
+    assert any((s.minimum_age, s.maximum_age) == (12, 17) for s in services)
+    assert any((s.minimum_age, s.maximum_age) == (12, 24) for s in services)
+
+
+def inside(polygon, lat: float, lon: float) -> bool:
+    """Ray casting: whether the point is inside the polygon of [lat, lon] corners."""
+    crossings = 0
+    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (lon1 > lon) != (lon2 > lon):
+            at = lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1)
+            if lat < at:
+                crossings += 1
+    return crossings % 2 == 1
+
+
+def test_beds_and_same_day_slots_are_counted_and_some_services_are_full():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coresponder.referrals.models import ServiceCapacity
+
+    # given
+    program = build_demo_program().program
+
+    # when
+    capacities = list(
+        ServiceCapacity.objects.filter(program=program).select_related("service", "unit")
+    )
+
+    # then
+    units = {(c.service.kind, c.unit.name) for c in capacities}
+    for kind in ("crisis_stabilization", "detox", "inpatient_psychiatric", "shelter_housing"):
+        assert (kind, "Beds") in units, kind
+    for kind in ("outpatient_therapy", "substance_use_treatment", "youth_counseling"):
+        assert (kind, "Same-day slots") in units, kind
+    assert all(c.unit.name != "Beds" for c in capacities if c.service.kind == "outpatient_therapy")
+    full = [c for c in capacities if c.available == 0]
+    assert 3 <= len(full) < len(capacities) / 2
+    assert all(c.maximum and 0 <= c.available <= c.maximum for c in capacities)
+    now = timezone.now()
+    assert all(now - timedelta(hours=5) < c.updated <= now for c in capacities)
+
+
+def test_the_demo_directory_is_valid_hsds_3_and_round_trips(tmp_path):
+    from coresponder.referrals.actions import export_hsds_package, import_hsds_package
+
+    # given
+    program = build_demo_program().program
+    other = Program.objects.create(name="Neighbouring County Program", slug="neighbouring")
+
+    # when
+    exported = export_hsds_package(tmp_path / "demo", program=program)
+    report = import_hsds_package(tmp_path / "demo", program=other)
+
+    # then every row is accepted, with no warning, and comes back field by field
+    assert report.warnings == []
+    assert sum(report.updated.values()) == 0
+    assert report.created == exported.rows
+    assert exported.rows["service"] == len(directory_picture(program)["service"])
+    assert directory_picture(other) == directory_picture(program)
+
+
+def test_the_services_the_encounters_name_are_in_the_directory():
+    from coresponder.demo.directory import destination_names
+    from coresponder.demo.encounters import DEFAULT_REFERRALS, REFERRALS
+    from coresponder.encounters.models import Encounter
+    from coresponder.referrals.models import Service
+
+    # given
+    program = build_demo_program().program
+    names = set(Service.objects.filter(program=program).values_list("name", flat=True))
+
+    # then every named destination and referral is a service of the directory
+    referrals = {name for group in REFERRALS.values() for name in group} | set(DEFAULT_REFERRALS)
+    assert referrals <= set(destination_names())
+    assert set(destination_names()) <= names
+    used = set(
+        Encounter.objects.filter(program=program)
+        .exclude(destination="")
+        .values_list("destination", flat=True)
+    )
+    assert used - names == {"Demo County Detention Center"} & used  # a jail is no service
+
+
+def test_the_demo_command_prints_the_directory_in_figures(capsys):
+    from coresponder.referrals.models import Location, Service, ServiceCapacity
+
+    call_command("demo", "--no-serve")
+
+    out = capsys.readouterr().out
+    services = Service.objects.count()
+    locations = Location.objects.count()
+    full = ServiceCapacity.objects.filter(available=0).count()
+    assert f"directory: {services} services at {locations} locations, {full} full" in out
+    assert services >= 40
+
+
+def test_the_same_seed_builds_the_same_directory():
+    from coresponder.referrals.models import ServiceCapacity
+
+    build_demo_program(seed=7)
+    first = directory_picture(Program.objects.get())
+    remove_demo_program()
+
+    build_demo_program(seed=7)
+
+    again = directory_picture(Program.objects.get())
+    for picture in (first, again):  # the times free places were counted follow the clock
+        for row in picture["service_capacity"].values():
+            row.pop("updated")
+    assert again == first
+    assert ServiceCapacity.objects.filter(available=0).count() >= 3

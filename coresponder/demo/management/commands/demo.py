@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from coresponder.demo.directory import describe_directory
 from coresponder.demo.encounters import describe
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         state = "created" if demo.created else "already there, kept as it is"
         self.stdout.write(self.style.SUCCESS(f"{demo.program.name}: {state}."))
         self.stdout.write(describe(demo.program))
+        self.stdout.write(describe_directory(demo.program))
         self.stdout.write("")
         self.stdout.write(
             f"Sign in at http://{host}:{port}/login/ with any of these "
