@@ -60,6 +60,21 @@ NAV_ITEMS = [
         ),
     ),
     NavItem(
+        _("Directory"),
+        "referrals:directory",
+        frozenset(
+            {
+                Role.DISPATCHER,
+                Role.OFFICER,
+                Role.CLINICIAN,
+                Role.EMT,
+                Role.CASE_MANAGER,
+                Role.SUPERVISOR,
+                Role.ADMINISTRATOR,
+            }
+        ),
+    ),
+    NavItem(
         _("Training"),
         "accounts:training_compliance",
         frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
