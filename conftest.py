@@ -13,6 +13,7 @@ pytest_plugins = [
     "coresponder.people.tests.fixtures",
     "coresponder.dispatch.tests.fixtures",
     "coresponder.encounters.tests.fixtures",
+    "coresponder.referrals.tests.referral_fixtures",
 ]
 
 

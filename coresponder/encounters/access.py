@@ -181,6 +181,8 @@ class EncounterView:
     classes: list[str]
     part2_notice: str = ""
     completed_at: datetime | None = None
+    # What became of its referrals (referrals.access.encounter_outcomes): operational only.
+    referrals: list = field(default_factory=list)
 
     def section(self, kind: str) -> SectionView | None:
         return next((s for s in self.sections if s.kind == kind), None)
@@ -208,6 +210,7 @@ class EncounterView:
             else [assessment.as_dict() for assessment in self.assessments],
             "part2_notice": self.part2_notice,
             "completed_at": self.completed_at,
+            "referrals": [referral.as_dict() for referral in self.referrals],
         }
 
 
@@ -241,6 +244,8 @@ def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timel
 
 
 def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
+    from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
+
     sections_by_kind = {
         section.kind: section
         for section in encounter.sections.select_related("signed_by").prefetch_related(
@@ -322,6 +327,7 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
         classes=sorted(rights.readable),
         part2_notice=str(PART2_NOTICE) if shows_part2 else "",
         completed_at=encounter.completed_at,
+        referrals=encounter_outcomes(encounter),
     )
 
 

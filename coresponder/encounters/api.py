@@ -62,6 +62,19 @@ class TimelineOut(Schema):
     at: datetime
 
 
+class ReferralOutcomeOut(Schema):
+    id: UUID
+    kind: str
+    service: str
+    organization: str
+    state: str
+    state_words: str
+    appointment_at: datetime | None
+    last_move: str
+    last_move_at: datetime
+    last_move_by: str
+
+
 class EncounterOut(Schema):
     """Sections the reader may not read are absent; `assessments` is None for them too."""
 
@@ -84,6 +97,9 @@ class EncounterOut(Schema):
     assessments: list[AssessmentOut] | None
     part2_notice: str
     completed_at: datetime | None
+    referrals: list[ReferralOutcomeOut] = Field(
+        default_factory=list, description="What became of the referrals made on it."
+    )
 
 
 def _encounter_out(user, encounter, request, channel: str) -> dict:

@@ -16,22 +16,48 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from coresponder.core.exceptions import DomainError
+from coresponder.accounts.models import Agency, Role, User
+from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.privacy.actions import grant_relation
 from coresponder.privacy.audit import Actor
+from coresponder.privacy.classification import DataClass
+from coresponder.privacy.models import AccessRelation
+from coresponder.privacy.policy import Action, decide
 
 from . import events, hsds
-from .models import MODELS
+from .access import Principal, agency_circumstances, agency_requester, partner_readable
+from .loop import PARTNER_MOVES, UNANSWERED, WORDS, IllegalMove, State, check_move
+from .models import (
+    MODELS,
+    Organization,
+    PartnerLink,
+    Referral,
+    ReferralEvent,
+    Service,
+    ServiceCapacity,
+    Unit,
+)
+
+log = logging.getLogger(__name__)
+CARE_COORDINATION = DataClass.CARE_COORDINATION
+# Where a partner answers its referrals; reminders link to it.
+PARTNER_PAGE = "/referrals/partner/"
 
 Progress = Callable[[int, int], None]
 BATCH = 500
@@ -310,3 +336,418 @@ def table_rows(table: hsds.Table, *, program) -> list[dict[str, object]]:
             row[column.name] = values[key]
         rows.append(row)
     return rows
+
+
+# Referrals ==============================================================================
+# Everything below is the closed loop of referrals (docs/referrals.md, "Referrals"): a
+# person sent to a directory service, and the partner's answers. The directory's import
+# and export above do not use it.
+
+REFERRAL_SENDERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
+WITHDRAWERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR})
+CAPACITY_UNIT_ID = "coresponder-places"
+
+
+class ConsentNeeded(PermissionDenied):
+    """Sending would carry care-coordination details the person has not agreed to share."""
+
+    code = "consent_needed"
+
+
+def link_partner(organization: Organization, *, agency: Agency, acting_user=None) -> PartnerLink:
+    """Say which of the program's agencies acts for a directory organisation. An
+    administrator does it, or the server's operator (`coresponder referrals link`)."""
+    if acting_user is not None and not acting_user.has_role(Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Only administrators link organisations to partner agencies."))
+    programs = {organization.program_id, agency.program_id}
+    if acting_user is not None:
+        programs.add(acting_user.agency.program_id)
+    if len(programs) != 1:
+        raise DomainError(_("The organisation and the agency must be of the same program."))
+    with transaction.atomic():
+        link, _created = PartnerLink.objects.update_or_create(
+            organization=organization, defaults={"agency": agency}
+        )
+        actor = Actor.of_user(acting_user) if acting_user else Actor.system("command line")
+        events.partner_linked(link=link, actor=actor)
+    return link
+
+
+def _service_of_program(service: Service, encounter) -> Service:
+    if service.program_id != encounter.program_id:
+        raise NotFound(_("No such service."))
+    return service
+
+
+def _sender_rights(encounter, acting_user):
+    from coresponder.encounters.access import rights_for
+
+    if encounter.program_id != acting_user.agency.program_id:
+        raise NotFound(_("No such encounter."))
+    return rights_for(acting_user, encounter.call)
+
+
+def _first_move(referral: Referral, *, principal: Principal, at) -> ReferralEvent:
+    return ReferralEvent.objects.create(
+        referral=referral,
+        from_state="",
+        to_state=referral.state,
+        at=at,
+        by_user=principal.user,
+        by_token=principal.token,
+        by_name=principal.name,
+    )
+
+
+def send_referral(
+    encounter,
+    *,
+    service: Service,
+    need: str,
+    contact: str = "",
+    voluntary: bool = True,
+    acting_user,
+    request=None,
+) -> Referral:
+    """Send the encounter's person to a partner's service, with the need and how to reach
+    them. Refused unless a consent in force shares care coordination with the partner."""
+    rights = _sender_rights(encounter, acting_user)
+    service = _service_of_program(service, encounter)
+    if not acting_user.has_role(*REFERRAL_SENDERS) or not rights.writes(CARE_COORDINATION):
+        raise PermissionDenied(
+            _("Only clinicians and case managers on the call or the care team send referrals.")
+        )
+    person = encounter.call.person
+    if person is None:
+        raise DomainError(
+            _("The call names no one to refer. Record that information was given instead.")
+        )
+    need = need.strip()
+    if not need:
+        raise DomainError(
+            _("Say what the person needs from the service."),
+            fields={"need": [_("This field is required.")]},
+        )
+    if service.status != Service.Status.ACTIVE:
+        raise DomainError(
+            _("%(service)s is not taking anyone now (%(status)s).")
+            % {"service": service.name, "status": service.get_status_display()}
+        )
+    link = PartnerLink.objects.filter(organization_id=service.organization_id).first()
+    if link is None or link.agency.program_id != encounter.program_id:
+        raise DomainError(
+            _(
+                "%(organization)s does not take referrals through Coresponder. Record that "
+                "information was given instead."
+            )
+            % {"organization": service.organization.name}
+        )
+    agency = link.agency
+    principal = Principal(user=acting_user)
+    with transaction.atomic():
+        # Decided in the transaction that sends: a consent revoked a moment ago counts.
+        circumstances = agency_circumstances(agency, [person.pk])[person.pk]
+        decision = decide(agency_requester(agency), CARE_COORDINATION, Action.READ, circumstances)
+        if not decision:
+            raise ConsentNeeded(
+                _(
+                    "No consent in force shares care-coordination information with "
+                    "%(organization)s. Record the person's consent first, or record that "
+                    "information was given."
+                )
+                % {"organization": service.organization.name}
+            )
+        now = timezone.now()
+        referral = Referral.objects.create(
+            program_id=encounter.program_id,
+            encounter=encounter,
+            person=person,
+            service=service,
+            organization_id=service.organization_id,
+            agency=agency,
+            kind=Referral.Kind.REFERRAL,
+            voluntary=voluntary,
+            state=State.SENT,
+            need=need,
+            contact=contact.strip(),
+            sent_by=acting_user,
+            sent_at=now,
+            moved_at=now,
+        )
+        _first_move(referral, principal=principal, at=now)
+        already = (
+            AccessRelation.objects.in_force(now)
+            .filter(person=person, agency=agency, kind=AccessRelation.Kind.REFERRAL_RECIPIENT)
+            .exists()
+        )
+        if not already:
+            grant_relation(
+                person,
+                kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
+                agency=agency,
+                source=f"referral to {service.name}"[:120],
+                acting_user=acting_user,
+            )
+        events.referral_sent(
+            referral=referral, actor=principal.actor, basis=decision.basis, request=request
+        )
+    return referral
+
+
+def record_information_given(
+    encounter, *, service: Service, voluntary: bool = True, acting_user, request=None
+) -> Referral:
+    """Record that the person was told of a service, and nothing was sent: no details are
+    kept, and the partner sees nothing of it."""
+    rights = _sender_rights(encounter, acting_user)
+    service = _service_of_program(service, encounter)
+    if not rights.works and not rights.writes(CARE_COORDINATION):
+        raise PermissionDenied(
+            _("Only responders on the call or the care team record information given.")
+        )
+    principal = Principal(user=acting_user)
+    with transaction.atomic():
+        now = timezone.now()
+        referral = Referral.objects.create(
+            program_id=encounter.program_id,
+            encounter=encounter,
+            person_id=encounter.call.person_id,
+            service=service,
+            organization_id=service.organization_id,
+            agency=None,
+            kind=Referral.Kind.INFORMATION_GIVEN,
+            voluntary=voluntary,
+            state=State.INFORMATION_GIVEN,
+            sent_by=acting_user,
+            sent_at=now,
+            moved_at=now,
+        )
+        _first_move(referral, principal=principal, at=now)
+        events.information_given(referral=referral, actor=principal.actor, request=request)
+    return referral
+
+
+def _may_move(referral: Referral, wanted: State, principal: Principal) -> None:
+    if wanted in PARTNER_MOVES:
+        if not principal.partner_of(referral.agency_id):
+            raise PermissionDenied(
+                _("Only the partner the referral was sent to marks it %(state)s.")
+                % {"state": WORDS[wanted]}
+            )
+        return
+    user = principal.user
+    if principal.token is not None or user is None:
+        raise PermissionDenied(_("Only the program's staff withdraw a referral."))
+    if user.pk == referral.sent_by_id:
+        return
+    if (
+        referral.encounter_id is not None
+        and user.has_role(*WITHDRAWERS)
+        and _sender_rights(referral.encounter, user).writes(CARE_COORDINATION)
+    ):
+        return
+    raise PermissionDenied(
+        _("Only the sender, or clinicians and case managers caring for the person, withdraw it.")
+    )
+
+
+def move_referral(
+    referral: Referral,
+    *,
+    to: str,
+    principal: Principal,
+    reason: str = "",
+    appointment_at=None,
+    note: str = "",
+    request=None,
+) -> Referral:
+    """One move of the loop, by the partner (received … no-show) or the sender (withdrawn)."""
+    try:
+        wanted = State(to)
+    except ValueError:
+        raise DomainError(
+            _("Not a state a referral can be moved to."), fields={"to": [str(to)]}
+        ) from None
+    _may_move(referral, wanted, principal)
+    reason, note = reason.strip(), note.strip()
+    if wanted == State.DECLINED and not reason:
+        raise DomainError(
+            _("Say why the referral is declined."),
+            fields={"reason": [_("This field is required.")]},
+        )
+    if wanted == State.SCHEDULED:
+        if appointment_at is None:
+            raise DomainError(
+                _("Give the appointment's date and time."),
+                fields={"appointment_at": [_("This field is required.")]},
+            )
+        if timezone.is_naive(appointment_at):
+            raise DomainError(
+                _("Give the appointment's time with its time zone."),
+                fields={"appointment_at": [_("No time zone.")]},
+            )
+    if note and principal.is_partner and referral.person_id is not None:
+        # A note is care coordination: a partner adds one only while it may read them.
+        readable = partner_readable(principal, [referral.person_id])[referral.person_id]
+        if CARE_COORDINATION not in readable:
+            raise ConsentNeeded(
+                _("No consent in force shares care coordination with you: leave the note out.")
+            )
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        current = State(referral.state)
+        try:
+            check_move(current, wanted)
+        except IllegalMove as error:
+            raise Conflict(str(error)) from None
+        now = timezone.now()
+        referral.state, referral.moved_at = wanted, now
+        fields = ["state", "moved_at", "updated_at"]
+        if wanted == State.SCHEDULED:
+            referral.appointment_at = appointment_at
+            fields.append("appointment_at")
+        if wanted == State.DECLINED:
+            referral.decline_reason = reason[:300]
+            fields.append("decline_reason")
+        referral.save(update_fields=fields)
+        ReferralEvent.objects.create(
+            referral=referral,
+            from_state=current,
+            to_state=wanted,
+            at=now,
+            by_user=principal.user,
+            by_token=principal.token,
+            by_name=principal.name,
+            note=note,
+        )
+        events.referral_moved(
+            referral=referral, actor=principal.actor, from_state=current, request=request
+        )
+    return referral
+
+
+def update_capacity(
+    service: Service,
+    *,
+    available: int,
+    maximum: int | None,
+    principal: Principal,
+    request=None,
+) -> ServiceCapacity:
+    """The partner says how many places its service has free now."""
+    link = PartnerLink.objects.filter(organization_id=service.organization_id).first()
+    if link is None or not principal.partner_of(link.agency_id):
+        raise NotFound(_("No such service."))
+    problems: dict[str, list[str]] = {}
+    if available < 0:
+        problems["available"] = [_("Cannot be below zero.")]
+    if maximum is not None and maximum < available:
+        problems["maximum"] = [_("Cannot be below the places available.")]
+    if problems:
+        raise DomainError(_("The capacity is not valid."), fields=problems)
+    with transaction.atomic():
+        now = timezone.now()
+        capacity = (
+            ServiceCapacity.objects.select_for_update()
+            .filter(service=service)
+            .order_by("hsds_id")
+            .first()
+        )
+        if capacity is None:
+            unit, _created = Unit.objects.get_or_create(
+                program_id=service.program_id,
+                hsds_id=CAPACITY_UNIT_ID,
+                defaults={"name": "places"},
+            )
+            capacity = ServiceCapacity.objects.create(
+                program_id=service.program_id,
+                hsds_id=str(uuid.uuid4()),
+                service=service,
+                unit=unit,
+                available=available,
+                maximum=maximum,
+                updated=now,
+            )
+        else:
+            capacity.available, capacity.maximum, capacity.updated = available, maximum, now
+            capacity.save(update_fields=["available", "maximum", "updated", "updated_at"])
+        events.capacity_updated(capacity=capacity, actor=principal.actor, request=request)
+    return capacity
+
+
+def reminder_hours() -> int:
+    return int(getattr(settings, "COR_REFERRAL_REMINDER_HOURS", 24))
+
+
+def _reminder(referral: Referral, hours: int) -> tuple[str, str]:
+    """The message: which organisation and service, and a link. No person's information."""
+    link = settings.COR_SITE_URL.rstrip("/") + PARTNER_PAGE
+    subject = _("A referral waits at %(organization)s") % {
+        "organization": referral.organization.name
+    }
+    body = _(
+        "A referral to %(service)s at %(organization)s has had no answer for more than "
+        "%(hours)s hours. Open Coresponder to answer it: %(link)s"
+    ) % {
+        "service": referral.service.name,
+        "organization": referral.organization.name,
+        "hours": hours,
+        "link": link,
+    }
+    return subject, body
+
+
+def remind_unanswered(now=None) -> int:
+    """Tell partner agencies of referrals still unanswered past the program's deadline
+    (`COR_REFERRAL_REMINDER_HOURS`), once each. Returns how many referrals were reminded.
+
+    The referrals are claimed in one transaction (rows locked, skipping any another run
+    holds) and marked reminded before the messages go, after the commit: a message may be
+    lost with a mail server, never sent twice."""
+    now = now or timezone.now()
+    hours = reminder_hours()
+    with transaction.atomic():
+        due = list(
+            Referral.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                kind=Referral.Kind.REFERRAL,
+                state__in=[state.value for state in UNANSWERED],
+                reminded_at__isnull=True,
+                sent_at__lte=now - timedelta(hours=hours),
+            )
+            .select_related("organization", "service", "agency")
+            .order_by("sent_at")
+        )
+        if not due:
+            return 0
+        Referral.objects.filter(pk__in=[r.pk for r in due]).update(reminded_at=now)
+        agencies = {r.agency_id for r in due}
+        addresses: dict[int, list[str]] = defaultdict(list)
+        for agency_id, email in (
+            User.objects.filter(
+                agency_id__in=agencies, is_active=True, role_grants__role=Role.PARTNER
+            )
+            .exclude(email="")
+            .values_list("agency_id", "email")
+            .distinct()
+        ):
+            addresses[agency_id].append(email)
+        system = Actor.system("referral reminders")
+        messages = []
+        for referral in due:
+            events.reminder_sent(
+                referral=referral, actor=system, recipients=len(addresses[referral.agency_id])
+            )
+            if addresses[referral.agency_id]:
+                subject, body = _reminder(referral, hours)
+                messages.append((subject, body, addresses[referral.agency_id]))
+
+        def send() -> None:
+            for subject, body, to in messages:
+                try:
+                    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+                except OSError:
+                    log.warning("referral reminder not sent", exc_info=True)
+
+        transaction.on_commit(send)
+    return len(due)

@@ -4,21 +4,28 @@ Each model is one HSDS table and each field carries the HSDS column's name (a re
 `service_id` is the foreign key `service`), so that `hsds.py`'s column list is also the
 map between a package and these tables. A record's identity is its HSDS id within its
 program: importing a package again updates the rows it names. Directory data describes
-services, not people, so it carries no privacy class.
+services, not people, so it carries no privacy class. Referrals (at the end) are about
+people, and declare theirs.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Program
 from coresponder.core.models import BaseModel
+from coresponder.privacy.classification import STRUCTURAL, DataClass, PersonData
 
 from .hsds import ID_MAX, NUMBER_DIGITS, NUMBER_PLACES, SHORT_MAX
+from .loop import WORDS, State
+
+OPERATIONAL = DataClass.OPERATIONAL
+CARE_COORDINATION = DataClass.CARE_COORDINATION
 
 
 def _short(verbose: str = "", **options) -> models.CharField:
@@ -381,3 +388,181 @@ MODELS: dict[str, type[DirectoryRecord]] = {
     "attribute": Attribute,
     "service_capacity": ServiceCapacity,
 }
+
+
+# Referrals ------------------------------------------------------------------------------
+# Everything above describes services; what follows is about people. A referral is a
+# person's information, so each field declares its privacy class (docs/privacy.md).
+
+
+class PartnerLink(BaseModel):
+    """A directory organisation that is also one of the program's partner agencies.
+
+    The agency's users and API tokens act for the organisation: they receive its
+    referrals, answer them and update its services' capacity. Kept apart from
+    `Organization` so that the HSDS tables stay exactly the spec's.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="partner_link"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="partner_organizations"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organization} ↔ {self.agency}"
+
+
+REFERRAL_STATES = [(state.value, WORDS[state]) for state in State]
+
+
+class Referral(PersonData, BaseModel):
+    """A referral of a person to a directory service, and its closed loop."""
+
+    class Kind(models.TextChoices):
+        REFERRAL = "referral", _("Referral")
+        INFORMATION_GIVEN = "information_given", _("Information given")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(
+        "encounters.Encounter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="referrals"
+    )
+    # The partner agency it was sent to; empty when only information was given.
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.REFERRAL)
+    voluntary = models.BooleanField(_("voluntary"), default=True)
+    state = models.CharField(max_length=24, choices=REFERRAL_STATES, default=State.SENT.value)
+    need = models.TextField(_("what the person needs"), blank=True)
+    contact = models.TextField(_("how to reach the person for follow-up"), blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason declined"), max_length=300, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    moved_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "program": STRUCTURAL,
+        "encounter": STRUCTURAL,
+        "person": STRUCTURAL,
+        "service": OPERATIONAL,
+        "organization": OPERATIONAL,
+        "agency": STRUCTURAL,
+        "kind": OPERATIONAL,
+        "voluntary": OPERATIONAL,
+        "state": OPERATIONAL,
+        "need": CARE_COORDINATION,
+        "contact": CARE_COORDINATION,
+        "appointment_at": OPERATIONAL,
+        "decline_reason": OPERATIONAL,
+        "sent_by": STRUCTURAL,
+        "sent_at": STRUCTURAL,
+        "moved_at": STRUCTURAL,
+        "reminded_at": STRUCTURAL,
+        "created_at": STRUCTURAL,
+        "updated_at": STRUCTURAL,
+    }
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[state.value for state in State]),
+                name="referral_state_known",
+            ),
+            # A referral goes to a person's partner; information given sends nothing and
+            # holds no care-coordination details.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="referral", person__isnull=False, agency__isnull=False)
+                    & ~Q(state="information_given")
+                )
+                | Q(
+                    kind="information_given",
+                    state="information_given",
+                    agency__isnull=True,
+                    need="",
+                    contact="",
+                ),
+                name="referral_kind_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="scheduled") | Q(appointment_at__isnull=False),
+                name="referral_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "state"], name="referral_agency_state"),
+            models.Index(fields=["state", "sent_at"], name="referral_state_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral to {self.service_id} ({self.state})"
+
+
+class ReferralEvent(PersonData, models.Model):
+    """One move of a referral's loop: from, to, when, by whom (a user or an agency's token)."""
+
+    id = models.BigAutoField(primary_key=True)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=24, choices=REFERRAL_STATES, blank=True)
+    to_state = models.CharField(max_length=24, choices=REFERRAL_STATES)
+    at = models.DateTimeField()
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_token = models.ForeignKey(
+        "accounts.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by_name = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "referral": STRUCTURAL,
+        "from_state": OPERATIONAL,
+        "to_state": OPERATIONAL,
+        "at": STRUCTURAL,
+        "by_user": STRUCTURAL,
+        "by_token": STRUCTURAL,
+        "by_name": OPERATIONAL,
+        "note": CARE_COORDINATION,
+    }
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(by_user__isnull=True) | Q(by_token__isnull=True),
+                name="referral_event_one_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '—'} → {self.to_state}"

@@ -206,6 +206,8 @@ COR_SMS_GATEWAY_URL = env_str("COR_SMS_GATEWAY_URL", "")
 COR_SMS_GATEWAY_TOKEN = env_str("COR_SMS_GATEWAY_TOKEN", "")
 # Send dispatch messages from a background thread, so a slow channel never delays a dispatch.
 COR_NOTIFY_IN_BACKGROUND = env_bool("COR_NOTIFY_IN_BACKGROUND", default=True)
+# Remind a partner of a referral still unanswered this many hours after it was sent.
+COR_REFERRAL_REMINDER_HOURS = env_int("COR_REFERRAL_REMINDER_HOURS", default=24)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", default=25)
