@@ -366,10 +366,7 @@ def report(times: dict[str, list]) -> None:
     print(f"target: p95 under 50 ms: {'met' if met else 'not met'} ({p95(full):.2f} ms)")
 
 
-INDEX = "bench_referrals_location_lat"
-
-
-def main() -> int:  # noqa: PLR0915 - the benchmark reads top to bottom
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=50_000)
     parser.add_argument("--locations", type=int, default=200_000)
@@ -379,12 +376,6 @@ def main() -> int:  # noqa: PLR0915 - the benchmark reads top to bottom
         "--keep",
         action="store_true",
         help="keep the directory at the end and reuse one kept before (with DATABASE_URL)",
-    )
-    parser.add_argument(
-        "--try-index",
-        action="store_true",
-        help="also time with an index on locations' (program, latitude, longitude), made by "
-        "hand in the benchmark's database and dropped after: what such a migration would give",
     )
     args = parser.parse_args()
 
@@ -419,20 +410,6 @@ def main() -> int:  # noqa: PLR0915 - the benchmark reads top to bottom
         )
         print(f"directory built (bulk_create) or found in {built:.1f} s")
         report(times)
-        if args.try_index:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"CREATE INDEX {INDEX} ON referrals_location (program_id, latitude, longitude)"
-                )
-                if connection.vendor == "postgresql":
-                    cursor.execute("ANALYZE")
-            try:
-                print("\nthe same with an index on referrals_location")
-                print("(program_id, latitude, longitude), made for this run:")
-                report(time_all(program, needs_list, now))
-            finally:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DROP INDEX {INDEX}")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average (1 min) of the machine: {load:.2f}; {os.cpu_count()} cores")
     finally:

@@ -74,6 +74,7 @@ NAV_ITEMS = [
             }
         ),
     ),
+    NavItem(_("Referrals to us"), "partner_referrals:page", frozenset({Role.PARTNER})),
     NavItem(
         _("Training"),
         "accounts:training_compliance",

@@ -148,7 +148,8 @@ class Location(DirectoryRecord):
     external_identifier_type = _short()
 
     class Meta(DirectoryRecord.Meta):
-        pass
+        # Matching reads the locations near the person: a box on the coordinates.
+        indexes = [models.Index(fields=["program", "latitude", "longitude"], name="location_place")]
 
 
 class Unit(DirectoryRecord):

@@ -366,3 +366,10 @@ def test_a_search_with_a_mistake_says_so(client, program, directory_of_five):
     assert response.status_code == 200
     assert response.context["results"] == []
     assert "Say when the service should be open." in response.content.decode()
+
+
+def test_the_field_view_leads_to_the_suggestions_for_its_encounter(client, sign_in, on_scene):
+    scene = on_scene(emt=False)
+    sign_in(scene.clinician)
+    page = client.get(f"/encounters/{scene.encounter.pk}/field/").content.decode()
+    assert f'href="/directory/encounters/{scene.encounter.pk}/suggestions/"' in page
