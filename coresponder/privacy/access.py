@@ -40,6 +40,27 @@ def requester_of(user) -> Requester | None:
     )
 
 
+def consents_in_force(person_ids: Iterable, *, at: datetime) -> dict[object, list[ConsentTerms]]:
+    """Each person's consents in force at `at`, as the policy reads them (two queries)."""
+    consents: dict[object, list[ConsentTerms]] = defaultdict(list)
+    recipients: dict[object, set[int]] = defaultdict(set)
+    rows = Consent.objects.in_force(at).filter(person_id__in=list(person_ids))
+    for consent_id, agency_id in rows.values_list("pk", "recipient_agencies"):
+        if agency_id is not None:
+            recipients[consent_id].add(agency_id)
+    for consent in rows:
+        consents[consent.person_id].append(
+            ConsentTerms(
+                consent_id=str(consent.pk),
+                kind=ConsentKind(consent.kind),
+                classes=frozenset(consent.data_classes),
+                agency_ids=frozenset(recipients[consent.pk]),
+                agency_kinds=frozenset(consent.recipient_agency_kinds),
+            )
+        )
+    return consents
+
+
 def circumstances_for_many(
     user, person_ids: Iterable, *, at: datetime | None = None
 ) -> dict[object, Circumstances]:
@@ -56,22 +77,7 @@ def circumstances_for_many(
         elif user.has_role(Role.SUPERVISOR) and user.agency_id in (agency_id, related_agency):
             relations[person_id].add(Relation.SUPERVISOR)
 
-    consents: dict[object, list[ConsentTerms]] = defaultdict(list)
-    recipients: dict[object, set[int]] = defaultdict(set)
-    rows = Consent.objects.in_force(at).filter(person_id__in=person_ids)
-    for consent_id, agency_id in rows.values_list("pk", "recipient_agencies"):
-        if agency_id is not None:
-            recipients[consent_id].add(agency_id)
-    for consent in rows:
-        consents[consent.person_id].append(
-            ConsentTerms(
-                consent_id=str(consent.pk),
-                kind=ConsentKind(consent.kind),
-                classes=frozenset(consent.data_classes),
-                agency_ids=frozenset(recipients[consent.pk]),
-                agency_kinds=frozenset(consent.recipient_agency_kinds),
-            )
-        )
+    consents = consents_in_force(person_ids, at=at)
 
     glass = set(
         BreakGlassGrant.objects.filter(

@@ -12,7 +12,6 @@ the policy lets them. Every read that shows a referral writes one audit entry on
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,15 +23,18 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Agency, ApiToken, Role
 from coresponder.core.exceptions import NotFound
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.access import circumstances_for_many, readable_for_many, requester_of
+from coresponder.privacy.access import (
+    circumstances_for_many,
+    consents_in_force,
+    readable_for_many,
+    requester_of,
+)
 from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AccessRelation, Consent
+from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import (
     Action,
     Circumstances,
-    ConsentKind,
-    ConsentTerms,
     Decision,
     Relation,
     Requester,
@@ -106,22 +108,7 @@ def agency_circumstances(
         )
         .values_list("person_id", flat=True)
     )
-    consents: dict[object, list[ConsentTerms]] = defaultdict(list)
-    rows = Consent.objects.in_force(at).filter(person_id__in=person_ids)
-    recipients: dict[object, set[int]] = defaultdict(set)
-    for consent_id, agency_id in rows.values_list("pk", "recipient_agencies"):
-        if agency_id is not None:
-            recipients[consent_id].add(agency_id)
-    for consent in rows:
-        consents[consent.person_id].append(
-            ConsentTerms(
-                consent_id=str(consent.pk),
-                kind=ConsentKind(consent.kind),
-                classes=frozenset(consent.data_classes),
-                agency_ids=frozenset(recipients[consent.pk]),
-                agency_kinds=frozenset(consent.recipient_agency_kinds),
-            )
-        )
+    consents = consents_in_force(person_ids, at=at)
     return {
         person_id: Circumstances(
             relations=frozenset({Relation.REFERRAL_RECIPIENT} if person_id in related else ()),
