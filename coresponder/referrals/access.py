@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,10 +40,11 @@ from coresponder.privacy.policy import (
     Relation,
     Requester,
     allowed_classes,
+    decide,
 )
 
 from .loop import WORDS, State
-from .models import Referral
+from .models import PartnerLink, Referral
 
 CARE = DataClass.CARE_COORDINATION
 OPERATIONAL = DataClass.OPERATIONAL
@@ -116,6 +118,32 @@ def agency_circumstances(
         )
         for person_id in person_ids
     }
+
+
+REFERRAL_SENDERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
+
+
+def may_send_referrals(user, rights) -> bool:
+    """Whether the user may send referrals on a call, given their `rights_for` it:
+    clinicians and case managers who may write its care-coordination information."""
+    return user.has_role(*REFERRAL_SENDERS) and rights.writes(CARE)
+
+
+def consent_to_send(agency: Agency, person_id, *, at: datetime | None = None) -> Decision:
+    """Whether a consent in force lets the partner agency read the person's
+    care-coordination information now, which sending a referral needs (falsy if not)."""
+    circumstances = agency_circumstances(agency, [person_id], at=at)[person_id]
+    return decide(agency_requester(agency), CARE, Action.READ, circumstances)
+
+
+def partner_agencies(service_ids: Iterable) -> dict[object, Agency]:
+    """The partner agency that answers for each service's organisation, when linked."""
+    links = (
+        PartnerLink.objects.filter(organization__services__id__in=list(service_ids))
+        .annotate(service_id=F("organization__services__id"))
+        .select_related("agency")
+    )
+    return {link.service_id: link.agency for link in links}
 
 
 def partner_readable(

@@ -38,10 +38,14 @@ from coresponder.privacy.actions import grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
-from coresponder.privacy.policy import Action, decide
 
 from . import events, hsds
-from .access import Principal, agency_circumstances, agency_requester, partner_readable
+from .access import (
+    Principal,
+    consent_to_send,
+    may_send_referrals,
+    partner_readable,
+)
 from .loop import PARTNER_MOVES, UNANSWERED, WORDS, IllegalMove, State, check_move
 from .models import (
     MODELS,
@@ -343,7 +347,6 @@ def table_rows(table: hsds.Table, *, program) -> list[dict[str, object]]:
 # person sent to a directory service, and the partner's answers. The directory's import
 # and export above do not use it.
 
-REFERRAL_SENDERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
 WITHDRAWERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR})
 CAPACITY_UNIT_ID = "coresponder-places"
 
@@ -413,7 +416,7 @@ def send_referral(
     them. Refused unless a consent in force shares care coordination with the partner."""
     rights = _sender_rights(encounter, acting_user)
     service = _service_of_program(service, encounter)
-    if not acting_user.has_role(*REFERRAL_SENDERS) or not rights.writes(CARE_COORDINATION):
+    if not may_send_referrals(acting_user, rights):
         raise PermissionDenied(
             _("Only clinicians and case managers on the call or the care team send referrals.")
         )
@@ -446,8 +449,7 @@ def send_referral(
     principal = Principal(user=acting_user)
     with transaction.atomic():
         # Decided in the transaction that sends: a consent revoked a moment ago counts.
-        circumstances = agency_circumstances(agency, [person.pk])[person.pk]
-        decision = decide(agency_requester(agency), CARE_COORDINATION, Action.READ, circumstances)
+        decision = consent_to_send(agency, person.pk)
         if not decision:
             raise ConsentNeeded(
                 _(

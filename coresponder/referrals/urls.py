@@ -12,4 +12,5 @@ urlpatterns = [
         views.suggestions,
         name="suggestions",
     ),
+    path("encounters/<uuid:encounter_id>/refer/", views.refer, name="refer"),
 ]

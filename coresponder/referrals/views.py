@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Program, Role
 from coresponder.core.access import require_role
-from coresponder.core.exceptions import NotFound
+from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.encounters.access import access_encounter_by_id, rights_for
 from coresponder.privacy.policy import PROGRAM_STAFF
 
-from . import directory
+from . import actions, directory
+from .access import consent_to_send, may_send_referrals, partner_agencies
 from .forms import DirectorySearchForm
-from .matching import Place
+from .matching import Place, Suggestion
+from .models import Service
 
 DIRECTORY_READERS = (*PROGRAM_STAFF, Role.ADMINISTRATOR)
 
@@ -74,17 +81,59 @@ def public_directory(request: HttpRequest, program_slug: str) -> TemplateRespons
     return TemplateResponse(request, template, {**context, "public": True})
 
 
-@require_role(*DIRECTORY_READERS)
-def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
-    """Services suggested for an encounter, for those working its call."""
+@dataclass
+class Offer:
+    """A suggestion, and what the user may do with it on the suggestions page."""
+
+    suggestion: Suggestion
+    may_refer: bool  # the user sends referrals, and the call names a person
+    agency: object = None  # the partner agency answering for the service, if linked
+    consented: bool = False  # a consent in force shares care coordination with it
+
+
+def _offers(encounter, user, rights, found: list[Suggestion]) -> list[Offer]:
+    person_id = encounter.call.person_id
+    if person_id is None or not may_send_referrals(user, rights):
+        return [Offer(suggestion, may_refer=False) for suggestion in found]
+    agencies = partner_agencies(s.candidate.service_id for s in found)
+    consented = {
+        agency.pk: bool(consent_to_send(agency, person_id))
+        for agency in {agency.pk: agency for agency in agencies.values()}.values()
+    }
+    offers = []
+    for suggestion in found:
+        agency = agencies.get(suggestion.candidate.service_id)
+        offers.append(
+            Offer(
+                suggestion,
+                may_refer=True,
+                agency=agency,
+                consented=agency is not None and consented[agency.pk],
+            )
+        )
+    return offers
+
+
+def _working_encounter(user, encounter_id):
+    """The encounter, for those working its call; 404 for anyone else."""
     try:
-        encounter = access_encounter_by_id(request.user, encounter_id)
+        encounter = access_encounter_by_id(user, encounter_id)
     except NotFound:
         raise Http404 from None
-    if not rights_for(request.user, encounter.call).works:
+    rights = rights_for(user, encounter.call)
+    if not rights.works:
         raise Http404
+    return encounter, rights
+
+
+@require_role(*DIRECTORY_READERS)
+def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
+    """Services suggested for an encounter, for those working its call, each with a form
+    to refer the person to it or to record that information was given."""
+    encounter, rights = _working_encounter(request.user, encounter_id)
     needs, found = directory.suggest_for(encounter, request.user, request=request)
     call = encounter.call
+    kinds = [directory.kind_words(kind) for kind in needs.kinds]
     return TemplateResponse(
         request,
         "referrals/suggestions.html",
@@ -92,8 +141,59 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
             "encounter": encounter,
             "call": call,
             "needs": needs,
-            "kinds": [directory.kind_words(kind) for kind in needs.kinds],
+            "kinds": kinds,
             "results": found,
+            "offers": _offers(encounter, request.user, rights, found),
+            "need": kinds[0] if kinds else "",
             "zone": ZoneInfo(call.program.time_zone),
         },
     )
+
+
+class ReferForm(forms.Form):
+    service = forms.UUIDField()
+    what = forms.ChoiceField(choices=[("refer", "refer"), ("information_given", "information")])
+    need = forms.CharField(required=False, max_length=2000)
+    voluntary = forms.BooleanField(required=False)
+
+
+@require_role(*DIRECTORY_READERS)
+@require_POST
+def refer(request: HttpRequest, encounter_id) -> HttpResponse:
+    """Refer the encounter's person to a suggested service, or record that information
+    about it was given; a refusal comes back as a message with its reason."""
+    encounter, _rights = _working_encounter(request.user, encounter_id)
+    back = redirect("referrals:suggestions", encounter_id=encounter.pk)
+    form = ReferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a service, and refer or record information given."))
+        return back
+    data = form.cleaned_data
+    service = Service.objects.filter(pk=data["service"], program_id=encounter.program_id).first()
+    if service is None:
+        raise Http404
+    try:
+        if data["what"] == "refer":
+            actions.send_referral(
+                encounter,
+                service=service,
+                need=data["need"],
+                voluntary=data["voluntary"],
+                acting_user=request.user,
+                request=request,
+            )
+            done = _("Referred to %(service)s.")
+        else:
+            actions.record_information_given(
+                encounter,
+                service=service,
+                voluntary=data["voluntary"],
+                acting_user=request.user,
+                request=request,
+            )
+            done = _("Recorded that information about %(service)s was given.")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return back
+    messages.success(request, done % {"service": service.name})
+    return back
