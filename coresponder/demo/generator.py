@@ -1,7 +1,7 @@
 """A synthetic county co-responder program, the same every time for the same seed.
 
 Staff are named by role and number ("Officer 3"), never with invented personal names.
-Later domains extend `build_demo_program` with their records (referrals next).
+Later domains extend `build_demo_program` with their records.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .calls import build_demo_dispatch
 from .directory import build_demo_directory
 from .encounters import build_demo_encounters
 from .people import build_demo_people
+from .referrals import build_demo_referrals
 
 DEMO_PROGRAM_SLUG = "demo-county"
 DEMO_PASSWORD = "demo-coresponder-2026"  # noqa: S105 - printed for the demo on purpose
@@ -114,6 +115,7 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
         planned = build_demo_dispatch(program, rng=rng)
         build_demo_encounters(program, rng=rng, planned=planned)
         build_demo_directory(program, rng=rng)
+        build_demo_referrals(program, rng=rng)
     return DemoProgram(program, role_logins(), created=True)
 
 

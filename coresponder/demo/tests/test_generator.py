@@ -2,17 +2,29 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from coresponder.accounts import events as accounts_events
 from coresponder.accounts.models import Agency, Program, Role, User
 from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_program
 from coresponder.people.models import Person
 from coresponder.privacy.audit import verify_chain
+from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AuditEntry
+from coresponder.privacy.policy import Action, decide
+from coresponder.referrals.access import (
+    Principal,
+    agency_circumstances,
+    agency_requester,
+    referrals_for_partner,
+)
+from coresponder.referrals.loop import State, check_move
 from coresponder.referrals.models import MODELS as DIRECTORY_MODELS
+from coresponder.referrals.models import Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +41,10 @@ def remove_demo_program() -> None:
     from coresponder.calls.models import Call, CallSequence, TriageRuleSet
     from coresponder.dispatch.models import Notification, ServiceArea, StatusEvent, Team
     from coresponder.encounters.models import Encounter, ResponsePlan
+    from coresponder.referrals.models import PartnerLink, Referral
 
+    for model in (Referral, PartnerLink):
+        model.objects.all().delete()
     for model in (Encounter, ResponsePlan):
         model.objects.all().delete()
     for model in (StatusEvent, Notification, Team, ServiceArea, TrainingRecord):
@@ -125,6 +140,7 @@ def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
     # What was built, in figures: calls, encounters, plans.
     assert re.search(r"\d+ calls, \d+ encounters \(\d+ complete, \d+ in progress\)", out)
     assert "response plans: 2 approved, 1 past review, 1 draft." in out
+    assert re.search(r"referrals: \d+ \(\d+ sent, .*, \d+ information given\)", out)
 
 
 def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
@@ -537,3 +553,85 @@ def test_the_same_seed_builds_the_same_directory():
             row.pop("updated")
     assert again == first
     assert ServiceCapacity.objects.filter(available=0).count() >= 3
+
+
+def test_the_demo_has_referrals_in_every_state_of_the_loop():
+    # when
+    demo = build_demo_program()
+
+    # then
+    states = Counter(Referral.objects.filter(program=demo.program).values_list("state", flat=True))
+    assert set(states) == {state.value for state in State}
+    # The waiting ones were sent through the actions, by the demo clinician and partner.
+    assert Referral.objects.filter(sent_by__username="clinician", state=State.SENT).exists()
+    assert ReferralEvent.objects.filter(by_user__username="partner").exists()
+    scheduled = Referral.objects.get(state=State.SCHEDULED)
+    assert timezone.now() < scheduled.appointment_at < timezone.now() + timedelta(days=6)
+    actions = Counter(
+        AuditEntry.objects.filter(action__startswith="referrals.").values_list("action", flat=True)
+    )
+    assert actions["referrals.partner_linked"] == 4
+    assert actions["referrals.referral_sent"] == 4
+    assert actions["referrals.referral_moved"] == 5
+    assert actions["referrals.information_given"] == 1
+
+
+def test_every_demo_referral_is_a_legal_walk_of_the_loop_ending_in_its_state():
+    build_demo_program()
+
+    for referral in Referral.objects.prefetch_related("events"):
+        events = list(referral.events.order_by("at", "id"))
+        first, moves = events[0], events[1:]
+        assert first.from_state == ""
+        assert first.to_state == (
+            State.INFORMATION_GIVEN
+            if referral.kind == Referral.Kind.INFORMATION_GIVEN
+            else State.SENT
+        )
+        current = State(first.to_state)
+        for event in moves:
+            assert event.from_state == current
+            check_move(current, State(event.to_state))
+            current = State(event.to_state)
+        assert current == referral.state
+        assert events[-1].at == referral.moved_at
+        assert first.at == referral.sent_at
+        assert all(event.at <= timezone.now() for event in events)
+
+
+def test_no_demo_referral_holds_details_of_a_person_who_did_not_consent():
+    build_demo_program()
+
+    detailed = Referral.objects.exclude(need="", contact="").select_related("agency")
+    assert detailed.count() == Referral.objects.filter(kind=Referral.Kind.REFERRAL).count()
+    for referral in detailed:
+        circumstances = agency_circumstances(referral.agency, [referral.person_id])
+        decision = decide(
+            agency_requester(referral.agency),
+            DataClass.CARE_COORDINATION,
+            Action.READ,
+            circumstances[referral.person_id],
+        )
+        assert decision, referral
+    told = Referral.objects.filter(kind=Referral.Kind.INFORMATION_GIVEN)
+    assert told.exists()
+    assert not told.exclude(need="", contact="", agency=None).exists()
+
+
+def test_the_demo_partner_sees_only_its_agencys_referrals():
+    # given
+    build_demo_program()
+    partner = User.objects.get(username="partner")
+
+    # when
+    shown = referrals_for_partner(Principal(user=partner), channel="api:referrals")
+
+    # then
+    expected = Referral.objects.filter(agency=partner.agency, kind=Referral.Kind.REFERRAL)
+    assert sorted(str(view.id) for view in shown) == sorted(
+        str(pk) for pk in expected.values_list("pk", flat=True)
+    )
+    assert expected.count() == Referral.objects.filter(kind=Referral.Kind.REFERRAL).count()
+    assert {view.state for view in shown} == {state.value for state in State} - {
+        State.INFORMATION_GIVEN.value
+    }

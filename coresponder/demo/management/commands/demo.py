@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from coresponder.demo.directory import describe_directory
 from coresponder.demo.encounters import describe
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
+from coresponder.demo.referrals import describe_referrals
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{demo.program.name}: {state}."))
         self.stdout.write(describe(demo.program))
         self.stdout.write(describe_directory(demo.program))
+        self.stdout.write(describe_referrals(demo.program))
         self.stdout.write("")
         self.stdout.write(
             f"Sign in at http://{host}:{port}/login/ with any of these "
