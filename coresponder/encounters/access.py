@@ -495,20 +495,18 @@ def plan_summaries_for(user, person_ids, *, channel: str, request=None) -> dict[
     return {plan.person_id: _plan_view(plan, whole=False, today=today) for plan in plans}
 
 
-def plan_for_action(user, person, plan_id) -> ResponsePlan:
-    """One of `person`'s plans, for an action (save, approve) to work on; NotFound for a bad
-    id or another person's plan. The actions ask the policy; this shows nothing."""
+def plan_for_action(user, plan_id, *, person=None) -> ResponsePlan:
+    """A plan of the user's program (of `person`, when given), for an action (save,
+    approve) to work on; NotFound for a bad id. The actions ask the policy; this shows
+    nothing."""
     try:
         plan_id = uuid.UUID(str(plan_id))
     except ValueError:
         raise NotFound(_("No such plan.")) from None
-    plan = (
-        ResponsePlan.objects.filter(
-            pk=plan_id, person_id=person.pk, program_id=user.agency.program_id
-        )
-        .select_related("person")
-        .first()
-    )
+    plans = ResponsePlan.objects.filter(pk=plan_id, program_id=user.agency.program_id)
+    if person is not None:
+        plans = plans.filter(person_id=person.pk)
+    plan = plans.select_related("person").first()
     if plan is None:
         raise NotFound(_("No such plan."))
     return plan

@@ -19,8 +19,14 @@ from coresponder.core.exceptions import NotFound
 from coresponder.people.access import access_person_by_id
 
 from . import actions
-from .access import access_encounter_by_id, assessment_in, plans_for, view_encounter
-from .models import Instrument, ResponsePlan
+from .access import (
+    access_encounter_by_id,
+    assessment_in,
+    plan_for_action,
+    plans_for,
+    view_encounter,
+)
+from .models import Instrument
 
 router = Router(tags=["encounters"])
 
@@ -444,21 +450,10 @@ def create_plan(request: HttpRequest, person_id: UUID, payload: PlanIn):
     return Status(201, _plan_out(user, plan, request))
 
 
-def _plan(user, plan_id: UUID) -> ResponsePlan:
-    plan = (
-        ResponsePlan.objects.filter(pk=plan_id, program_id=user.agency.program_id)
-        .select_related("person")
-        .first()
-    )
-    if plan is None:
-        raise NotFound("No such response plan.")
-    return plan
-
-
 @router.put("/response-plans/{plan_id}", response=PlanOut, summary="Change a draft plan")
 def update_plan(request: HttpRequest, plan_id: UUID, payload: PlanIn):
     user = signed_in_user(request)
-    plan = _plan(user, plan_id)
+    plan = plan_for_action(user, plan_id)
     plan = actions.save_plan(
         plan.person, _plan_in(payload), plan=plan, acting_user=user, request=request
     )
@@ -472,5 +467,5 @@ def update_plan(request: HttpRequest, plan_id: UUID, payload: PlanIn):
 )
 def approve_plan(request: HttpRequest, plan_id: UUID):
     user = signed_in_user(request)
-    plan = actions.approve_plan(_plan(user, plan_id), acting_user=user, request=request)
+    plan = actions.approve_plan(plan_for_action(user, plan_id), acting_user=user, request=request)
     return _plan_out(user, plan, request)

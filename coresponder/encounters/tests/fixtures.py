@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from coresponder.accounts.models import User
 from coresponder.dispatch import actions as dispatch
 from coresponder.encounters import actions
 from coresponder.people.actions import NameIn, PersonIn, register_person
+from coresponder.privacy import actions as privacy
+from coresponder.privacy.models import Consent
 
 
 @dataclass
@@ -21,6 +25,22 @@ class Scene:
     emt: object
     person: object
     encounter: object
+
+
+def part2_consent(scene):
+    """The person's Part 2 consent naming the clinician's agency, in force for a month."""
+    now = timezone.now()
+    return privacy.record_consent(
+        scene.person,
+        kind=Consent.Kind.PART2,
+        data_classes=["sud_part2"],
+        recipient_agencies=[scene.clinician.agency],
+        purpose=Consent.Purpose.TREATMENT,
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(days=30),
+        form_kind=Consent.FormKind.VERBAL,
+        acting_user=scene.clinician,
+    )
 
 
 @pytest.fixture

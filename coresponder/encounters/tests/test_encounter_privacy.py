@@ -6,15 +6,12 @@ reads it through the API, the path every page and client takes.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from coresponder.accounts.models import Role
 from coresponder.encounters import actions, events
-from coresponder.privacy import actions as privacy
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.encounters.tests.fixtures import part2_consent
+from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -22,21 +19,6 @@ SAFETY = "Kitchen knife secured by the officer"
 CLINICAL = "Hears voices telling him he is worthless"
 MEDICAL = "Pulse 118, abrasions to both forearms"
 SUBSTANCE = "Daily opioid use for two years"
-
-
-def part2_consent(scene):
-    now = timezone.now()
-    return privacy.record_consent(
-        scene.person,
-        kind=Consent.Kind.PART2,
-        data_classes=["sud_part2"],
-        recipient_agencies=[scene.clinician.agency],
-        purpose=Consent.Purpose.TREATMENT,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(days=30),
-        form_kind=Consent.FormKind.VERBAL,
-        acting_user=scene.clinician,
-    )
 
 
 @pytest.fixture

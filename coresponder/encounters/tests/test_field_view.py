@@ -13,8 +13,8 @@ from freezegun import freeze_time
 from coresponder.accounts.models import Role
 from coresponder.encounters import actions, events
 from coresponder.encounters.models import Addendum, Assessment, Encounter, Instrument, Section
-from coresponder.privacy import actions as privacy
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.encounters.tests.fixtures import part2_consent
+from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -52,21 +52,6 @@ def approve_plan(scene, make_user, *, review_in_days: int = 90):
         acting_user=scene.clinician,
     )
     return actions.approve_plan(plan, acting_user=make_user(Role.SUPERVISOR))
-
-
-def part2_consent(scene):
-    now = timezone.now()
-    return privacy.record_consent(
-        scene.person,
-        kind=Consent.Kind.PART2,
-        data_classes=["sud_part2"],
-        recipient_agencies=[scene.clinician.agency],
-        purpose=Consent.Purpose.TREATMENT,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(days=30),
-        form_kind=Consent.FormKind.VERBAL,
-        acting_user=scene.clinician,
-    )
 
 
 @pytest.fixture

@@ -168,7 +168,7 @@ def draft(request: HttpRequest, person_id, plan_id=None) -> HttpResponse:
     editing = None
     if plan_id is not None:
         try:
-            editing = plan_for_action(request.user, opened.row, plan_id)
+            editing = plan_for_action(request.user, plan_id, person=opened.row)
         except NotFound:
             raise Http404 from None
         if editing.state != PlanState.DRAFT:
@@ -244,7 +244,7 @@ def _show_errors(form: PlanForm, error: DomainError) -> list[str]:
 def approve(request: HttpRequest, person_id, plan_id) -> HttpResponse:
     opened = _open(request, person_id, "page:plan")
     try:
-        chosen = plan_for_action(request.user, opened.row, plan_id)
+        chosen = plan_for_action(request.user, plan_id, person=opened.row)
     except NotFound:
         raise Http404 from None
     try:
