@@ -331,9 +331,14 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
     )
 
 
-def view_encounter(user, encounter: Encounter, *, channel: str, request=None) -> EncounterView:
-    """The encounter as `user` may see it; the read is audited with the classes shown."""
-    rights = rights_for(user, encounter.call)
+def view_encounter(
+    user, encounter: Encounter, *, channel: str, request=None, rights: Rights | None = None
+) -> EncounterView:
+    """The encounter as `user` may see it; the read is audited with the classes shown.
+
+    `rights`: the user's rights on the call when the caller has them already (a page that
+    asks several reads of one call)."""
+    rights = rights or rights_for(user, encounter.call)
     if not rights.reads(DataClass.OPERATIONAL):
         raise NotFound(_("No such encounter."))
     view = _project(encounter, user, rights)
@@ -418,7 +423,14 @@ def _plan_view(plan: ResponsePlan, *, whole: bool, today) -> PlanView:
 
 
 def plans_for(
-    user, person, *, channel: str, request=None, drafts: bool = False, call: Call | None = None
+    user,
+    person,
+    *,
+    channel: str,
+    request=None,
+    drafts: bool = False,
+    call: Call | None = None,
+    rights: Rights | None = None,
 ) -> list[PlanView]:
     """The person's plans `user` may see: the approved one, and drafts for clinicians.
 
@@ -426,8 +438,7 @@ def plans_for(
     officer) the safety summary; anyone else nothing. Showing a plan is audited.
     """
     if call is not None:
-        rights = rights_for(user, call)
-        readable = rights.readable
+        readable = (rights or rights_for(user, call)).readable
     else:
         from coresponder.privacy.access import readable_for_many
 

@@ -578,11 +578,12 @@ def _person(user, call, request) -> dict | None:
     }
 
 
-def _plans(user, call, request) -> list[dict]:
+def _plans(user, call, request, rights) -> list[dict]:
     if not call.person_id:
         return []
     shown = []
-    for plan in plans_for(user, call.person, channel=CHANNEL, request=request, call=call):
+    plans = plans_for(user, call.person, channel=CHANNEL, request=request, call=call, rights=rights)
+    for plan in plans:
         rows = []
         for name, value in plan.content.items():
             if value in ("", [], None):
@@ -602,10 +603,10 @@ def _page(
     disposition_errors: dict | None = None,
 ) -> TemplateResponse:
     user = request.user
-    view = view_encounter(user, encounter, channel=CHANNEL, request=request)
     call = encounter.call
-    calls = view_calls(user, [call], channel=CHANNEL, request=request)
     rights = rights_for(user, call)
+    view = view_encounter(user, encounter, channel=CHANNEL, request=request, rights=rights)
+    calls = view_calls(user, [call], channel=CHANNEL, request=request)
     draft = view.state == "draft"
     criteria = actions.hold_criteria_of(encounter.program)
     sections = _section_pages(view, draft_encounter=draft, conflict=conflict)
@@ -614,7 +615,7 @@ def _page(
         "call": calls[0] if calls else None,
         "notes": CallNote.objects.filter(call_id=call.pk).select_related("author") if calls else [],
         "person": _person(user, call, request),
-        "plans": _plans(user, call, request),
+        "plans": _plans(user, call, request, rights),
         "sections": sections,
         "instruments": _instrument_cards(view, rights, draft_encounter=draft),
         "disposition": _disposition(
