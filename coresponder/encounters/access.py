@@ -23,8 +23,9 @@ from coresponder.core.exceptions import NotFound
 from coresponder.dispatch.models import StatusEvent, TeamMember
 from coresponder.dispatch.status import WORDS as STATUS_WORDS
 from coresponder.dispatch.status import Status
-from coresponder.privacy.access import circumstances_for, requester_of
-from coresponder.privacy.audit import Actor
+from coresponder.people.models import Person
+from coresponder.privacy.access import circumstances_for, readable_for_many, requester_of
+from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Circumstances, Decision, Relation, allowed_classes
 
@@ -440,8 +441,6 @@ def plans_for(
     if call is not None:
         readable = (rights or rights_for(user, call)).readable
     else:
-        from coresponder.privacy.access import readable_for_many
-
         readable = readable_for_many(user, [person])[person.pk]
     whole = DataClass.CLINICAL in readable
     if not whole and DataClass.PUBLIC_SAFETY not in readable:
@@ -471,9 +470,6 @@ def plan_summaries_for(user, person_ids, *, channel: str, request=None) -> dict[
     """The safety summary of each person's approved plan, for a list (the intake's
     candidates): only for persons whose public-safety or clinical class `user` may read,
     in a fixed number of queries, one audit entry per plan shown."""
-    from coresponder.people.models import Person
-    from coresponder.privacy.access import readable_for_many
-    from coresponder.privacy.audit import record_many
 
     persons = list(
         Person.objects.filter(pk__in=list(person_ids), program_id=user.agency.program_id).only(
