@@ -19,7 +19,7 @@ from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF
 
-from . import events, triage
+from . import events, signals, triage
 from .access import DESK
 from .models import (
     OPEN_STATES,
@@ -247,6 +247,8 @@ def take_call(
         )
         if overridden:
             events.triage_overridden(call=call, actor=actor, request=request)
+        if person is not None:
+            signals.person_called.send(Call, call=call)
     return call
 
 
@@ -344,6 +346,7 @@ def link_person(call: Call, person, *, acting_user, request=None) -> Call:
         Call.objects.filter(pk=call.pk).update(person=person, revision=call.revision + 1)
         call.person = person
         events.person_linked(call=call, actor=Actor.of_user(acting_user), request=request)
+        signals.person_called.send(Call, call=call)
     return call
 
 

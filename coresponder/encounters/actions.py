@@ -28,7 +28,7 @@ from coresponder.privacy.audit import Actor, record
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Action
 
-from . import dispositions, events, instruments
+from . import dispositions, events, instruments, signals
 from . import sections as section_rules
 from .access import rights_for
 from .models import (
@@ -506,6 +506,8 @@ def complete_encounter(encounter: Encounter, *, acting_user, request=None) -> En
             detail={"disposition": locked.disposition},
             request=request,
         )
+        locked.state, locked.completed_at = EncounterState.COMPLETE, now
+        signals.encounter_completed.send(Encounter, encounter=locked, acting_user=acting_user)
     encounter.refresh_from_db()
     return encounter
 

@@ -39,7 +39,7 @@ from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 
-from . import events, hsds
+from . import events, hsds, signals
 from .access import (
     Principal,
     consent_to_send,
@@ -493,6 +493,9 @@ def send_referral(
         events.referral_sent(
             referral=referral, actor=principal.actor, basis=decision.basis, request=request
         )
+        signals.referral_moved.send(
+            Referral, referral=referral, from_state="", to_state=referral.state
+        )
     return referral
 
 
@@ -624,6 +627,9 @@ def move_referral(
         )
         events.referral_moved(
             referral=referral, actor=principal.actor, from_state=current, request=request
+        )
+        signals.referral_moved.send(
+            Referral, referral=referral, from_state=current, to_state=wanted
         )
     return referral
 

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "coresponder.dispatch",
     "coresponder.encounters",
     "coresponder.referrals",
+    "coresponder.cases",
     "coresponder.interop",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",

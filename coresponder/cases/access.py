@@ -1,0 +1,768 @@
+"""Reading cases through the privacy policy.
+
+A case is follow-up care, so seeing that a person has one is reading their
+`care_coordination` class: the case manager and the care team by right, a partner on the
+care team only with the person's consent. Goals, the safety plan and assessments are
+`clinical`, and show only to whoever may read that class. Every read is audited on the
+person; a list writes one entry per case shown, under one lock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coresponder.accounts.models import Role, User
+from coresponder.calls.models import Call
+from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
+from coresponder.people.access import PersonView, view_persons
+from coresponder.people.models import Person
+from coresponder.privacy.access import readable_for_many
+from coresponder.privacy.audit import Actor, record_many
+from coresponder.privacy.classification import PART2_NOTICE, DataClass
+from coresponder.privacy.policy import Decision
+from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
+from coresponder.referrals.models import Referral, ReferralEvent
+
+from . import events, rules
+from .models import (
+    FAILED_OUTCOMES,
+    NOT_CLOSED,
+    Case,
+    CaseStatus,
+    ContactAttempt,
+    FollowUpRule,
+    FollowUpSettings,
+    SafetyPlanRevision,
+    Task,
+    TaskState,
+)
+
+CASE_CLASS = DataClass.CARE_COORDINATION
+SUPERVISORS = (Role.SUPERVISOR,)
+CASE_WORKERS = (Role.CASE_MANAGER, Role.CLINICIAN, Role.SUPERVISOR)
+
+
+def numbers_of(program) -> rules.Numbers:
+    row = FollowUpSettings.objects.filter(program=program).first()
+    if row is None:
+        return rules.Numbers()
+    return rules.Numbers(
+        first_contact_hours=row.first_contact_hours,
+        failed_attempts_flag=row.failed_attempts_flag,
+        repeat_calls=row.repeat_calls,
+        repeat_days=row.repeat_days,
+        referral_answer_hours=row.referral_answer_hours,
+    )
+
+
+def rules_of(program) -> dict[str, int]:
+    """The program's follow-up rules in use, or the defaults while it has none at all."""
+    rows = FollowUpRule.objects.filter(program=program)
+    if not rows.exists():
+        return dict(rules.DEFAULT_RULES)
+    return dict(rows.filter(is_active=True).values_list("disposition", "contact_within_hours"))
+
+
+def end_of_day(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return timezone.make_aware(datetime.combine(local.date(), time.max), local.tzinfo)
+
+
+# --- repeat crises -------------------------------------------------------------------------
+
+
+def repeat_crisis_persons(program_id, person_ids, *, at: datetime | None = None) -> dict:
+    """Of `person_ids`, those with a repeat crisis at `at`: person id → calls in the window.
+    One query whatever the number of persons (intake candidates, the board's calls)."""
+    person_ids = [pk for pk in person_ids if pk is not None]
+    if not person_ids:
+        return {}
+    at = at or timezone.now()
+    numbers = numbers_of_id(program_id)
+    since = at - timedelta(days=numbers.repeat_days)
+    rows = (
+        Call.objects.filter(
+            program_id=program_id,
+            person_id__in=person_ids,
+            received_at__gte=since,
+            received_at__lte=at,
+        )
+        .values("person_id")
+        .annotate(calls=Count("pk"))
+        .filter(calls__gte=numbers.repeat_calls)
+    )
+    return {row["person_id"]: row["calls"] for row in rows}
+
+
+def numbers_of_id(program_id) -> rules.Numbers:
+    from coresponder.accounts.models import Program
+
+    return numbers_of(Program(pk=program_id))
+
+
+def call_times(person, *, at: datetime, days: int) -> list[datetime]:
+    return list(
+        Call.objects.filter(
+            person=person, received_at__gte=at - timedelta(days=days), received_at__lte=at
+        ).values_list("received_at", flat=True)
+    )
+
+
+# --- one case ------------------------------------------------------------------------------
+
+
+def _readable(user, persons) -> dict[Any, dict[str, Decision]]:
+    return readable_for_many(user, persons)
+
+
+def access_case_by_id(user, case_id, *, for_update: bool = False) -> Case:
+    """The case, when `user` may read its person's care coordination; NotFound otherwise,
+    so a forbidden case's existence is never revealed."""
+    rows = Case.objects.select_related("person", "case_manager__agency", "queue")
+    if for_update:
+        rows = rows.select_for_update(of=("self",))
+    case = rows.filter(pk=case_id, program_id=user.agency.program_id).first()
+    if case is None or CASE_CLASS not in _readable(user, [case.person])[case.person_id]:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def open_case_of(person) -> Case | None:
+    return Case.objects.filter(person=person, status__in=NOT_CLOSED).first()
+
+
+@dataclass
+class TaskView:
+    id: Any
+    kind: str
+    kind_label: str
+    title: str
+    due_at: datetime
+    standing: str
+    state: str
+    assignee: str
+    queue: str
+    done_at: datetime | None = None
+    done_note: str | None = None  # care coordination, None when not readable
+    referral_id: Any = None
+
+
+@dataclass
+class ContactView:
+    id: Any
+    method: str
+    method_label: str
+    outcome: str
+    outcome_label: str
+    at: datetime
+    by: str
+    note: str | None = None
+
+
+@dataclass
+class GoalView:
+    id: Any
+    text: str
+    status: str
+    status_label: str
+    progress_note: str
+    target_date: Any
+
+
+@dataclass
+class PlanRevisionView:
+    number: int
+    answers: dict
+    note: str
+    written_by: str
+    written_at: datetime
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    data_class: str = DataClass.OPERATIONAL
+    link: str = ""
+
+
+@dataclass
+class CaseView:
+    id: Any
+    number: str
+    person: PersonView
+    status: str
+    status_label: str
+    opened_because: str
+    opened_because_label: str
+    opened_at: datetime
+    case_manager: str
+    case_manager_id: Any
+    queue: str
+    closed_at: datetime | None
+    close_reason: str | None
+    close_note: str | None
+    repeat_crisis_at: datetime | None
+    unreached_at: datetime | None
+    revision: int
+    readable: dict[str, str]
+    tasks: list[TaskView] = field(default_factory=list)
+    contacts: list[ContactView] = field(default_factory=list)
+    goals: list[GoalView] | None = None  # None: not readable
+    safety_plan: list[PlanRevisionView] | None = None
+    care_team: list[str] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    part2_notice: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.repeat_crisis_at or self.unreached_at)
+
+    @property
+    def open_tasks(self) -> list[TaskView]:
+        return [task for task in self.tasks if task.state == TaskState.OPEN]
+
+    @property
+    def current_safety_plan(self) -> PlanRevisionView | None:
+        return self.safety_plan[0] if self.safety_plan else None
+
+
+def _name_of(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _task_view(task: Task, *, now, end_of_today, care: bool) -> TaskView:
+    return TaskView(
+        id=task.pk,
+        kind=task.kind,
+        kind_label=str(task.get_kind_display()),
+        title=task.title,
+        due_at=task.due_at,
+        standing=rules.standing(task.due_at, now=now, end_of_today=end_of_today)
+        if task.state == TaskState.OPEN
+        else task.state,
+        state=task.state,
+        assignee=_name_of(task.assignee),
+        queue=task.queue.name,
+        done_at=task.done_at,
+        done_note=task.done_note if care else None,
+        referral_id=task.referral_id,
+    )
+
+
+def _contact_view(contact: ContactAttempt, *, care: bool) -> ContactView:
+    return ContactView(
+        id=contact.pk,
+        method=contact.method,
+        method_label=str(contact.get_method_display()),
+        outcome=contact.outcome,
+        outcome_label=str(contact.get_outcome_display()),
+        at=contact.at,
+        by=_name_of(contact.by),
+        note=contact.note if care else None,
+    )
+
+
+def safety_plan_of(person) -> list[SafetyPlanRevision]:
+    return list(
+        SafetyPlanRevision.objects.filter(person=person)
+        .select_related("written_by")
+        .order_by("-number")
+    )
+
+
+def _timeline(case: Case, readable: set[str], *, care: bool) -> list[TimelineEntry]:
+    """Everything about the person the reader may see, newest first: calls, encounters,
+    assessments, referrals and their moves, contacts and tasks, plans."""
+    person_id = case.person_id
+    entries: list[TimelineEntry] = []
+    clinical = DataClass.CLINICAL in readable
+    if DataClass.OPERATIONAL in readable:
+        for call in Call.objects.filter(person_id=person_id).order_by("-received_at")[:200]:
+            entries.append(
+                TimelineEntry(
+                    call.received_at,
+                    "call",
+                    _("Call %(number)s (%(source)s)")
+                    % {"number": call.reference, "source": call.get_source_display()},
+                    str(call.get_triage_response_display()),
+                    link=f"/calls/{call.pk}/",
+                )
+            )
+        for encounter in Encounter.objects.filter(call__person_id=person_id).select_related("call"):
+            if encounter.disposition:
+                entries.append(
+                    TimelineEntry(
+                        encounter.completed_at or encounter.updated_at,
+                        "encounter",
+                        _("Encounter on call %(number)s") % {"number": encounter.call.reference},
+                        str(encounter.get_disposition_display()),
+                    )
+                )
+    if clinical:
+        for assessment in Assessment.objects.filter(
+            encounter__call__person_id=person_id
+        ).select_related("instrument"):
+            entries.append(
+                TimelineEntry(
+                    assessment.created_at,
+                    "assessment",
+                    assessment.instrument.title,
+                    assessment.label,
+                    DataClass.CLINICAL,
+                )
+            )
+        for plan in ResponsePlan.objects.filter(person_id=person_id, state=PlanState.APPROVED):
+            entries.append(
+                TimelineEntry(
+                    plan.approved_at or plan.updated_at,
+                    "plan",
+                    _("Response plan approved"),
+                    _("review by %(date)s") % {"date": plan.review_by.isoformat()},
+                    DataClass.CLINICAL,
+                )
+            )
+        for revision in SafetyPlanRevision.objects.filter(person_id=person_id):
+            entries.append(
+                TimelineEntry(
+                    revision.written_at,
+                    "safety_plan",
+                    _("Safety plan, revision %(number)s") % {"number": revision.number},
+                    revision.note,
+                    DataClass.CLINICAL,
+                )
+            )
+    if DataClass.OPERATIONAL in readable:
+        moves = ReferralEvent.objects.filter(
+            referral__person_id=person_id, referral__kind=Referral.Kind.REFERRAL
+        ).select_related("referral__service", "referral__organization")
+        for move in moves:
+            entries.append(
+                TimelineEntry(
+                    move.at,
+                    "referral",
+                    _("Referral to %(service)s, %(organization)s")
+                    % {
+                        "service": move.referral.service.name,
+                        "organization": move.referral.organization.name,
+                    },
+                    str(REFERRAL_WORDS.get(move.to_state, move.to_state)),
+                )
+            )
+    for contact in case.contacts.select_related("by"):
+        entries.append(
+            TimelineEntry(
+                contact.at,
+                "contact",
+                _("%(method)s: %(outcome)s")
+                % {
+                    "method": contact.get_method_display(),
+                    "outcome": contact.get_outcome_display(),
+                },
+                contact.note if care else "",
+                DataClass.CARE_COORDINATION if care and contact.note else DataClass.OPERATIONAL,
+            )
+        )
+    for task in case.tasks.filter(state=TaskState.DONE):
+        entries.append(TimelineEntry(task.done_at, "task", _("Done: %(task)s") % {"task": task}))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def view_case(
+    user, case_id, *, channel: str, request=None, now: datetime | None = None
+) -> CaseView:
+    """One case as `user` may see it, with its timeline; one audit entry naming the
+    classes shown (the person's identity is audited as a person read)."""
+    now = now or timezone.now()
+    case = access_case_by_id(user, case_id)
+    readable = _readable(user, [case.person])[case.person_id]
+    care = CASE_CLASS in readable
+    clinical = DataClass.CLINICAL in readable
+    person = view_persons(
+        user, [case.person], channel=channel, request=request, classes={DataClass.OPERATIONAL}
+    )[0]
+    today_ends = end_of_day(now)
+    tasks = [
+        _task_view(task, now=now, end_of_today=today_ends, care=care)
+        for task in case.tasks.select_related("assignee", "queue").order_by("state", "due_at")
+    ]
+    contacts = [
+        _contact_view(contact, care=care)
+        for contact in case.contacts.select_related("by").order_by("-at", "-id")
+    ]
+    goals = None
+    plan = None
+    if clinical:
+        goals = [
+            GoalView(
+                g.pk, g.text, g.status, str(g.get_status_display()), g.progress_note, g.target_date
+            )
+            for g in case.goals.all()
+        ]
+        plan = [
+            PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
+            for r in safety_plan_of(case.person)
+        ]
+    from coresponder.privacy.models import AccessRelation
+
+    team = [
+        f"{_name_of(rel.user)} ({rel.user.agency.name})" if rel.user else rel.agency.name
+        for rel in AccessRelation.objects.in_force(now)
+        .filter(person_id=case.person_id, kind=AccessRelation.Kind.CARE_TEAM)
+        .select_related("user__agency", "agency")
+    ]
+    view = CaseView(
+        id=case.pk,
+        number=case.number,
+        person=person,
+        status=case.status,
+        status_label=str(case.get_status_display()),
+        opened_because=case.opened_because,
+        opened_because_label=str(case.get_opened_because_display()),
+        opened_at=case.opened_at,
+        case_manager=_name_of(case.case_manager),
+        case_manager_id=case.case_manager_id,
+        queue=case.queue.name,
+        closed_at=case.closed_at,
+        close_reason=str(case.get_close_reason_display()) if care and case.close_reason else None,
+        close_note=case.close_note if care else None,
+        repeat_crisis_at=case.repeat_crisis_at,
+        unreached_at=case.unreached_at,
+        revision=case.revision,
+        readable={name: decision.basis for name, decision in readable.items()},
+        tasks=tasks,
+        contacts=contacts,
+        goals=goals,
+        safety_plan=plan,
+        care_team=team,
+        timeline=_timeline(case, set(readable), care=care),
+    )
+    shown = sorted(
+        {DataClass.OPERATIONAL, CASE_CLASS} | ({DataClass.CLINICAL} if clinical else set())
+    )
+    events.on_case(
+        events.CASE_VIEWED,
+        case,
+        actor=Actor.of_user(user),
+        fields=[f"case:{name}" for name in shown],
+        detail={
+            "channel": channel,
+            "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
+        },
+        request=request,
+    )
+    return view
+
+
+# --- the worklist --------------------------------------------------------------------------
+
+
+@dataclass
+class WorklistRow:
+    id: Any
+    number: str
+    person_id: Any
+    person_name: str
+    status: str
+    status_label: str
+    case_manager: str
+    opened_at: datetime
+    next_due_at: datetime | None
+    next_task: str
+    overdue: int
+    due_today: int
+    last_contact_at: datetime | None
+    failed_attempts: int
+    repeat_crisis: bool
+    unreached: bool
+    is_new: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.repeat_crisis or self.unreached
+
+    @property
+    def groups(self) -> list[str]:
+        found = []
+        if self.overdue:
+            found.append("overdue")
+        if self.due_today:
+            found.append("due_today")
+        if self.is_new:
+            found.append("new")
+        if self.flagged:
+            found.append("flagged")
+        return found
+
+
+GROUPS = ("overdue", "due_today", "new", "flagged")
+SORTS = {
+    "due": lambda row: (
+        row.next_due_at is None,
+        row.next_due_at or datetime.max.replace(tzinfo=timezone.get_current_timezone()),
+    ),
+    "opened": lambda row: row.opened_at,
+    "name": lambda row: row.person_name.casefold(),
+    "contact": lambda row: (row.last_contact_at is None, row.last_contact_at or row.opened_at),
+}
+NEW_FOR = timedelta(hours=72)
+
+
+@dataclass
+class Worklist:
+    rows: list[WorklistRow]
+    counts: dict[str, int]
+    total: int
+    group: str
+    sort: str
+
+
+def _open_task_filter(now, today_ends, *, who: Q) -> dict[str, Any]:
+    """Annotations of each case's open tasks: next due, its title, overdue and due-today
+    counts; all in the case's own query."""
+    open_tasks = Task.objects.filter(case=OuterRef("pk"), state=TaskState.OPEN)
+    return {
+        "next_due_at": Min("tasks__due_at", filter=Q(tasks__state=TaskState.OPEN)),
+        "next_task": Subquery(open_tasks.order_by("due_at").values("title")[:1]),
+        "overdue": Count(
+            "tasks", filter=Q(tasks__state=TaskState.OPEN, tasks__due_at__lt=now), distinct=True
+        ),
+        "due_today": Count(
+            "tasks",
+            filter=Q(
+                tasks__state=TaskState.OPEN, tasks__due_at__gte=now, tasks__due_at__lte=today_ends
+            ),
+            distinct=True,
+        ),
+        "last_contact_at": Subquery(
+            ContactAttempt.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]
+        ),
+        "ever_reached": Exists(
+            ContactAttempt.objects.filter(case=OuterRef("pk")).exclude(outcome__in=FAILED_OUTCOMES)
+        ),
+    }
+
+
+def worklist_cases(user) -> QuerySet:
+    """The cases on `user`'s worklist: their own, and unassigned ones in their agency's
+    queue. The rows of one query; `worklist` cuts them by the policy."""
+    return Case.objects.filter(program_id=user.agency.program_id, status__in=NOT_CLOSED).filter(
+        Q(case_manager=user) | Q(case_manager__isnull=True, queue_id=user.agency_id)
+    )
+
+
+def worklist(
+    user,
+    *,
+    group: str = "",
+    sort: str = "due",
+    status: str = "",
+    now: datetime | None = None,
+    request=None,
+    channel: str = "page",
+) -> Worklist:
+    """What is due today, overdue, new and flagged on `user`'s cases, with counts.
+
+    A constant number of queries however many cases: the cases with their task and contact
+    figures (one query), the persons' names (two), the policy's circumstances (four) and
+    the audit (one insert under one lock)."""
+    if not user.has_role(*CASE_WORKERS):
+        raise PermissionDenied(_("The worklist is for case managers, clinicians and supervisors."))
+    now = now or timezone.now()
+    today_ends = end_of_day(now)
+    cases = worklist_cases(user)
+    if status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    cases = list(
+        cases.annotate(**_open_task_filter(now, today_ends, who=Q()))
+        .select_related("case_manager", "person")
+        .order_by("opened_at")
+    )
+    persons = [case.person for case in cases]
+    readable = _readable(user, persons)
+    visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
+    views = {
+        view.id: view
+        for view in view_persons(
+            user,
+            [case.person for case in visible],
+            channel=channel,
+            request=request,
+            classes={DataClass.OPERATIONAL},
+        )
+    }
+    failed = _failed_in_a_row([case.pk for case in visible])
+    rows = [
+        WorklistRow(
+            id=case.pk,
+            number=case.number,
+            person_id=case.person_id,
+            person_name=views[case.person_id].display_name
+            if case.person_id in views
+            else _("(no name)"),
+            status=case.status,
+            status_label=str(case.get_status_display()),
+            case_manager=_name_of(case.case_manager),
+            opened_at=case.opened_at,
+            next_due_at=case.next_due_at,
+            next_task=case.next_task or "",
+            overdue=case.overdue,
+            due_today=case.due_today,
+            last_contact_at=case.last_contact_at,
+            failed_attempts=failed.get(case.pk, 0),
+            repeat_crisis=case.repeat_crisis_at is not None,
+            unreached=case.unreached_at is not None,
+            is_new=case.case_manager_id is None
+            or (not case.ever_reached and now - case.opened_at <= NEW_FOR),
+        )
+        for case in visible
+    ]
+    counts = Counter(name for row in rows for name in row.groups)
+    counts = {name: counts.get(name, 0) for name in GROUPS}
+    shown = [row for row in rows if not group or group in row.groups]
+    sort = sort if sort in SORTS else "due"
+    shown.sort(key=SORTS[sort])
+    record_many(
+        events.cases_listed(
+            [case for case in visible if not group or case.pk in {r.id for r in shown}],
+            actor=Actor.of_user(user),
+            classes={
+                case.person_id: {
+                    name: readable[case.person_id][name].basis
+                    for name in (DataClass.OPERATIONAL, CASE_CLASS)
+                    if name in readable[case.person_id]
+                }
+                for case in visible
+            },
+            channel=channel,
+        ),
+        request=request,
+    )
+    return Worklist(rows=shown, counts=counts, total=len(rows), group=group, sort=sort)
+
+
+def _failed_in_a_row(case_ids: list) -> dict[Any, int]:
+    """Each case's failed attempts since it last reached the person (one query)."""
+    if not case_ids:
+        return {}
+    last_reached = dict(
+        ContactAttempt.objects.filter(case_id__in=case_ids)
+        .exclude(outcome__in=FAILED_OUTCOMES)
+        .values("case_id")
+        .annotate(at=Max("at"))
+        .values_list("case_id", "at")
+    )
+    counts: dict[Any, int] = defaultdict(int)
+    for case_id, at in ContactAttempt.objects.filter(
+        case_id__in=case_ids, outcome__in=FAILED_OUTCOMES
+    ).values_list("case_id", "at"):
+        if last_reached.get(case_id) is None or at > last_reached[case_id]:
+            counts[case_id] += 1
+    return counts
+
+
+@dataclass
+class Load:
+    user_id: Any
+    name: str
+    agency: str
+    open_cases: int
+    overdue_tasks: int
+    due_today: int
+    flagged: int
+
+
+def caseload(user, *, now: datetime | None = None) -> tuple[list[Load], dict[str, int]]:
+    """A supervisor's view across case managers: each one's load, and the unassigned queue.
+    Counts only: no person's information, so nothing to audit."""
+    if not user.has_role(*SUPERVISORS):
+        raise PermissionDenied(_("The caseload view is for supervisors."))
+    now = now or timezone.now()
+    today_ends = end_of_day(now)
+    program_id = user.agency.program_id
+    open_cases = Case.objects.filter(program_id=program_id, status__in=NOT_CLOSED)
+    managers = (
+        User.objects.filter(
+            agency__program_id=program_id, is_active=True, role_grants__role=Role.CASE_MANAGER
+        )
+        .select_related("agency")
+        .order_by("last_name", "username")
+        .distinct()
+    )
+    by_manager = {
+        row["case_manager"]: row
+        for row in open_cases.filter(case_manager__isnull=False)
+        .values("case_manager")
+        .annotate(
+            open_cases=Count("pk", distinct=True),
+            flagged=Count(
+                "pk",
+                filter=Q(repeat_crisis_at__isnull=False) | Q(unreached_at__isnull=False),
+                distinct=True,
+            ),
+        )
+    }
+    tasks = (
+        Task.objects.filter(case__program_id=program_id, state=TaskState.OPEN)
+        .values("assignee")
+        .annotate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lte=today_ends)),
+        )
+    )
+    by_assignee = {row["assignee"]: row for row in tasks}
+    loads = [
+        Load(
+            user_id=manager.pk,
+            name=_name_of(manager),
+            agency=manager.agency.name,
+            open_cases=by_manager.get(manager.pk, {}).get("open_cases", 0),
+            overdue_tasks=by_assignee.get(manager.pk, {}).get("overdue", 0),
+            due_today=by_assignee.get(manager.pk, {}).get("due_today", 0),
+            flagged=by_manager.get(manager.pk, {}).get("flagged", 0),
+        )
+        for manager in managers
+    ]
+    unassigned = open_cases.filter(case_manager__isnull=True).count()
+    queue = {
+        "unassigned_cases": unassigned,
+        "queue_tasks": by_assignee.get(None, {}).get("overdue", 0),
+    }
+    return loads, queue
+
+
+def case_managers_of(program_id) -> QuerySet:
+    return (
+        User.objects.filter(
+            agency__program_id=program_id, is_active=True, role_grants__role=Role.CASE_MANAGER
+        )
+        .select_related("agency")
+        .order_by("username")
+        .distinct()
+    )
+
+
+def open_case_ids(person_ids) -> dict[Any, Any]:
+    """person id → their case not closed (for a person page's link), one query."""
+    return dict(
+        Case.objects.filter(person_id__in=list(person_ids), status__in=NOT_CLOSED).values_list(
+            "person_id", "pk"
+        )
+    )
+
+
+PART2 = PART2_NOTICE
+__all__ = ["Person"]
