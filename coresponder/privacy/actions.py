@@ -21,8 +21,10 @@ from .policy import BREAK_GLASS_ROLES
 BREAK_GLASS_MINUTES = 60
 CONSENT_RECORDERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR})
 CARE_TEAM_MANAGERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR})
+# Partners join a care team from community organisations; what they read of it still
+# needs the person's consent (policy).
 CARE_TEAM_ROLES = frozenset(
-    {Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR, Role.EMT, Role.OFFICER}
+    {Role.CLINICIAN, Role.CASE_MANAGER, Role.SUPERVISOR, Role.EMT, Role.OFFICER, Role.PARTNER}
 )
 BREAK_GLASS_REVIEWERS = frozenset({Role.SUPERVISOR})
 

@@ -149,6 +149,8 @@ def _read_by_right(
 ) -> Decision:
     law_enforcement = requester.agency_kind == AgencyKind.LAW_ENFORCEMENT
     health_agency = requester.agency_kind in HEALTH_AGENCIES
+    # A community organisation on a care team reads health information only by consent.
+    community = requester.agency_kind == AgencyKind.COMMUNITY_ORGANIZATION
     if data_class == DataClass.OPERATIONAL:
         if _has(requester, *PROGRAM_STAFF, Role.ADMINISTRATOR):
             return Decision(True, "role")
@@ -171,8 +173,10 @@ def _read_by_right(
             return Decision(True, f"relation:{relation}")
         return DENIED
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):
-        if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and (
-            relation := _relation(circumstances, *FIELD_RELATIONS)
+        if (
+            _has(requester, *BEHAVIORAL_HEALTH_STAFF)
+            and not community
+            and (relation := _relation(circumstances, *FIELD_RELATIONS))
         ):
             return Decision(True, f"relation:{relation}")
         if (
@@ -225,8 +229,9 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
             return Decision(True, f"relation:{Relation.ON_CALL}")
         return DENIED
     relation = _relation(circumstances, *FIELD_RELATIONS)
+    community = requester.agency_kind == AgencyKind.COMMUNITY_ORGANIZATION
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):
-        if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and relation:
+        if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and relation and not community:
             return Decision(True, f"relation:{relation}")
         # The EMT on the call writes the medical section: health information, so clinical,
         # though the EMT reads only what they wrote (encounters.access), not the clinician's.
