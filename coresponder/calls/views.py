@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Role
+from coresponder.cases.flags import repeat_crises
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.encounters.access import plan_summaries_for, plans_for
@@ -133,12 +134,16 @@ def person_candidates(request: HttpRequest) -> TemplateResponse:
         if matches
         else {}
     )
+    # And a repeat-crisis flag (a count of calls): one lookup for all the candidates.
+    flags = repeat_crises(request.user.agency.program_id, [m.view.id for m in matches])
     return TemplateResponse(
         request,
         "calls/_candidates.html",
         {
             "matches": matches,
-            "candidates": [(match, plans.get(match.view.id)) for match in matches],
+            "candidates": [
+                (match, plans.get(match.view.id), flags.get(match.view.id)) for match in matches
+            ],
             "searched": not query.is_empty,
             "chosen": request.GET.get("person"),
         },
@@ -213,6 +218,7 @@ def detail(request: HttpRequest, call_id) -> TemplateResponse:
             if request.user.has_role(*RESPONDERS, *DESK)
             else None,
             "person_name": _person_name(request, view),
+            "repeat_crisis": repeat_crises(call.program_id, [call.person_id]).get(call.person_id),
             "override_form": OverrideForm(
                 initial={"response": view.response, "priority": view.priority}
             ),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from coresponder.calls.access import DESK, RESPONDERS, access_call_by_id, view_calls
 from coresponder.calls.models import Call, CallNote
+from coresponder.cases.flags import repeat_crises
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.encounters.access import records_to_finish
@@ -42,11 +43,14 @@ def _board_context(request) -> dict:
     for team in teams:
         if team.call_id:
             teams_by_call.setdefault(team.call_id, []).append(team.name)
+    # Persons with a repeat crisis: one lookup for every call on the board.
+    flags = repeat_crises(program.pk, [call.person_id for call in calls], at=now)
     rows = [
         {
             "call": call,
             "age_minutes": int((now - call.received_at).total_seconds() // 60),
             "teams": teams_by_call.get(call.id, []),
+            "repeat_crisis": flags.get(call.person_id),
         }
         for call in calls
     ]
