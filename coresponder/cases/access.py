@@ -23,10 +23,9 @@ from coresponder.calls.models import Call
 from coresponder.core.exceptions import NotFound, PermissionDenied
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.people.access import PersonView, view_persons
-from coresponder.people.models import Person
 from coresponder.privacy.access import readable_for_many
 from coresponder.privacy.audit import Actor, record_many
-from coresponder.privacy.classification import PART2_NOTICE, DataClass
+from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Decision
 from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
 from coresponder.referrals.models import Referral, ReferralEvent
@@ -240,7 +239,7 @@ class CaseView:
 def _name_of(user) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.username
+    return user.full_name or user.username
 
 
 def _task_view(task: Task, *, now, end_of_today, care: bool) -> TaskView:
@@ -397,7 +396,11 @@ def view_case(
     today_ends = end_of_day(now)
     tasks = [
         _task_view(task, now=now, end_of_today=today_ends, care=care)
-        for task in case.tasks.select_related("assignee", "queue").order_by("state", "due_at")
+        # Open tasks first, each group by deadline.
+        for task in sorted(
+            case.tasks.select_related("assignee", "queue"),
+            key=lambda task: (task.state != TaskState.OPEN, task.due_at),
+        )
     ]
     contacts = [
         _contact_view(contact, care=care)
@@ -699,7 +702,7 @@ def caseload(user, *, now: datetime | None = None) -> tuple[list[Load], dict[str
             agency__program_id=program_id, is_active=True, role_grants__role=Role.CASE_MANAGER
         )
         .select_related("agency")
-        .order_by("last_name", "username")
+        .order_by("full_name", "username")
         .distinct()
     )
     by_manager = {
@@ -764,5 +767,215 @@ def open_case_ids(person_ids) -> dict[Any, Any]:
     )
 
 
-PART2 = PART2_NOTICE
-__all__ = ["Person"]
+# --- parts of one case (the API) -----------------------------------------------------------
+
+
+def access_task_by_id(user, task_id) -> Task:
+    """The task, through its case's access: NotFound when the case may not be read."""
+    case_id = Task.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
+    try:
+        case = access_case_by_id(user, case_id) if case_id is not None else None
+    except NotFound:
+        case = None
+    if case is None:
+        raise NotFound(_("No such task."))
+    task = Task.objects.select_related("assignee", "queue").get(pk=task_id)
+    task.case = case
+    return task
+
+
+def _read_part(user, case_id, *, part: str, channel: str, request, clinical: bool = False):
+    """The case and what `user` may read of it, with one audit entry for the part read."""
+    case = access_case_by_id(user, case_id)
+    readable = _readable(user, [case.person])[case.person_id]
+    if clinical and DataClass.CLINICAL not in readable:
+        raise PermissionDenied(
+            _("Only behavioural-health staff of the person's care team read this.")
+        )
+    shown = [DataClass.CLINICAL] if clinical else [DataClass.OPERATIONAL, CASE_CLASS]
+    events.on_case(
+        events.SAFETY_PLAN_VIEWED if part == "safety_plan" else events.CASE_VIEWED,
+        case,
+        actor=Actor.of_user(user),
+        fields=[f"{part}:{name}" for name in shown],
+        detail={
+            "channel": channel,
+            "part": part,
+            "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
+        },
+        request=request,
+    )
+    return case, CASE_CLASS in readable
+
+
+def case_tasks(user, case_id, *, channel: str, request=None, now=None) -> list[TaskView]:
+    """The case's tasks, open first by deadline; one audit entry."""
+    case, care = _read_part(user, case_id, part="tasks", channel=channel, request=request)
+    now = now or timezone.now()
+    today_ends = end_of_day(now)
+    tasks = sorted(
+        case.tasks.select_related("assignee", "queue"),
+        key=lambda task: (task.state != TaskState.OPEN, task.due_at),
+    )
+    return [_task_view(task, now=now, end_of_today=today_ends, care=care) for task in tasks]
+
+
+def case_contacts(user, case_id, *, channel: str, request=None) -> list[ContactView]:
+    """The case's contact attempts, newest first; one audit entry."""
+    case, care = _read_part(user, case_id, part="contacts", channel=channel, request=request)
+    return [
+        _contact_view(contact, care=care)
+        for contact in case.contacts.select_related("by").order_by("-at", "-id")
+    ]
+
+
+def case_safety_plan(user, case_id, *, channel: str, request=None) -> list[PlanRevisionView]:
+    """The person's safety plan revisions, newest first, for readers of clinical
+    information (PermissionDenied for others); one audit entry."""
+    case, _care = _read_part(
+        user, case_id, part="safety_plan", channel=channel, request=request, clinical=True
+    )
+    return [
+        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
+        for r in safety_plan_of(case.person)
+    ]
+
+
+# --- for the case pages (appended) ---------------------------------------------------------
+
+
+@dataclass
+class CaseRights:
+    """What the case page offers its reader; each action asks the policy again."""
+
+    care: bool  # writes the case: contacts, tasks, status, flags
+    clinical: bool  # writes goals and the safety plan
+
+
+def case_rights(user, case: Case) -> CaseRights:
+    """Which of the case's forms to show `user` (a case read through `access_case_by_id`)."""
+    from coresponder.privacy.access import writable_classes
+
+    if not user.has_role(*CASE_WORKERS) or case.is_closed:
+        return CaseRights(care=False, clinical=False)
+    writable = set(writable_classes(user, case.person))
+    return CaseRights(care=CASE_CLASS in writable, clinical=DataClass.CLINICAL in writable)
+
+
+def task_of_case(case: Case, task_id) -> Task:
+    """One of the case's tasks; NotFound for another case's."""
+    task = Task.objects.filter(pk=task_id, case=case).select_related("case__person").first()
+    if task is None:
+        raise NotFound(_("No such task."))
+    return task
+
+
+def goal_of_case(case: Case, goal_id):
+    from .models import Goal
+
+    goal = Goal.objects.filter(pk=goal_id, case=case).first()
+    if goal is None:
+        raise NotFound(_("No such goal."))
+    return goal
+
+
+@dataclass
+class QueueRow:
+    """An unassigned case as the caseload page lists it: no person's name."""
+
+    id: Any
+    number: str
+    queue: str
+    opened_at: datetime
+    opened_because_label: str
+    next_due_at: datetime | None
+    overdue: int
+
+
+def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list[QueueRow]:
+    """The program's unassigned open cases that the supervisor may read, oldest first, to
+    assign. Shows the case, not the person; still one audit entry per case listed."""
+    if not user.has_role(*SUPERVISORS):
+        raise PermissionDenied(_("The caseload view is for supervisors."))
+    now = now or timezone.now()
+    cases = list(
+        Case.objects.filter(
+            program_id=user.agency.program_id, status__in=NOT_CLOSED, case_manager__isnull=True
+        )
+        .annotate(
+            next_due_at=Min("tasks__due_at", filter=Q(tasks__state=TaskState.OPEN)),
+            overdue=Count(
+                "tasks", filter=Q(tasks__state=TaskState.OPEN, tasks__due_at__lt=now), distinct=True
+            ),
+        )
+        .select_related("person", "queue")
+        .order_by("opened_at")
+    )
+    readable = _readable(user, [case.person for case in cases])
+    visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
+    record_many(
+        events.cases_listed(
+            visible,
+            actor=Actor.of_user(user),
+            classes={
+                case.person_id: {DataClass.OPERATIONAL: readable[case.person_id][CASE_CLASS].basis}
+                for case in visible
+            },
+            channel="page:caseload",
+        ),
+        request=request,
+    )
+    return [
+        QueueRow(
+            id=case.pk,
+            number=case.number,
+            queue=case.queue.name,
+            opened_at=case.opened_at,
+            opened_because_label=str(case.get_opened_because_display()),
+            next_due_at=case.next_due_at,
+            overdue=case.overdue,
+        )
+        for case in visible
+    ]
+
+
+@dataclass
+class SafetyPlanView:
+    case_id: Any
+    case_number: str
+    person: PersonView
+    revisions: list[PlanRevisionView]  # newest first
+
+    @property
+    def current(self) -> PlanRevisionView | None:
+        return self.revisions[0] if self.revisions else None
+
+
+def view_safety_plan(user, case_id, *, channel: str, request=None) -> SafetyPlanView:
+    """The person's safety plan, from their case, for whoever may read its clinical class
+    (NotFound for anyone else); one SAFETY_PLAN_VIEWED entry on the person."""
+    case = access_case_by_id(user, case_id)
+    readable = _readable(user, [case.person])[case.person_id]
+    if DataClass.CLINICAL not in readable:
+        raise NotFound(_("No such case."))
+    person = view_persons(
+        user, [case.person], channel=channel, request=request, classes={DataClass.OPERATIONAL}
+    )[0]
+    revisions = [
+        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
+        for r in safety_plan_of(case.person)
+    ]
+    events.on_person(
+        events.SAFETY_PLAN_VIEWED,
+        case.person_id,
+        actor=Actor.of_user(user),
+        fields=["safety_plan:clinical"],
+        detail={
+            "case": str(case.pk),
+            "channel": channel,
+            "revision": revisions[0].number if revisions else 0,
+            "basis": readable[DataClass.CLINICAL].basis,
+        },
+        request=request,
+    )
+    return SafetyPlanView(case.pk, case.number, person, revisions)

@@ -25,7 +25,7 @@ from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.encounters import instruments
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.privacy.access import decide_for
-from coresponder.privacy.actions import CARE_TEAM_ROLES, grant_relation
+from coresponder.privacy.actions import grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
@@ -198,12 +198,19 @@ def open_case(
             Case.objects.select_for_update().filter(person=person, status__in=NOT_CLOSED).first()
         )
         if existing is not None:
+            if acting_user is not None:
+                # By hand: say so rather than hand over a case the opener may not read.
+                raise Conflict(
+                    _("The person already has an open case (%(number)s).")
+                    % {"number": existing.number}
+                )
             return existing
-        queue = (
-            case_manager.agency
-            if case_manager is not None
-            else queue_for(person.program, encounter)
-        )
+        if case_manager is not None:
+            queue = case_manager.agency
+        elif acting_user is not None and acting_user.agency.kind == AgencyKind.BEHAVIORAL_HEALTH:
+            queue = acting_user.agency
+        else:
+            queue = queue_for(person.program, encounter)
         for _attempt in range(5):
             try:
                 with transaction.atomic():
@@ -235,6 +242,13 @@ def open_case(
                 person,
                 user=case_manager,
                 source=f"case manager, case {case.number}",
+                acting_user=acting_user,
+            )
+        if acting_user is not None and acting_user.agency_id != queue.pk:
+            _join_care_team(
+                person,
+                user=acting_user,
+                source=f"opened case {case.number}",
                 acting_user=acting_user,
             )
         _task(
@@ -385,6 +399,7 @@ def assign_case(case: Case, *, case_manager, acting_user, request=None) -> Case:
             _("Cases are assigned to the program's case managers."),
             fields={"case_manager": [case_manager.username]},
         )
+    access_case_by_id(acting_user, case.pk)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.is_closed:
@@ -531,8 +546,10 @@ def add_task(case: Case, task_in: TaskIn, *, acting_user, request=None) -> Task:
         assignee = User.objects.filter(
             pk=task_in.assignee_id, agency__program_id=case.program_id, is_active=True
         ).first()
-        if assignee is None or not assignee.has_role(*CARE_TEAM_ROLES):
-            problems["assignee_id"] = [_("No such colleague on the program's care teams.")]
+        if assignee is None or not assignee.has_role(*CASE_MANAGERS):
+            problems["assignee_id"] = [
+                _("Tasks go to the program's case managers, clinicians and supervisors.")
+            ]
     if problems:
         raise DomainError(_("The task was not added."), fields=problems)
     if case.is_closed:
@@ -813,10 +830,9 @@ def sweep(now: datetime | None = None) -> SweepReport:
         waiting = (
             Referral.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(kind=Referral.Kind.REFERRAL, state__in=[s.value for s in UNANSWERED])
-            .filter(person__cases__status__in=NOT_CLOSED)
+            .filter(person_id__in=Case.objects.filter(status__in=NOT_CLOSED).values("person_id"))
             .exclude(pk__in=Task.objects.filter(kind=TaskKind.REFERRAL).values("referral_id"))
             .select_related("service", "program")
-            .distinct()
         )
         hours_of: dict = {}
         for referral in waiting:

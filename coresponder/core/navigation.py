@@ -74,6 +74,11 @@ NAV_ITEMS = [
             }
         ),
     ),
+    NavItem(
+        _("Cases"),
+        "cases:worklist",
+        frozenset({Role.CASE_MANAGER, Role.CLINICIAN, Role.SUPERVISOR}),
+    ),
     NavItem(_("Referrals to us"), "partner_referrals:page", frozenset({Role.PARTNER})),
     NavItem(
         _("Training"),

@@ -158,8 +158,22 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
             "break_glass_form": BreakGlassForm(),
             "team_candidates": team_candidates,
             "can_see_disclosures": user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
+            "open_case_id": _open_case_id(user, opened.row),
         },
     )
+
+
+def _open_case_id(user, person):
+    """The person's open follow-up case, when the viewer may see it; None otherwise."""
+    from coresponder.cases import access as cases
+
+    case_id = cases.open_case_ids([person.pk]).get(person.pk)
+    if case_id is None:
+        return None
+    try:
+        return cases.access_case_by_id(user, case_id).pk
+    except NotFound:
+        return None
 
 
 @login_required

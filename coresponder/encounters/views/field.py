@@ -12,10 +12,8 @@ form posts here.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -26,7 +24,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -47,6 +44,10 @@ from ..access import (
     rights_for,
     view_encounter,
 )
+from ..answers import HINTS
+from ..answers import as_text as _as_text
+from ..answers import posted_answers as _posted_answers
+from ..answers import shown as _shown
 from ..dispositions import TRANSPORTS, Disposition
 from ..dispositions import WORDS as DISPOSITION_WORDS
 from ..models import Instrument
@@ -255,61 +256,6 @@ class Question:
     @property
     def answered(self) -> bool:
         return self.shown not in ("", [], None)
-
-
-# Between a contact's name and phone on one line: a dash, or a hyphen with spaces.
-CONTACT_SEPARATOR = re.compile(r"\s*[\u2014\u2013]\s*|\s+-\s+")
-NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
-
-
-def _contact_line(contact: Any) -> str:
-    if not isinstance(contact, dict):
-        return str(contact)
-    name, phone = contact.get("name", ""), contact.get("phone", "")
-    return f"{name} \u2014 {phone}" if phone else str(name)
-
-
-def _as_text(kind: str, value: Any) -> str:
-    """What the form's field shows for a stored answer."""
-    if value in (None, "", []):
-        return ""
-    if kind == "list" and isinstance(value, list):
-        return "\n".join(str(item) for item in value)
-    if kind == "contacts" and isinstance(value, list):
-        return "\n".join(_contact_line(contact) for contact in value)
-    return str(value)
-
-
-def _shown(kind: str, value: Any) -> Any:
-    """A stored answer, for reading."""
-    if value in (None, "", []):
-        return ""
-    if kind == "yes_no":
-        return _("Yes") if value else _("No")
-    if kind == "list" and isinstance(value, list):
-        return [str(item) for item in value]
-    if kind == "contacts" and isinstance(value, list):
-        return [
-            {
-                "name": contact.get("name", ""),
-                "phone": contact.get("phone", ""),
-                "tel": re.sub(r"[^\d+]", "", contact.get("phone", "")),
-            }
-            for contact in value
-            if isinstance(contact, dict)
-        ]
-    if kind == "date":
-        try:
-            return date_format(date.fromisoformat(str(value)), "j M Y")
-        except ValueError:
-            return str(value)
-    return str(value)
-
-
-HINTS = {
-    "list": gettext_lazy("One per line."),
-    "contacts": gettext_lazy("One per line: name \u2014 phone."),
-}
 
 
 def _questions(card_key: str, parsed, answers: dict) -> list[Question]:
@@ -780,58 +726,6 @@ def addendum(request: HttpRequest, encounter, kind: str) -> HttpResponse:
     else:
         messages.success(request, _("Addendum added."))
     return _back(encounter, f"section-{kind}")
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _contact(line: str) -> dict[str, str]:
-    """ "Name — phone" (or "Name - phone"); a line without a dash is a name alone."""
-    found = list(CONTACT_SEPARATOR.finditer(line))
-    if not found:
-        return {"name": line, "phone": ""}
-    last = found[-1]
-    return {"name": line[: last.start()].strip(), "phone": line[last.end() :].strip()}
-
-
-def _number(text: str) -> int | float | str:
-    """The number typed; anything else goes as typed, for the instrument to refuse."""
-    if not NUMBER.match(text):
-        return text
-    text = text.replace(",", ".")
-    return float(text) if "." in text else int(text)
-
-
-def _posted_answer(kind: str, raw: str) -> Any:
-    """An answer as the form posts it, as the instrument takes it; None: not answered."""
-    if not raw.strip():
-        return None
-    if kind == "yes_no":
-        return {"yes": True, "no": False}.get(raw)
-    if kind == "number":
-        return _number(raw.strip())
-    if kind == "date":
-        return raw.strip()
-    if kind == "list":
-        return _lines(raw)
-    if kind == "contacts":
-        return [_contact(line) for line in _lines(raw)]
-    if kind == "text":
-        return raw.replace("\r\n", "\n")
-    return raw  # a choice
-
-
-def _posted_answers(parsed, post) -> dict:
-    """The answers given to the questions the skip logic asks, in order."""
-    answers: dict[str, Any] = {}
-    for question in parsed.questions:
-        if not instruments.holds(question.ask_if, answers):
-            continue
-        value = _posted_answer(question.answer, post.get(question.key, ""))
-        if value is not None:
-            answers[question.key] = value
-    return answers
 
 
 @_encounter_page
