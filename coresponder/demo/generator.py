@@ -15,6 +15,7 @@ from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
 
 from .calls import build_demo_dispatch
+from .cases import build_demo_cases
 from .directory import build_demo_directory
 from .encounters import build_demo_encounters
 from .people import build_demo_people
@@ -116,6 +117,7 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
         build_demo_encounters(program, rng=rng, planned=planned)
         build_demo_directory(program, rng=rng)
         build_demo_referrals(program, rng=rng)
+        build_demo_cases(program, rng=rng)
     return DemoProgram(program, role_logins(), created=True)
 
 

@@ -39,11 +39,12 @@ def snapshot() -> list[tuple]:
 def remove_demo_program() -> None:
     from coresponder.accounts.models import TrainingRecord
     from coresponder.calls.models import Call, CallSequence, TriageRuleSet
+    from coresponder.cases.models import Case, SafetyPlanRevision
     from coresponder.dispatch.models import Notification, ServiceArea, StatusEvent, Team
     from coresponder.encounters.models import Encounter, ResponsePlan
     from coresponder.referrals.models import PartnerLink, Referral
 
-    for model in (Referral, PartnerLink):
+    for model in (Case, SafetyPlanRevision, Referral, PartnerLink):
         model.objects.all().delete()
     for model in (Encounter, ResponsePlan):
         model.objects.all().delete()
@@ -635,3 +636,65 @@ def test_the_demo_partner_sees_only_its_agencys_referrals():
     assert {view.state for view in shown} == {state.value for state in State} - {
         State.INFORMATION_GIVEN.value
     }
+
+
+def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
+    from freezegun import freeze_time
+
+    from coresponder.cases import access
+    from coresponder.cases.models import (
+        Case,
+        CaseStatus,
+        CloseReason,
+        ContactAttempt,
+        ContactOutcome,
+        Goal,
+        GoalStatus,
+        OpenedBecause,
+        SafetyPlanRevision,
+    )
+
+    # given a demo built at midday (a task "due today" needs some of the day left)
+    with freeze_time("2026-06-10 12:00:00", tick=True):
+        program = build_demo_program().program
+        casemanager = User.objects.get(username="casemanager")
+        supervisor = User.objects.get(username="supervisor")
+
+        # when
+        worklist = access.worklist(casemanager, channel="test")
+        queue = access.worklist(supervisor, channel="test")
+
+    # then every status, several reasons for closing
+    cases = Case.objects.filter(program=program)
+    assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+    reasons = set(cases.filter(status="closed").values_list("close_reason", flat=True))
+    assert {CloseReason.GOALS_MET, CloseReason.CONNECTED, CloseReason.DECLINED} <= reasons
+    assert set(cases.values_list("opened_because", flat=True)) == set(OpenedBecause.values)
+    # assigned to the demo case managers, and some waiting in the queue
+    assert cases.filter(case_manager=casemanager, status__in=["open", "active"]).exists()
+    assert cases.exclude(case_manager=casemanager).filter(case_manager__isnull=False).exists()
+    assert cases.filter(case_manager__isnull=True, status="open").count() >= 2
+    # every contact outcome, both flags, goals in every state, a revised safety plan
+    outcomes = ContactAttempt.objects.filter(case__program=program)
+    assert set(outcomes.values_list("outcome", flat=True)) == set(ContactOutcome.values)
+    assert cases.filter(unreached_at__isnull=False, status="open").exists()
+    assert cases.filter(repeat_crisis_at__isnull=False).count() >= 2
+    goals = Goal.objects.filter(case__program=program)
+    assert set(goals.values_list("status", flat=True)) == set(GoalStatus.values)
+    assert SafetyPlanRevision.objects.filter(number=2).count() >= 1
+    # and the case manager's worklist has something in every group
+    assert all(worklist.counts[group] > 0 for group in access.GROUPS), worklist.counts
+    assert worklist.total == len(worklist.rows)
+    assert queue.counts["new"] > 0
+
+
+def test_the_demo_command_prints_the_cases_in_figures(capsys):
+    call_command("demo", "--no-serve")
+
+    out = capsys.readouterr().out
+    assert re.search(
+        r"cases: \d+ \(\d+ open, \d+ active, \d+ on hold, \d+ closed\), \d+ waiting in the "
+        r"queue, \d+ repeat crises, \d+ unreached; tasks: \d+ overdue, \d+ due today; "
+        r"\d+ contacts\.",
+        out,
+    ), out

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from coresponder.demo.cases import describe_cases
 from coresponder.demo.directory import describe_directory
 from coresponder.demo.encounters import describe
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(describe(demo.program))
         self.stdout.write(describe_directory(demo.program))
         self.stdout.write(describe_referrals(demo.program))
+        self.stdout.write(describe_cases(demo.program))
         self.stdout.write("")
         self.stdout.write(
             f"Sign in at http://{host}:{port}/login/ with any of these "
