@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from coresponder.accounts.models import Role, User
 from coresponder.calls.models import Call
 from coresponder.core.exceptions import NotFound, PermissionDenied
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
-from coresponder.people.access import PersonView, view_persons
+from coresponder.people.access import PersonView, display_names, list_reads, view_persons
 from coresponder.privacy.access import readable_for_many
 from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import DataClass
@@ -526,37 +527,51 @@ NEW_FOR = timedelta(hours=72)
 
 @dataclass
 class Worklist:
-    rows: list[WorklistRow]
+    rows: list[WorklistRow]  # this page's
     counts: dict[str, int]
-    total: int
+    total: int  # on the worklist, before the group is applied
     group: str
     sort: str
+    matching: int = 0  # in the group, on every page
+    page: int = 1
+    pages: int = 1
+    per_page: int = 50
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _open_task_filter(now, today_ends, *, who: Q) -> dict[str, Any]:
-    """Annotations of each case's open tasks: next due, its title, overdue and due-today
-    counts; all in the case's own query."""
-    open_tasks = Task.objects.filter(case=OuterRef("pk"), state=TaskState.OPEN)
-    return {
-        "next_due_at": Min("tasks__due_at", filter=Q(tasks__state=TaskState.OPEN)),
-        "next_task": Subquery(open_tasks.order_by("due_at").values("title")[:1]),
-        "overdue": Count(
-            "tasks", filter=Q(tasks__state=TaskState.OPEN, tasks__due_at__lt=now), distinct=True
-        ),
-        "due_today": Count(
-            "tasks",
-            filter=Q(
-                tasks__state=TaskState.OPEN, tasks__due_at__gte=now, tasks__due_at__lte=today_ends
-            ),
-            distinct=True,
-        ),
-        "last_contact_at": Subquery(
-            ContactAttempt.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]
-        ),
-        "ever_reached": Exists(
-            ContactAttempt.objects.filter(case=OuterRef("pk")).exclude(outcome__in=FAILED_OUTCOMES)
-        ),
-    }
+# A page a case manager reads top-down; the counts are over every case.
+PER_PAGE = 50
+# What a row needs of the case, its person (for the policy and the audit) and its manager,
+# read as plain values: a list of hundreds needs no model objects.
+WORKLIST_COLUMNS = (
+    "pk",
+    "number",
+    "status",
+    "opened_at",
+    "case_manager_id",
+    "person_id",
+    "repeat_crisis_at",
+    "unreached_at",
+    "person__program_id",
+    "person__registered_by_agency_id",
+    "case_manager__username",
+    "case_manager__full_name",
+)
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """What the policy needs to know of a person on a list: who, and in which program."""
+
+    pk: Any
+    program_id: Any
 
 
 def worklist_cases(user) -> QuerySet:
@@ -567,6 +582,12 @@ def worklist_cases(user) -> QuerySet:
     )
 
 
+def worklist_rows(cases: QuerySet) -> list:
+    """The one query a worklist is built on: each case's row with its person's keys and
+    its manager's name, oldest first."""
+    return list(cases.order_by("opened_at").values_list(*WORKLIST_COLUMNS, named=True))
+
+
 def worklist(
     user,
     *,
@@ -574,14 +595,19 @@ def worklist(
     sort: str = "due",
     status: str = "",
     now: datetime | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
     request=None,
     channel: str = "page",
 ) -> Worklist:
-    """What is due today, overdue, new and flagged on `user`'s cases, with counts.
+    """What is due today, overdue, new and flagged on `user`'s cases, with counts, one
+    page of `per_page` rows at a time; only the rows shown are audited as read.
 
-    A constant number of queries however many cases: the cases with their task and contact
-    figures (one query), the persons' names (two), the policy's circumstances (four) and
-    the audit (one insert under one lock)."""
+    A constant number of queries however many cases (listed in
+    tests/test_worklist_queries.py): the user's roles, the cases (one query), the policy's
+    circumstances (four), the persons' names, the open tasks and the contacts (one each),
+    and the audit: one person read per row shown, one insert under one lock (on SQLite
+    Django splits an insert every 62 entries, its 999-parameter limit)."""
     if not user.has_role(*CASE_WORKERS):
         raise PermissionDenied(_("The worklist is for case managers, clinicians and supervisors."))
     now = now or timezone.now()
@@ -589,92 +615,129 @@ def worklist(
     cases = worklist_cases(user)
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
-    cases = list(
-        cases.annotate(**_open_task_filter(now, today_ends, who=Q()))
-        .select_related("case_manager", "person")
-        .order_by("opened_at")
+    selected = cases
+    cases = worklist_rows(cases)
+    # On PostgreSQL the later queries select their rows by this one as a subquery: the
+    # driver parses a statement of hundreds of ids anew each time, which costs more than
+    # finding them again by the same index. SQLite plans the subqueries worse than lists.
+    if connection.vendor == "postgresql":
+        person_ids, case_ids = selected.values("person_id"), selected.values("pk")
+    else:
+        person_ids = [case.person_id for case in cases]
+        case_ids = [case.pk for case in cases]
+    readable = readable_for_many(
+        user,
+        [PersonKey(case.person_id, case.person__program_id) for case in cases],
+        classes=(DataClass.OPERATIONAL, CASE_CLASS),
+        among=person_ids if connection.vendor == "postgresql" else None,
     )
-    persons = [case.person for case in cases]
-    readable = _readable(user, persons)
     visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
-    views = {
-        view.id: view
-        for view in view_persons(
-            user,
-            [case.person for case in visible],
-            channel=channel,
-            request=request,
-            classes={DataClass.OPERATIONAL},
+    names = display_names(person_ids)
+    tasks = _open_tasks(case_ids)
+    contacts = _contact_figures(case_ids)
+    status_labels = {value: str(label) for value, label in CaseStatus.choices}
+    rows = []
+    for case in visible:
+        open_tasks = tasks.get(case.pk, [])
+        figures = contacts.get(case.pk, ContactFigures())
+        rows.append(
+            WorklistRow(
+                id=case.pk,
+                number=case.number,
+                person_id=case.person_id,
+                person_name=names.get(case.person_id) or _("(no name)"),
+                status=case.status,
+                status_label=status_labels[case.status],
+                case_manager=case.case_manager__full_name or case.case_manager__username or "",
+                opened_at=case.opened_at,
+                next_due_at=open_tasks[0][0] if open_tasks else None,
+                next_task=open_tasks[0][1] if open_tasks else "",
+                overdue=sum(1 for due, _title in open_tasks if due < now),
+                due_today=sum(1 for due, _title in open_tasks if now <= due <= today_ends),
+                last_contact_at=figures.last_at,
+                failed_attempts=figures.failed_in_a_row,
+                repeat_crisis=case.repeat_crisis_at is not None,
+                unreached=case.unreached_at is not None,
+                is_new=case.case_manager_id is None
+                or (not figures.ever_reached and now - case.opened_at <= NEW_FOR),
+            )
         )
-    }
-    failed = _failed_in_a_row([case.pk for case in visible])
-    rows = [
-        WorklistRow(
-            id=case.pk,
-            number=case.number,
-            person_id=case.person_id,
-            person_name=views[case.person_id].display_name
-            if case.person_id in views
-            else _("(no name)"),
-            status=case.status,
-            status_label=str(case.get_status_display()),
-            case_manager=_name_of(case.case_manager),
-            opened_at=case.opened_at,
-            next_due_at=case.next_due_at,
-            next_task=case.next_task or "",
-            overdue=case.overdue,
-            due_today=case.due_today,
-            last_contact_at=case.last_contact_at,
-            failed_attempts=failed.get(case.pk, 0),
-            repeat_crisis=case.repeat_crisis_at is not None,
-            unreached=case.unreached_at is not None,
-            is_new=case.case_manager_id is None
-            or (not case.ever_reached and now - case.opened_at <= NEW_FOR),
-        )
-        for case in visible
-    ]
     counts = Counter(name for row in rows for name in row.groups)
     counts = {name: counts.get(name, 0) for name in GROUPS}
     shown = [row for row in rows if not group or group in row.groups]
     sort = sort if sort in SORTS else "due"
     shown.sort(key=SORTS[sort])
-    record_many(
-        events.cases_listed(
-            [case for case in visible if not group or case.pk in {r.id for r in shown}],
-            actor=Actor.of_user(user),
-            classes={
-                case.person_id: {
-                    name: readable[case.person_id][name].basis
-                    for name in (DataClass.OPERATIONAL, CASE_CLASS)
-                    if name in readable[case.person_id]
-                }
-                for case in visible
-            },
-            channel=channel,
-        ),
+    matching = len(shown)
+    pages = max(1, -(-matching // per_page))
+    page = min(max(1, page), pages)
+    shown = shown[(page - 1) * per_page : page * per_page]
+    holders = {case.person_id: case.person__registered_by_agency_id for case in visible}
+    list_reads(
+        user,
+        {
+            row.person_id: {
+                name: readable[row.person_id][name]
+                for name in (DataClass.OPERATIONAL, CASE_CLASS)
+                if name in readable[row.person_id]
+            }
+            for row in shown
+        },
+        holders,
+        channel=f"worklist:{channel}",
         request=request,
     )
-    return Worklist(rows=shown, counts=counts, total=len(rows), group=group, sort=sort)
-
-
-def _failed_in_a_row(case_ids: list) -> dict[Any, int]:
-    """Each case's failed attempts since it last reached the person (one query)."""
-    if not case_ids:
-        return {}
-    last_reached = dict(
-        ContactAttempt.objects.filter(case_id__in=case_ids)
-        .exclude(outcome__in=FAILED_OUTCOMES)
-        .values("case_id")
-        .annotate(at=Max("at"))
-        .values_list("case_id", "at")
+    return Worklist(
+        rows=shown,
+        counts=counts,
+        total=len(rows),
+        group=group,
+        sort=sort,
+        matching=matching,
+        page=page,
+        pages=pages,
+        per_page=per_page,
     )
-    counts: dict[Any, int] = defaultdict(int)
-    for case_id, at in ContactAttempt.objects.filter(
-        case_id__in=case_ids, outcome__in=FAILED_OUTCOMES
-    ).values_list("case_id", "at"):
-        if last_reached.get(case_id) is None or at > last_reached[case_id]:
-            counts[case_id] += 1
-    return counts
+
+
+def _open_tasks(case_ids) -> dict[Any, list[tuple[datetime, str]]]:
+    """Each case's open tasks as (due, title), soonest first (one query); `case_ids` a list
+    or a query selecting them."""
+    found: dict[Any, list[tuple[datetime, str]]] = defaultdict(list)
+    rows = (
+        Task.objects.filter(case_id__in=case_ids, state=TaskState.OPEN)
+        .order_by("due_at", "id")
+        .values_list("case_id", "due_at", "title")
+    )
+    for case_id, due_at, title in rows:
+        found[case_id].append((due_at, title))
+    return found
+
+
+@dataclass
+class ContactFigures:
+    last_at: datetime | None = None
+    ever_reached: bool = False
+    failed_in_a_row: int = 0  # since the person was last reached
+
+
+def _contact_figures(case_ids) -> dict[Any, ContactFigures]:
+    """Each case's last contact, whether it ever reached the person, and the failed
+    attempts since it last did (one query, oldest first)."""
+    found: dict[Any, ContactFigures] = defaultdict(ContactFigures)
+    rows = (
+        ContactAttempt.objects.filter(case_id__in=case_ids)
+        .order_by("at", "id")
+        .values_list("case_id", "at", "outcome")
+    )
+    for case_id, at, outcome in rows:
+        figures = found[case_id]
+        figures.last_at = at
+        if outcome in FAILED_OUTCOMES:
+            figures.failed_in_a_row += 1
+        else:
+            figures.ever_reached = True
+            figures.failed_in_a_row = 0
+    return found
 
 
 @dataclass

@@ -447,6 +447,10 @@ def set_status(
         problems["reason"] = [_("Say why the case is closed.")]
     if status != CaseStatus.CLOSED and reason:
         problems["reason"] = [_("Only a closed case has a reason.")]
+    if status != CaseStatus.CLOSED and note.strip():
+        problems["note"] = [
+            _("The note goes with closing; log a contact or add a task to say more.")
+        ]
     if len(note) > MAX_NOTE:
         problems["note"] = [_("At most %(n)s characters.") % {"n": MAX_NOTE}]
     if problems:

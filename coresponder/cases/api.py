@@ -170,6 +170,9 @@ class WorklistOut(Schema):
     total: int = Field(description="Cases on the worklist before the group is applied.")
     group: str
     sort: str
+    matching: int = Field(description="Cases in the group, on every page.")
+    page: int
+    pages: int
 
 
 def _flags(repeat_crisis: bool, unreached: bool) -> list[str]:
@@ -219,6 +222,7 @@ class WorklistQuery(Schema):
     group: Literal["", "overdue", "due_today", "new", "flagged"] = ""
     sort: Literal["due", "opened", "name", "contact"] = "due"
     status: Literal["", "open", "active", "on_hold"] = ""
+    page: int = Field(1, ge=1, le=100_000, description="50 cases a page.")
 
 
 @router.get("/cases", response=WorklistOut, summary="Your worklist: your cases and your queue's")
@@ -229,6 +233,7 @@ def list_cases(request: HttpRequest, filters: Query[WorklistQuery]):
         group=filters.group,
         sort=filters.sort,
         status=filters.status,
+        page=filters.page,
         request=request,
         channel="api:cases",
     )
@@ -253,6 +258,9 @@ def list_cases(request: HttpRequest, filters: Query[WorklistQuery]):
         "total": found.total,
         "group": found.group,
         "sort": found.sort,
+        "matching": found.matching,
+        "page": found.page,
+        "pages": found.pages,
     }
 
 

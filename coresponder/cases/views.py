@@ -162,7 +162,7 @@ class StatusForm(forms.Form):
         required=False,
         choices=[("", "—"), *CloseReason.choices],
     )
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=_textarea(2))
+    note = forms.CharField(label=gettext_lazy("Closing note"), required=False, widget=_textarea(2))
 
 
 class AssignForm(forms.Form):
@@ -349,11 +349,30 @@ def worklist(request: HttpRequest) -> TemplateResponse:
     sort = sort if sort in access.SORTS else "due"
     status = request.GET.get("status", "")
     status = status if status in CaseStatus.values else ""
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
     zone = _zone(user)
     with timezone.override(zone):
         found = access.worklist(
-            user, group=group, sort=sort, status=status, request=request, channel="page:worklist"
+            user,
+            group=group,
+            sort=sort,
+            status=status,
+            page=page,
+            request=request,
+            channel="page:worklist",
         )
+    here = reverse("cases:worklist")
+    pager = {
+        "previous": here + _query(group=group, sort=sort, status=status, page=found.page - 1)
+        if found.page > 1
+        else "",
+        "next": here + _query(group=group, sort=sort, status=status, page=found.page + 1)
+        if found.page < found.pages
+        else "",
+    }
     tabs = [
         Tab(
             key,
@@ -369,6 +388,7 @@ def worklist(request: HttpRequest) -> TemplateResponse:
         "cases/worklist.html",
         {
             "worklist": found,
+            "pager": pager,
             "tabs": tabs,
             "group": group,
             "group_label": GROUP_LABELS[group],

@@ -25,7 +25,7 @@ from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Decision
 
 from .matching import PersonQuery, search
-from .models import IDENTIFIER_CLASSES, Person, PersonFlag, Sex, VeteranStatus
+from .models import IDENTIFIER_CLASSES, NameKind, Person, PersonFlag, PersonName, Sex, VeteranStatus
 
 CHOICE_LABELS = {"sex": dict(Sex.choices), "veteran_status": dict(VeteranStatus.choices)}
 
@@ -271,6 +271,54 @@ def view_persons(
             views.append(_project(person, allowed))
     _record(user, views, channel=channel, request=request)
     return views
+
+
+def display_names(person_ids) -> dict[Any, str]:
+    """Each person's name for a long list (their legal name, else their first), in one
+    query; `person_ids` a list or a query selecting them. Names are operational: the
+    caller has asked the policy for that class of each person and audits the rows it shows
+    (`list_reads`)."""
+    found: dict[Any, tuple[str, str]] = {}
+    rows = (
+        PersonName.objects.filter(person_id__in=person_ids)
+        .order_by("person", "kind", "id")
+        .values_list("person_id", "kind", "given", "middle", "family")
+    )
+    for person_id, kind, *parts in rows:
+        held = found.get(person_id)
+        if held is None or (kind == NameKind.LEGAL and held[0] != NameKind.LEGAL):
+            found[person_id] = (kind, " ".join(part for part in parts if part))
+    return {person_id: name for person_id, (_kind, name) in found.items()}
+
+
+def list_reads(
+    user,
+    shown: dict[Any, dict[str, Decision]],
+    holders: dict[Any, int],
+    *,
+    channel: str,
+    request=None,
+) -> None:
+    """Audits the rows of a list that shows persons without their records: one person read
+    per row, naming the classes the row showed, and whether that was a disclosure (the
+    reader is outside the agency that registered the person)."""
+    record_many(
+        privacy_events.person_reads(
+            actor=Actor.of_user(user),
+            shown=[
+                {
+                    "person_id": person_id,
+                    "classes": {name: decision.basis for name, decision in classes.items()},
+                    "disclosed": set(classes) if holders[person_id] != user.agency_id else set(),
+                    "part2": False,
+                }
+                for person_id, classes in shown.items()
+                if classes
+            ],
+            channel=channel,
+        ),
+        request=request,
+    )
 
 
 @dataclass

@@ -30,6 +30,7 @@ from coresponder.cases.models import (
 from coresponder.encounters import actions as encounters
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
+from coresponder.privacy import events as privacy_events
 from coresponder.privacy.models import AccessRelation, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,15 @@ def audits(action: str, case: Case) -> int:
     return AuditEntry.objects.filter(action=action, object_id=str(case.person_id)).count()
 
 
+def worklist_reads(case: Case) -> int:
+    """Person reads written by the worklist (one per row shown)."""
+    return AuditEntry.objects.filter(
+        action=privacy_events.PERSON_READ,
+        object_id=str(case.person_id),
+        detail__channel__startswith="worklist:",
+    ).count()
+
+
 # --- the worklist -------------------------------------------------------------------------
 
 
@@ -121,7 +131,7 @@ def test_the_worklist_lists_the_callers_cases_with_counts(client, sign_in, follo
     assert item["flags"] == []
     assert body["counts"] == {"overdue": 0, "due_today": 0, "new": 1, "flagged": 0}
     assert (body["total"], body["group"], body["sort"]) == (1, "", "due")
-    assert audits(events.CASES_LISTED, followed.case) == 1
+    assert worklist_reads(followed.case) == 1
 
 
 def test_the_worklist_filters_by_group_and_status(client, sign_in, followed):
@@ -161,7 +171,7 @@ def test_the_worklist_lists_only_cases_the_caller_may_see(
     assert [item["id"] for item in mine["items"]] == [str(followed.case.pk)]
     assert mine["total"] == 1
     assert theirs["items"] == []
-    assert audits(events.CASES_LISTED, hidden) == 0
+    assert worklist_reads(hidden) == 0
     sign_in(followed.manager)
     assert client.get(f"/api/v1/cases/{hidden.pk}").status_code == 404
 

@@ -213,3 +213,16 @@ def test_closing_needs_a_reason_and_cancels_open_tasks(on_scene):
     assert case.is_closed
     assert case.close_reason == "connected"
     assert not case.tasks.filter(state=TaskState.OPEN).exists()
+
+
+def test_a_note_goes_with_closing_only(on_scene):
+    scene = on_scene()
+    finish(scene, "referred_voluntary", destination="Crisis walk-in clinic")
+    case = the_case(scene.person)
+    with pytest.raises(DomainError) as refused:
+        actions.set_status(
+            case, status="on_hold", note="Away for a month", acting_user=scene.clinician
+        )
+    assert "note" in refused.value.fields
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN
