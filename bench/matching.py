@@ -21,7 +21,6 @@ its directory and the program at the end; do not point it at a production databa
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import shutil
@@ -34,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django_setup import set_up_django
+from measure import bulk, p95, progress
 
 REPO = Path(__file__).resolve().parent.parent
 # About 280 km north to south and 255 km east to west.
@@ -52,20 +52,6 @@ CONCERNS = [
     "resources_request",
     "welfare_check",
 ]
-BATCH = 5000
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def bulk(model, rows: list, label: str) -> list:
-    done = []
-    for start in range(0, len(rows), BATCH):
-        done += model.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH)
-        print(f"\r  {label}: {len(done):,} / {len(rows):,}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr, flush=True)
-    return done
 
 
 def build_directory(services: int, locations: int, rng: random.Random):  # noqa: PLR0915 - one table after another, read top to bottom
@@ -280,11 +266,6 @@ def synthetic_needs(count: int, rng: random.Random) -> list:
             )
         )
     return needs
-
-
-def p95(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[math.ceil(0.95 * len(ordered)) - 1]  # nearest rank
 
 
 def filters_for(needs, radius):

@@ -18,7 +18,6 @@ production database.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import shutil
@@ -30,6 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django_setup import set_up_django
+from measure import p95
 
 REPO = Path(__file__).resolve().parent.parent
 # A box of about 33 by 26 km; teams and calls are placed in it at random (seeded).
@@ -181,11 +181,6 @@ def timed(work, items: list) -> list[float]:
         work(item)
         times.append((time.perf_counter() - start) * 1000)
     return times
-
-
-def p95(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[math.ceil(0.95 * len(ordered)) - 1]  # nearest rank
 
 
 def queries_of(call, *, cold: bool = False) -> int:

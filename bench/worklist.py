@@ -42,29 +42,11 @@ import uuid
 from datetime import timedelta
 
 from django_setup import set_up_django
+from measure import bulk, p95, progress
 
-BATCH = 5000
 MANAGERS = 40
 AGENCIES = 4
 WARM_UP = 3
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def bulk(model, rows: list, label: str) -> list:
-    done = []
-    for start in range(0, len(rows), BATCH):
-        done += model.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH)
-        print(f"\r  {label}: {len(done):,} / {len(rows):,}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr, flush=True)
-    return done
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def build_program(total: int, mine: int, rng: random.Random):  # noqa: PLR0915 - one table after another
