@@ -197,7 +197,8 @@ class Case(PersonData, BaseModel):
         ]
         indexes = [
             models.Index(fields=["case_manager", "status"], name="case_manager_status"),
-            models.Index(fields=["queue", "status"], name="case_queue_status"),
+            # The unassigned cases of a queue: the worklist's second half, on every page.
+            models.Index(fields=["queue", "case_manager", "status"], name="case_queue_waiting"),
             models.Index(fields=["program", "status"], name="case_program_status"),
         ]
 
