@@ -19,15 +19,16 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coresponder.accounts.models import Role, User
+from coresponder.accounts.models import Program, Role, User
 from coresponder.calls.models import Call
 from coresponder.core.exceptions import NotFound, PermissionDenied
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
-from coresponder.people.access import PersonView, display_names, list_reads, view_persons
-from coresponder.privacy.access import readable_for_many
+from coresponder.people.access import display_names, list_reads
+from coresponder.privacy.access import allowed_for, circumstances_for, readable_for_many
 from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.policy import Decision
+from coresponder.privacy.models import AccessRelation
+from coresponder.privacy.policy import Action, Circumstances, Decision
 from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
 from coresponder.referrals.models import Referral, ReferralEvent
 
@@ -40,6 +41,7 @@ from .models import (
     ContactAttempt,
     FollowUpRule,
     FollowUpSettings,
+    Goal,
     SafetyPlanRevision,
     Task,
     TaskState,
@@ -50,8 +52,10 @@ SUPERVISORS = (Role.SUPERVISOR,)
 CASE_WORKERS = (Role.CASE_MANAGER, Role.CLINICIAN, Role.SUPERVISOR)
 
 
-def numbers_of(program) -> rules.Numbers:
-    row = FollowUpSettings.objects.filter(program=program).first()
+def numbers_of(program: Program | Any) -> rules.Numbers:
+    """The program's follow-up numbers (`program` a Program or its id)."""
+    program_id = program.pk if isinstance(program, Program) else program
+    row = FollowUpSettings.objects.filter(program_id=program_id).first()
     if row is None:
         return rules.Numbers()
     return rules.Numbers(
@@ -79,14 +83,17 @@ def end_of_day(now: datetime) -> datetime:
 # --- repeat crises -------------------------------------------------------------------------
 
 
-def repeat_crisis_persons(program_id, person_ids, *, at: datetime | None = None) -> dict:
+def repeat_crisis_persons(
+    program_id, person_ids, *, at: datetime | None = None, numbers: rules.Numbers | None = None
+) -> dict:
     """Of `person_ids`, those with a repeat crisis at `at`: person id → calls in the window.
-    One query whatever the number of persons (intake candidates, the board's calls)."""
+    One query whatever the number of persons (intake candidates, the board's calls), and
+    one more for the program's numbers unless they are given."""
     person_ids = [pk for pk in person_ids if pk is not None]
     if not person_ids:
         return {}
     at = at or timezone.now()
-    numbers = numbers_of_id(program_id)
+    numbers = numbers or numbers_of(program_id)
     since = at - timedelta(days=numbers.repeat_days)
     rows = (
         Call.objects.filter(
@@ -102,37 +109,60 @@ def repeat_crisis_persons(program_id, person_ids, *, at: datetime | None = None)
     return {row["person_id"]: row["calls"] for row in rows}
 
 
-def numbers_of_id(program_id) -> rules.Numbers:
-    from coresponder.accounts.models import Program
-
-    return numbers_of(Program(pk=program_id))
-
-
-def call_times(person, *, at: datetime, days: int) -> list[datetime]:
-    return list(
-        Call.objects.filter(
-            person=person, received_at__gte=at - timedelta(days=days), received_at__lte=at
-        ).values_list("received_at", flat=True)
-    )
-
-
 # --- one case ------------------------------------------------------------------------------
 
 
-def _readable(user, persons) -> dict[Any, dict[str, Decision]]:
-    return readable_for_many(user, persons)
+@dataclass
+class Opened:
+    """A case as one reader opened it: the row (for actions, never for a template), the
+    reader's circumstances towards the person, and the classes they may read."""
+
+    case: Case
+    situation: Circumstances
+    readable: dict[str, Decision]
 
 
-def access_case_by_id(user, case_id, *, for_update: bool = False) -> Case:
+def _open(user, case_id) -> Opened:
     """The case, when `user` may read its person's care coordination; NotFound otherwise,
-    so a forbidden case's existence is never revealed."""
-    rows = Case.objects.select_related("person", "case_manager__agency", "queue")
-    if for_update:
-        rows = rows.select_for_update(of=("self",))
-    case = rows.filter(pk=case_id, program_id=user.agency.program_id).first()
-    if case is None or CASE_CLASS not in _readable(user, [case.person])[case.person_id]:
+    so a forbidden case's existence is never revealed. The policy is asked once."""
+    case = (
+        Case.objects.select_related("person", "case_manager__agency", "queue")
+        .filter(pk=case_id, program_id=user.agency.program_id)
+        .first()
+    )
+    if case is None:
         raise NotFound(_("No such case."))
-    return case
+    situation = circumstances_for(user, case.person)
+    readable = allowed_for(user, case.person, Action.READ, situation=situation)
+    if CASE_CLASS not in readable:
+        raise NotFound(_("No such case."))
+    return Opened(case, situation, readable)
+
+
+def access_case_by_id(user, case_id) -> Case:
+    """The case's row, for an action to write to, when `user` may read the case."""
+    return _open(user, case_id).case
+
+
+@dataclass(frozen=True)
+class PersonShown:
+    """Who the case is about, as a case page names them."""
+
+    id: Any
+    display_name: str
+
+
+def _shown_person(user, opened: Opened, *, channel: str, request=None) -> PersonShown:
+    """The person's name, audited as a read of who they are (operational)."""
+    person = opened.case.person
+    list_reads(
+        user,
+        {person.pk: {DataClass.OPERATIONAL: opened.readable[DataClass.OPERATIONAL]}},
+        {person.pk: person.registered_by_agency_id},
+        channel=channel,
+        request=request,
+    )
+    return PersonShown(person.pk, display_names([person.pk]).get(person.pk) or _("(no name)"))
 
 
 def open_case_of(person) -> Case | None:
@@ -200,7 +230,8 @@ class TimelineEntry:
 class CaseView:
     id: Any
     number: str
-    person: PersonView
+    person: PersonShown
+    rights: CaseRights
     status: str
     status_label: str
     opened_because: str
@@ -275,12 +306,14 @@ def _contact_view(contact: ContactAttempt, *, care: bool) -> ContactView:
     )
 
 
-def safety_plan_of(person) -> list[SafetyPlanRevision]:
-    return list(
-        SafetyPlanRevision.objects.filter(person=person)
+def safety_plan_of(person) -> list[PlanRevisionView]:
+    """The person's safety-plan revisions, newest first."""
+    return [
+        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
+        for r in SafetyPlanRevision.objects.filter(person=person)
         .select_related("written_by")
         .order_by("-number")
-    )
+    ]
 
 
 def _timeline(case: Case, readable: set[str], *, care: bool) -> list[TimelineEntry]:
@@ -387,13 +420,11 @@ def view_case(
     """One case as `user` may see it, with its timeline; one audit entry naming the
     classes shown (the person's identity is audited as a person read)."""
     now = now or timezone.now()
-    case = access_case_by_id(user, case_id)
-    readable = _readable(user, [case.person])[case.person_id]
+    opened = _open(user, case_id)
+    case, readable = opened.case, opened.readable
     care = CASE_CLASS in readable
     clinical = DataClass.CLINICAL in readable
-    person = view_persons(
-        user, [case.person], channel=channel, request=request, classes={DataClass.OPERATIONAL}
-    )[0]
+    person = _shown_person(user, opened, channel=channel, request=request)
     today_ends = end_of_day(now)
     tasks = [
         _task_view(task, now=now, end_of_today=today_ends, care=care)
@@ -416,12 +447,7 @@ def view_case(
             )
             for g in case.goals.all()
         ]
-        plan = [
-            PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
-            for r in safety_plan_of(case.person)
-        ]
-    from coresponder.privacy.models import AccessRelation
-
+        plan = safety_plan_of(case.person)
     team = [
         f"{_name_of(rel.user)} ({rel.user.agency.name})" if rel.user else rel.agency.name
         for rel in AccessRelation.objects.in_force(now)
@@ -432,6 +458,7 @@ def view_case(
         id=case.pk,
         number=case.number,
         person=person,
+        rights=case_rights(user, case, situation=opened.situation),
         status=case.status,
         status_label=str(case.get_status_display()),
         opened_because=case.opened_because,
@@ -849,8 +876,8 @@ def access_task_by_id(user, task_id) -> Task:
 
 def _read_part(user, case_id, *, part: str, channel: str, request, clinical: bool = False):
     """The case and what `user` may read of it, with one audit entry for the part read."""
-    case = access_case_by_id(user, case_id)
-    readable = _readable(user, [case.person])[case.person_id]
+    opened = _open(user, case_id)
+    case, readable = opened.case, opened.readable
     if clinical and DataClass.CLINICAL not in readable:
         raise PermissionDenied(
             _("Only behavioural-health staff of the person's care team read this.")
@@ -898,10 +925,7 @@ def case_safety_plan(user, case_id, *, channel: str, request=None) -> list[PlanR
     case, _care = _read_part(
         user, case_id, part="safety_plan", channel=channel, request=request, clinical=True
     )
-    return [
-        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
-        for r in safety_plan_of(case.person)
-    ]
+    return safety_plan_of(case.person)
 
 
 # --- for the case pages (appended) ---------------------------------------------------------
@@ -915,13 +939,12 @@ class CaseRights:
     clinical: bool  # writes goals and the safety plan
 
 
-def case_rights(user, case: Case) -> CaseRights:
-    """Which of the case's forms to show `user` (a case read through `access_case_by_id`)."""
-    from coresponder.privacy.access import writable_classes
-
+def case_rights(user, case: Case, *, situation: Circumstances | None = None) -> CaseRights:
+    """Which of the case's forms to show `user` (a case read through `access_case_by_id`);
+    `situation` when the user's circumstances towards the person are already known."""
     if not user.has_role(*CASE_WORKERS) or case.is_closed:
         return CaseRights(care=False, clinical=False)
-    writable = set(writable_classes(user, case.person))
+    writable = set(allowed_for(user, case.person, Action.WRITE, situation=situation))
     return CaseRights(care=CASE_CLASS in writable, clinical=DataClass.CLINICAL in writable)
 
 
@@ -933,9 +956,7 @@ def task_of_case(case: Case, task_id) -> Task:
     return task
 
 
-def goal_of_case(case: Case, goal_id):
-    from .models import Goal
-
+def goal_of_case(case: Case, goal_id) -> Goal:
     goal = Goal.objects.filter(pk=goal_id, case=case).first()
     if goal is None:
         raise NotFound(_("No such goal."))
@@ -974,7 +995,7 @@ def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list
         .select_related("person", "queue")
         .order_by("opened_at")
     )
-    readable = _readable(user, [case.person for case in cases])
+    readable = readable_for_many(user, [case.person for case in cases])
     visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
     record_many(
         events.cases_listed(
@@ -1006,7 +1027,7 @@ def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list
 class SafetyPlanView:
     case_id: Any
     case_number: str
-    person: PersonView
+    person: PersonShown
     revisions: list[PlanRevisionView]  # newest first
 
     @property
@@ -1017,17 +1038,12 @@ class SafetyPlanView:
 def view_safety_plan(user, case_id, *, channel: str, request=None) -> SafetyPlanView:
     """The person's safety plan, from their case, for whoever may read its clinical class
     (NotFound for anyone else); one SAFETY_PLAN_VIEWED entry on the person."""
-    case = access_case_by_id(user, case_id)
-    readable = _readable(user, [case.person])[case.person_id]
+    opened = _open(user, case_id)
+    case, readable = opened.case, opened.readable
     if DataClass.CLINICAL not in readable:
         raise NotFound(_("No such case."))
-    person = view_persons(
-        user, [case.person], channel=channel, request=request, classes={DataClass.OPERATIONAL}
-    )[0]
-    revisions = [
-        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
-        for r in safety_plan_of(case.person)
-    ]
+    person = _shown_person(user, opened, channel=channel, request=request)
+    revisions = safety_plan_of(case.person)
     events.on_person(
         events.SAFETY_PLAN_VIEWED,
         case.person_id,

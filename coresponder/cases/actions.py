@@ -34,7 +34,13 @@ from coresponder.referrals.loop import State as ReferralState
 from coresponder.referrals.models import Referral
 
 from . import events, rules
-from .access import access_case_by_id, call_times, numbers_of, open_case_of, rules_of
+from .access import (
+    access_case_by_id,
+    numbers_of,
+    open_case_of,
+    repeat_crisis_persons,
+    rules_of,
+)
 from .models import (
     FAILED_OUTCOMES,
     NOT_CLOSED,
@@ -316,9 +322,7 @@ def note_call(call, *, now: datetime | None = None) -> Case | None:
     now = now or timezone.now()
     numbers = numbers_of(call.program)
     at = max(now, call.received_at)
-    if not rules.is_repeat_crisis(
-        call_times(person, at=at, days=numbers.repeat_days), at=at, numbers=numbers
-    ):
+    if person.pk not in repeat_crisis_persons(call.program_id, [person.pk], at=at, numbers=numbers):
         return None
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(person=person, status__in=NOT_CLOSED).first()
@@ -838,6 +842,13 @@ def sweep(now: datetime | None = None) -> SweepReport:
             .exclude(pk__in=Task.objects.filter(kind=TaskKind.REFERRAL).values("referral_id"))
             .select_related("service", "program")
         )
+        waiting = list(waiting)
+        case_of = {
+            case.person_id: case
+            for case in Case.objects.filter(
+                person_id__in={r.person_id for r in waiting}, status__in=NOT_CLOSED
+            )
+        }
         hours_of: dict = {}
         for referral in waiting:
             if referral.program_id not in hours_of:
@@ -845,7 +856,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
             hours = hours_of[referral.program_id]
             if referral.sent_at > now - timedelta(hours=hours):
                 continue
-            case = Case.objects.get(person_id=referral.person_id, status__in=NOT_CLOSED)
+            case = case_of[referral.person_id]
             _task(
                 case,
                 kind=TaskKind.REFERRAL,

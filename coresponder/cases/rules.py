@@ -1,11 +1,12 @@
-"""Pure decisions of follow-up: which encounters open a case, what is a repeat crisis,
-when a case is unreached, and where a task stands against its deadline. No database."""
+"""Pure decisions of follow-up: which encounters open a case, when a case is unreached,
+and where a task stands against its deadline. No database. (A repeat crisis is counted
+in SQL, `access.repeat_crisis_persons`, for one person or a page of them.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from coresponder.encounters.dispositions import Disposition
@@ -35,12 +36,6 @@ class Numbers:
 def contact_within(disposition: str, rules: Mapping[str, int]) -> int | None:
     """Hours within which the first contact is due, or None when no case is opened."""
     return rules.get(disposition)
-
-
-def is_repeat_crisis(call_times: Iterable[datetime], *, at: datetime, numbers: Numbers) -> bool:
-    """At least `repeat_calls` calls within the last `repeat_days` days up to `at`."""
-    since = at - timedelta(days=numbers.repeat_days)
-    return sum(1 for when in call_times if since <= when <= at) >= numbers.repeat_calls
 
 
 def failed_in_a_row(outcomes_newest_first: Sequence[str], failed: Iterable[str]) -> int:
@@ -74,6 +69,5 @@ __all__ = [
     "Standing",
     "contact_within",
     "failed_in_a_row",
-    "is_repeat_crisis",
     "standing",
 ]

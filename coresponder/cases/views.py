@@ -239,10 +239,10 @@ def _plan_steps(instrument, answers: dict) -> list[dict]:
     ]
 
 
-def _assignees(case) -> list[tuple[str, str]]:
+def _assignees(program_id) -> list[tuple[str, str]]:
     return [
         (str(user.pk), f"{user.full_name or user.username} — {user.agency.name}")
-        for user in access.case_managers_of(case.program_id)
+        for user in access.case_managers_of(program_id)
     ]
 
 
@@ -258,12 +258,10 @@ def _case_page(
     """The case as the reader may see it, with the forms their rights allow; `bound`
     holds a refused form (by name) to show with its errors."""
     user, bound = request.user, bound or {}
-    case = _case_or_404(user, case_id)
-    rights = access.case_rights(user, case)
     zone = _zone(user)
     with timezone.override(zone):
         try:
-            view = access.view_case(user, case.pk, channel="page:case", request=request)
+            view = access.view_case(user, case_id, channel="page:case", request=request)
         except NotFound:
             raise Http404 from None
     instrument = actions.safety_plan_instrument()
@@ -279,12 +277,13 @@ def _case_page(
     status_form.fields["status"].choices = statuses
     context = {
         "view": view,
-        "rights": rights,
+        "rights": view.rights,
         "zone": str(zone),
         "tasks": tasks,
         "done_tasks": [task for task in view.tasks if task.state != "open"],
         "contact_form": bound.get("contact") or ContactForm(zone=zone, initial={"at": now}),
-        "task_form": bound.get("task") or TaskForm(zone=zone, assignees=_assignees(case)),
+        "task_form": bound.get("task")
+        or TaskForm(zone=zone, assignees=_assignees(user.agency.program_id)),
         "goal_form": bound["goal"]
         if bound.get("goal") and not bound.get("goal_id")
         else GoalForm(),
@@ -564,7 +563,7 @@ def complete_task(request: HttpRequest, case, task_id) -> HttpResponse:
 
 @_case_write
 def add_task(request: HttpRequest, case) -> HttpResponse:
-    form = TaskForm(request.POST, zone=_zone(request.user), assignees=_assignees(case))
+    form = TaskForm(request.POST, zone=_zone(request.user), assignees=_assignees(case.program_id))
     if form.is_valid():
         data = form.cleaned_data
         try:
