@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "coresponder.encounters",
     "coresponder.referrals",
     "coresponder.cases",
+    "coresponder.analytics",
     "coresponder.interop",
     "coresponder.demo",
     "coresponder.core.admin_site.CoresponderAdminConfig",
@@ -222,3 +223,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coresponder@localhost")
 # after repeated failures, whatever the source; locking by address too would let one
 # user's mistakes lock out a whole shared dispatch centre behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
+
+# A large program's dashboards read an embedded DuckDB store in this folder, refreshed by
+# `coresponder analytics refresh`; empty means the figures come from this database.
+COR_ANALYTICS_STORE = env_str("COR_ANALYTICS_STORE", "")

@@ -1,0 +1,315 @@
+"""Making the call facts from the operational records, and keeping them up to date.
+
+A call's facts are rebuilt whole whenever anything about the call changed: the call, its
+encounter, a team's status on it, a referral or a follow-up case from it. Each source is
+read in one grouped query per batch of calls, so a batch costs a handful of queries
+whatever its size. What a fact keeps is what a KPI needs: no name, no address, no free
+text; the person is their record's id, which the de-identified extract replaces again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Min, Q, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+
+from coresponder.accounts.models import Program
+from coresponder.calls.models import Call
+from coresponder.cases.models import Case as FollowUpCase
+from coresponder.cases.models import ContactAttempt
+from coresponder.dispatch.models import StatusEvent
+from coresponder.encounters.models import Assessment, Encounter, Section
+from coresponder.people.models import PersonAddress
+from coresponder.referrals.models import Referral
+
+from .kpis import EPOCH
+from .models import CallFact, FactRefresh
+
+BATCH = 1000
+
+AGE_BANDS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
+AGE_BANDS += ((65, "55-64"), (90, "65-89"))
+OLDEST_BAND = "90+"  # Safe Harbor: ages over 89 are one group
+
+
+def age_band(born: date | None, on: date) -> str:
+    if born is None:
+        return ""
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    for below, band in AGE_BANDS:
+        if age < below:
+            return band
+    return OLDEST_BAND
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A call's time as the facts keep it: whole numbers in the program's time zone."""
+
+    epoch: int
+    day: int
+    week: int
+    month: int
+    year: int
+    hour_of_week: int
+
+    @classmethod
+    def of(cls, when: datetime, zone: zoneinfo.ZoneInfo) -> Moment:
+        local = when.astimezone(zone)
+        day = (local.date() - EPOCH).days
+        weekday = local.weekday()
+        return cls(
+            epoch=int(when.timestamp()),
+            day=day,
+            week=day - weekday,
+            month=local.year * 100 + local.month,
+            year=local.year,
+            hour_of_week=weekday * 24 + local.hour,
+        )
+
+
+REFERRED = ~Q(kind=Referral.Kind.INFORMATION_GIVEN) & ~Q(state="withdrawn")
+ACCEPTED_OR_LATER = ("accepted", "scheduled", "attended", "no_show")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None or end < start:
+        return None
+    return int((end - start).total_seconds())
+
+
+def _chunks(ids: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(ids)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def rows_for(program: Program, call_ids: list) -> list[CallFact]:
+    """The facts of these calls, computed from the operational records."""
+    zone = zoneinfo.ZoneInfo(program.time_zone)
+    now = timezone.now()
+    calls = Call.objects.filter(id__in=call_ids).values(
+        "id",
+        "program_id",
+        "received_at",
+        "source",
+        "concerns",
+        "response",
+        "taken_by_agency_id",
+        "person_id",
+        "person__date_of_birth",
+        "person__sex",
+        "person__veteran_status",
+    )
+    encounters = {
+        row["call_id"]: row
+        for row in Encounter.objects.filter(call_id__in=call_ids).values(
+            "id",
+            "call_id",
+            "team_id",
+            "team__agency_id",
+            "state",
+            "disposition",
+            "interventions",
+            "completed_at",
+        )
+    }
+    encounter_ids = [row["id"] for row in encounters.values()]
+    assessed = set(
+        Assessment.objects.filter(encounter_id__in=encounter_ids, complete=True)
+        .values_list("encounter_id", flat=True)
+        .distinct()
+    )
+    forced = set(
+        Section.objects.filter(encounter_id__in=encounter_ids, kind="safety")
+        .annotate(force=KeyTextTransform("force", "content"))
+        .exclude(force__isnull=True)
+        .exclude(force__in=("", "none"))
+        .values_list("encounter_id", flat=True)
+    )
+    referrals = {
+        row["encounter_id"]: row
+        for row in Referral.objects.filter(REFERRED, encounter_id__in=encounter_ids)
+        .values("encounter_id")
+        .annotate(
+            sent=Count("id"),
+            accepted=Count("id", filter=Q(state__in=ACCEPTED_OR_LATER)),
+            attended=Count("id", filter=Q(state="attended")),
+        )
+    }
+    times = {
+        row["call_id"]: row
+        for row in StatusEvent.objects.filter(call_id__in=call_ids)
+        .values("call_id")
+        .annotate(
+            dispatched=Min("occurred_at", filter=Q(to_status="dispatched")),
+            on_scene=Min("occurred_at", filter=Q(to_status="on_scene")),
+            cleared=Min("occurred_at", filter=Q(to_status__in=("officer_cleared", "available"))),
+        )
+    }
+    follow_ups = {
+        row["encounter_id"]: row["first_contact"]
+        for row in FollowUpCase.objects.filter(encounter_id__in=encounter_ids)
+        .values("encounter_id")
+        .annotate(first_contact=Min("contacts__at"))
+    }
+    person_ids = {row["person_id"] for row in calls if row["person_id"]}
+    zip3 = {}
+    for person_id, postal_code in (
+        PersonAddress.objects.filter(person_id__in=person_ids)
+        .annotate(
+            home=Case(
+                When(kind="home", then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("person_id", "home", F("created_at").desc())
+        .values_list("person_id", "postal_code")
+    ):
+        digits = "".join(ch for ch in postal_code if ch.isdigit())
+        if person_id not in zip3 and len(digits) >= 5:
+            zip3[person_id] = digits[:3]
+
+    facts = []
+    for call in calls:
+        moment = Moment.of(call["received_at"], zone)
+        encounter = encounters.get(call["id"])
+        encounter_id = encounter["id"] if encounter else None
+        complete = bool(encounter and encounter["state"] == "complete")
+        referral = referrals.get(encounter_id, {})
+        timed = times.get(call["id"], {})
+        on_scene, cleared = timed.get("on_scene"), timed.get("cleared")
+        needs_follow_up = encounter_id in follow_ups
+        first_contact = follow_ups.get(encounter_id)
+        facts.append(
+            CallFact(
+                call_id=call["id"],
+                program_id=call["program_id"],
+                agency_id=(encounter and encounter["team__agency_id"])
+                or call["taken_by_agency_id"],
+                team_id=encounter["team_id"] if encounter else None,
+                source=call["source"],
+                concern=(call["concerns"] or [""])[0],
+                response=call["response"],
+                person_key=str(call["person_id"]) if call["person_id"] else None,
+                age_band=age_band(call["person__date_of_birth"], moment_date(moment)),
+                sex=call["person__sex"] or "",
+                veteran=call["person__veteran_status"] or "",
+                zip3=zip3.get(call["person_id"], ""),
+                received_epoch=moment.epoch,
+                day=moment.day,
+                week=moment.week,
+                month=moment.month,
+                year=moment.year,
+                hour_of_week=moment.hour_of_week,
+                has_encounter=int(encounter is not None),
+                complete=int(complete),
+                disposition=(encounter["disposition"] or "") if complete else "",
+                assessed=int(encounter_id in assessed),
+                services=int(
+                    complete
+                    and bool(
+                        encounter_id in assessed
+                        or referral.get("sent")
+                        or encounter["interventions"]
+                    )
+                ),
+                any_force=int(encounter_id in forced),
+                referrals_sent=referral.get("sent", 0),
+                referrals_accepted=referral.get("accepted", 0),
+                referrals_attended=referral.get("attended", 0),
+                response_seconds=_seconds(call["received_at"], on_scene),
+                on_scene_seconds=_seconds(on_scene, cleared),
+                officer_seconds=_seconds(timed.get("dispatched"), cleared),
+                needs_follow_up=int(needs_follow_up),
+                follow_up_seconds=_seconds(encounter and encounter["completed_at"], first_contact)
+                if needs_follow_up
+                else None,
+                refreshed_at=now,
+            )
+        )
+    return facts
+
+
+def moment_date(moment: Moment) -> date:
+    return EPOCH + timedelta(days=moment.day)
+
+
+def rebuild(program: Program, call_ids: Iterable) -> int:
+    """Replace the facts of these calls; returns how many were written."""
+    written = 0
+    for chunk in _chunks(call_ids, BATCH):
+        facts = rows_for(program, chunk)
+        with transaction.atomic():
+            CallFact.objects.filter(call_id__in=chunk).delete()
+            CallFact.objects.bulk_create(facts, batch_size=500)
+        written += len(facts)
+    return written
+
+
+def changed_calls(program: Program, since: datetime | None) -> set:
+    """Calls whose facts may differ since that moment: theirs or a related record changed."""
+    calls = Call.objects.filter(program=program)
+    if since is None:
+        return set(calls.values_list("id", flat=True))
+    changed = set(calls.filter(updated_at__gte=since).values_list("id", flat=True))
+    changed |= set(
+        Encounter.objects.filter(program=program, updated_at__gte=since).values_list(
+            "call_id", flat=True
+        )
+    )
+    changed |= set(
+        Section.objects.filter(encounter__program=program, updated_at__gte=since).values_list(
+            "encounter__call_id", flat=True
+        )
+    )
+    changed |= set(
+        Assessment.objects.filter(encounter__program=program, updated_at__gte=since).values_list(
+            "encounter__call_id", flat=True
+        )
+    )
+    changed |= set(
+        StatusEvent.objects.filter(call__program=program, occurred_at__gte=since)
+        .exclude(call=None)
+        .values_list("call_id", flat=True)
+    )
+    changed |= set(
+        Referral.objects.filter(program=program, updated_at__gte=since)
+        .exclude(encounter=None)
+        .values_list("encounter__call_id", flat=True)
+    )
+    changed |= set(
+        FollowUpCase.objects.filter(program=program, updated_at__gte=since)
+        .exclude(encounter=None)
+        .values_list("encounter__call_id", flat=True)
+    )
+    changed |= set(
+        ContactAttempt.objects.filter(case__program=program, at__gte=since)
+        .exclude(case__encounter=None)
+        .values_list("case__encounter__call_id", flat=True)
+    )
+    changed |= set(
+        Call.objects.filter(program=program, person__updated_at__gte=since).values_list(
+            "id", flat=True
+        )
+    )
+    return changed
+
+
+def bring_up_to_date(program: Program, *, full: bool = False) -> int:
+    """Rebuild the facts of every call changed since the last time; returns how many."""
+    started = timezone.now()
+    with transaction.atomic():
+        mark, _ = FactRefresh.objects.select_for_update().get_or_create(
+            program=program, defaults={"up_to": datetime(1970, 1, 1, tzinfo=UTC)}
+        )
+        since = None if full or mark.up_to.year == 1970 else mark.up_to
+    written = rebuild(program, sorted(changed_calls(program, since), key=str))
+    FactRefresh.objects.filter(pk=mark.pk).update(up_to=started)
+    return written

@@ -1,0 +1,627 @@
+"""The KPI library: every figure the program reports, defined exactly once.
+
+Each KPI says in words what it counts (numerator, denominator, exclusions, unit) and
+carries the published figure it is compared with. Its arithmetic is SQL over the call
+facts (`models.CallFact`), kept to what SQLite, PostgreSQL, DuckDB and Spark all read the
+same way: sums of CASE expressions, window functions, no date functions and no division
+(the ratio is taken here, from the two whole numbers the engine returns). Percentiles are
+nearest-rank: the smallest value whose rank r among n satisfies r·100 ≥ p·n.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from typing import Any
+
+from .engines import Engine
+
+EPOCH = date(1970, 1, 1)
+DAY_SECONDS = 86_400
+
+
+def day_number(when: date) -> int:
+    return (when - EPOCH).days
+
+
+def from_day_number(number: int) -> date:
+    return EPOCH + timedelta(days=number)
+
+
+@dataclass(frozen=True)
+class Reference:
+    figure: float  # a fraction for rates
+    says: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    name: str
+    definition: str
+    numerator: str
+    denominator: str
+    exclusions: str
+    unit: str  # "percent" or "minutes"
+    reference: Reference | None = None
+    higher_is_better: bool | None = True
+    headline: bool = True
+
+
+COMPLETE = "complete = 1"  # a condition; summed, the column itself counts encounters
+NOT_WITHDRAWN = "Referrals withdrawn by the sender and information-only referrals are not counted."
+DRAFTS = "Encounters not yet complete (no disposition) and calls with no encounter."
+
+
+def _when(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _disposition_in(*codes: str) -> str:
+    return "disposition IN (" + ", ".join(f"'{code}'" for code in codes) + ")"
+
+
+# A rate over the facts' rows: (kpi, numerator SQL, denominator SQL); each a row-level
+# expression that the engine sums.
+RATES: list[tuple[Kpi, str, str]] = [
+    (
+        Kpi(
+            "arrest_free",
+            "Arrest-free rate",
+            "Share of encounters that did not end in a custodial arrest.",
+            "Complete encounters whose disposition is not arrest",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            Reference(
+                0.98,
+                "98% of 25,900 calls without arrest",
+                "Colorado co-responder programs, state reporting",
+            ),
+        ),
+        _when(f"{COMPLETE} AND disposition <> 'arrest'"),
+        "complete",
+    ),
+    (
+        Kpi(
+            "no_formal_action",
+            "No formal action",
+            "Share of encounters resolved on scene or where the person declined help and "
+            "there were no safety grounds to act.",
+            "Complete encounters resolved on scene or with services refused",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            Reference(0.40, "40%", "Albuquerque Community Safety, COAST"),
+            higher_is_better=None,
+        ),
+        _when(f"{COMPLETE} AND " + _disposition_in("resolved_on_scene", "refused_services")),
+        "complete",
+    ),
+    (
+        Kpi(
+            "voluntary_engagement",
+            "Voluntary engagement",
+            "Share of encounters where the person agreed to a referral or went voluntarily "
+            "to a crisis centre, detox or hospital.",
+            "Complete encounters referred voluntarily or transported voluntarily",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            Reference(0.33, "33%", "Albuquerque Community Safety, COAST"),
+        ),
+        _when(f"{COMPLETE} AND " + _disposition_in("referred_voluntary", "transported_voluntary")),
+        "complete",
+    ),
+    (
+        Kpi(
+            "enforcement",
+            "Enforcement action",
+            "Share of encounters that ended in a citation or an arrest.",
+            "Complete encounters with a citation or an arrest",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            Reference(0.03, "3%", "Albuquerque Community Safety, COAST"),
+            higher_is_better=False,
+        ),
+        _when(f"{COMPLETE} AND " + _disposition_in("citation", "arrest")),
+        "complete",
+    ),
+    (
+        Kpi(
+            "help_delivered",
+            "Help delivered",
+            "Share of encounters with a completed assessment or a referral.",
+            "Complete encounters with a completed assessment or at least one referral",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            Reference(0.86, "86% of people received help", "published co-responder evaluation"),
+        ),
+        _when(f"{COMPLETE} AND (assessed = 1 OR referrals_sent > 0)"),
+        "complete",
+    ),
+    (
+        Kpi(
+            "use_of_force",
+            "Use-of-force rate",
+            "Share of encounters where any force was used (hands-on control or more).",
+            "Complete encounters whose safety record shows force other than none",
+            "Complete encounters",
+            DRAFTS,
+            "percent",
+            higher_is_better=False,
+        ),
+        _when(f"{COMPLETE} AND any_force = 1"),
+        "complete",
+    ),
+    (
+        Kpi(
+            "ed_diversion",
+            "Emergency-department diversion",
+            "Share of encounters that did not end in a transport to hospital by EMS or an "
+            "involuntary hold.",
+            "Complete encounters whose disposition is neither emergency hold nor medical transport",
+            "Complete encounters",
+            DRAFTS + " A voluntary transport is counted as diverted: its destination is "
+            "usually a crisis centre or detox.",
+            "percent",
+        ),
+        _when(f"{COMPLETE} AND NOT " + _disposition_in("emergency_hold", "medical_transport")),
+        "complete",
+    ),
+    (
+        Kpi(
+            "follow_up_72h",
+            "Follow-up within 72 hours",
+            "Share of encounters needing follow-up whose first follow-up contact attempt "
+            "came within 72 hours of the encounter.",
+            "Encounters with a follow-up case whose first contact attempt was within 72 h",
+            "Encounters from which a follow-up case was opened",
+            "Encounters that needed no follow-up case.",
+            "percent",
+        ),
+        _when(f"needs_follow_up = 1 AND follow_up_seconds <= {72 * 3600}"),
+        "needs_follow_up",
+    ),
+    (
+        Kpi(
+            "referral_completion",
+            "Referral completion",
+            "Share of referrals sent that the person attended.",
+            "Referrals attended",
+            "Referrals sent",
+            NOT_WITHDRAWN,
+            "percent",
+        ),
+        "referrals_attended",
+        "referrals_sent",
+    ),
+]
+
+PEOPLE = [
+    Kpi(
+        "connected_after_repeat",
+        "Connected after repeated contact",
+        "Share of people met two or more times who attended at least one referral.",
+        "People with two or more complete encounters in the period and at least one "
+        "attended referral from them",
+        "People with two or more complete encounters in the period",
+        "Calls with no person identified.",
+        "percent",
+        Reference(0.688, "68.8%", "published co-responder evaluation"),
+    ),
+    Kpi(
+        "repeat_crisis_30",
+        "Repeat crisis within 30 days",
+        "Share of people with a call in the period who called again within 30 days of a call.",
+        "People with a call in the period followed by another call within 30 days (the "
+        "later call may fall after the period)",
+        "People with a call in the period",
+        "Calls with no person identified.",
+        "percent",
+        higher_is_better=False,
+    ),
+    Kpi(
+        "repeat_crisis_90",
+        "Repeat crisis within 90 days",
+        "Share of people with a call in the period who called again within 90 days of a call.",
+        "People with a call in the period followed by another call within 90 days",
+        "People with a call in the period",
+        "Calls with no person identified.",
+        "percent",
+        higher_is_better=False,
+        headline=False,
+    ),
+]
+
+TIMES = [
+    Kpi(
+        "on_scene_median",
+        "Officer time on scene (median)",
+        "Median minutes from the team's arrival on scene to the officer clearing.",
+        "—",
+        "Calls with both an on-scene and an officer-cleared time",
+        "Calls where either time is missing.",
+        "minutes",
+        higher_is_better=None,
+    ),
+    Kpi(
+        "on_scene_p90",
+        "Officer time on scene (90th percentile)",
+        "Nine in ten calls cleared within this many minutes of arrival.",
+        "—",
+        "Calls with both an on-scene and an officer-cleared time",
+        "Calls where either time is missing.",
+        "minutes",
+        higher_is_better=None,
+        headline=False,
+    ),
+    Kpi(
+        "response_median",
+        "Time to arrive (median)",
+        "Median minutes from the call being received to the team's arrival on scene.",
+        "—",
+        "Calls with a team on scene",
+        "Calls no team reached.",
+        "minutes",
+        higher_is_better=False,
+    ),
+    Kpi(
+        "response_p90",
+        "Time to arrive (90th percentile)",
+        "Nine in ten calls reached within this many minutes.",
+        "—",
+        "Calls with a team on scene",
+        "Calls no team reached.",
+        "minutes",
+        higher_is_better=False,
+        headline=False,
+    ),
+]
+
+LIBRARY: dict[str, Kpi] = {kpi.key: kpi for kpi in [k for k, _, _ in RATES] + PEOPLE + TIMES}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a figure is computed over. `start` is included, `end` is not."""
+
+    program_id: int
+    start: date
+    end: date
+    agency_id: int | None = None
+    team_id: int | None = None
+    source: str | None = None
+    concern: str | None = None
+    response: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    veteran: str | None = None
+
+    def previous(self) -> Filters:
+        length = self.end - self.start
+        return replace(self, start=self.start - length, end=self.start)
+
+    def params(self) -> dict[str, Any]:
+        values = {
+            "program_id": self.program_id,
+            "day_from": day_number(self.start),
+            "day_to": day_number(self.end),
+            "day_after": day_number(self.end) + 90,
+        }
+        values.update(self.narrowing())
+        return values
+
+    def narrowing(self) -> dict[str, Any]:
+        return {
+            item.name: getattr(self, item.name)
+            for item in fields(self)
+            if item.name not in ("program_id", "start", "end")
+            and getattr(self, item.name) not in (None, "")
+        }
+
+    def where(self, *, dated: bool = True) -> str:
+        clauses = ["program_id = :program_id"]
+        if dated:
+            clauses += ["day >= :day_from", "day < :day_to"]
+        clauses += [f"{column} = :{column}" for column in self.narrowing()]
+        return " AND ".join(clauses)
+
+
+@dataclass(frozen=True)
+class Value:
+    kpi: Kpi
+    numerator: int | None
+    denominator: int | None
+    value: float | None  # a fraction for rates, minutes for times; None when nothing to count
+
+    @property
+    def reference(self) -> Reference | None:
+        return self.kpi.reference
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Whole-number counts beside the KPIs: the report's data-quality notes and costs."""
+
+    calls: int = 0
+    encounters: int = 0
+    incomplete: int = 0
+    no_encounter: int = 0
+    without_on_scene_time: int = 0
+    arrests: int = 0
+    citations: int = 0
+    holds: int = 0
+    medical_transports: int = 0
+    force: int = 0
+    referrals_sent: int = 0
+    referrals_accepted: int = 0
+    referrals_attended: int = 0
+    officer_seconds: int = 0
+    officer_timed_calls: int = 0
+
+
+COUNTS_SQL: dict[str, str] = {
+    "calls": "1",
+    "encounters": "complete",
+    "incomplete": _when("has_encounter = 1 AND complete = 0"),
+    "no_encounter": _when("has_encounter = 0"),
+    "without_on_scene_time": _when(f"{COMPLETE} AND on_scene_seconds IS NULL"),
+    "arrests": _when(f"{COMPLETE} AND disposition = 'arrest'"),
+    "citations": _when(f"{COMPLETE} AND disposition = 'citation'"),
+    "holds": _when(f"{COMPLETE} AND disposition = 'emergency_hold'"),
+    "medical_transports": _when(f"{COMPLETE} AND disposition = 'medical_transport'"),
+    "force": _when(f"{COMPLETE} AND any_force = 1"),
+    "referrals_sent": "referrals_sent",
+    "referrals_accepted": "referrals_accepted",
+    "referrals_attended": "referrals_attended",
+    "officer_seconds": "COALESCE(officer_seconds, 0)",
+    "officer_timed_calls": _when("officer_seconds IS NOT NULL"),
+}
+
+
+def _sum_columns() -> list[tuple[str, str]]:
+    columns = [(f"{kpi.key}__n", num) for kpi, num, _ in RATES]
+    columns += [(f"{kpi.key}__d", den) for kpi, _, den in RATES]
+    columns += [(f"count__{name}", expression) for name, expression in COUNTS_SQL.items()]
+    return columns
+
+
+def _ratio(numerator: int | None, denominator: int | None) -> float | None:
+    if not denominator:
+        return None
+    return (numerator or 0) / denominator
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One period's answer: every KPI's value and the counts beside them."""
+
+    filters: Filters
+    values: dict[str, Value] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
+
+    def __getitem__(self, key: str) -> Value:
+        return self.values[key]
+
+
+def figures(engine: Engine, filters: Filters) -> Figures:
+    """Every KPI for one period and filter, in three queries."""
+    params = filters.params()
+    values: dict[str, Value] = {}
+
+    columns = _sum_columns()
+    select = ", ".join(f"SUM({expression})" for _, expression in columns)
+    (row,) = engine.rows(f"SELECT {select} FROM {{facts}} WHERE {filters.where()}", params)
+    sums = {name: int(value or 0) for (name, _), value in zip(columns, row, strict=True)}
+    for kpi, _, _ in RATES:
+        numerator, denominator = sums[f"{kpi.key}__n"], sums[f"{kpi.key}__d"]
+        values[kpi.key] = Value(kpi, numerator, denominator, _ratio(numerator, denominator))
+    counts = Counts(**{name: sums[f"count__{name}"] for name in COUNTS_SQL})
+
+    people, repeated, connected, within_30, within_90 = _people(engine, filters, params)
+    for key, numerator, denominator in (
+        ("connected_after_repeat", connected, repeated),
+        ("repeat_crisis_30", within_30, people),
+        ("repeat_crisis_90", within_90, people),
+    ):
+        values[key] = Value(LIBRARY[key], numerator, denominator, _ratio(numerator, denominator))
+
+    for metric, (p50, p90, n) in _percentiles(engine, filters, params).items():
+        for key, seconds in ((f"{metric}_median", p50), (f"{metric}_p90", p90)):
+            minutes = None if seconds is None else seconds / 60
+            values[key] = Value(LIBRARY[key], None, n, minutes)
+    return Figures(filters, values, counts)
+
+
+PEOPLE_SQL = """
+SELECT COUNT(*),
+       SUM(CASE WHEN encounters >= 2 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN encounters >= 2 AND attended >= 1 THEN 1 ELSE 0 END),
+       SUM(within_30),
+       SUM(within_90)
+FROM (
+    SELECT person_key,
+           SUM(complete) AS encounters,
+           SUM(referrals_attended) AS attended,
+           MAX(CASE WHEN next_epoch - received_epoch <= {d30} THEN 1 ELSE 0 END) AS within_30,
+           MAX(CASE WHEN next_epoch - received_epoch <= {d90} THEN 1 ELSE 0 END) AS within_90
+    FROM (
+        SELECT f.*,
+               LEAD(received_epoch) OVER (
+                   PARTITION BY person_key ORDER BY received_epoch
+               ) AS next_epoch
+        FROM {{facts}} f
+        WHERE program_id = :program_id AND person_key IS NOT NULL
+          AND day >= :day_from AND day < :day_after
+    ) called
+    WHERE {where}
+    GROUP BY person_key
+) people
+"""
+
+
+def _people(engine: Engine, filters: Filters, params: Mapping[str, Any]) -> tuple[int, ...]:
+    # The next call is looked for across all the program's calls (any team, any source)
+    # up to 90 days past the period; the filters pick whose calls are counted.
+    sql = PEOPLE_SQL.format(d30=30 * DAY_SECONDS, d90=90 * DAY_SECONDS, where=filters.where())
+    (row,) = engine.rows(sql, params)
+    return tuple(int(value or 0) for value in row)
+
+
+def _percentile_columns(*, by: str = "") -> str:
+    partition = ", ".join(part for part in (by, "metric") if part)
+    return (
+        f"SELECT {by + ', ' if by else ''}metric,"
+        " MIN(CASE WHEN rn * 100 >= 50 * n THEN v END),"
+        " MIN(CASE WHEN rn * 100 >= 90 * n THEN v END),"
+        " MAX(n)"
+        " FROM ("
+        f"  SELECT {by + ', ' if by else ''}metric, v,"
+        f"   ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY v) AS rn,"
+        f"   COUNT(*) OVER (PARTITION BY {partition}) AS n"
+        "  FROM ({timed}) timed"
+        " ) ranked"
+        f" GROUP BY {partition}"
+    )
+
+
+def _timed(filters: Filters, *, by: str = "") -> str:
+    keep = f"{by}, " if by else ""
+    return " UNION ALL ".join(
+        f"SELECT {keep}'{metric}' AS metric, {column} AS v FROM {{facts}}"
+        f" WHERE {filters.where()} AND {column} IS NOT NULL"
+        for metric, column in (("on_scene", "on_scene_seconds"), ("response", "response_seconds"))
+    )
+
+
+def _percentiles(
+    engine: Engine, filters: Filters, params: Mapping[str, Any]
+) -> dict[str, tuple[int | None, int | None, int]]:
+    sql = _percentile_columns().replace("{timed}", _timed(filters))
+    found = {metric: (p50, p90, int(n or 0)) for metric, p50, p90, n in engine.rows(sql, params)}
+    return {metric: found.get(metric, (None, None, 0)) for metric in ("on_scene", "response")}
+
+
+def headline(figures_now: Figures) -> list[Value]:
+    return [value for value in figures_now.values.values() if value.kpi.headline]
+
+
+# -- The dashboard's charts: each a list of rows, the same on every engine. --------------
+
+TREND_COLUMNS = ("calls", "encounters", "arrest_free", "voluntary_engagement", "use_of_force")
+
+
+def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[str, Any]]:
+    """Calls, encounters and three rates per week or month."""
+    if by not in ("week", "month"):
+        raise ValueError(f"A trend is by week or by month, not {by!r}.")
+    rates = {kpi.key: (num, den) for kpi, num, den in RATES}
+    select = [
+        "COUNT(*)",
+        "SUM(complete)",
+        *(f"SUM({rates[key][0]})" for key in TREND_COLUMNS[2:]),
+    ]
+    sql = (
+        f"SELECT {by}, {', '.join(select)} FROM {{facts}} WHERE {filters.where()}"
+        f" GROUP BY {by} ORDER BY {by}"
+    )
+    rows = []
+    for period, calls, encounters, *numerators in engine.rows(sql, filters.params()):
+        row = {"period": period, "calls": int(calls), "encounters": int(encounters or 0)}
+        for key, numerator in zip(TREND_COLUMNS[2:], numerators, strict=True):
+            row[key] = _ratio(int(numerator or 0), int(encounters or 0))
+        rows.append(row)
+    return rows
+
+
+def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
+    sql = (
+        f"SELECT disposition, COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {COMPLETE}"
+        " GROUP BY disposition ORDER BY disposition"
+    )
+    return {disposition: int(count) for disposition, count in engine.rows(sql, filters.params())}
+
+
+def hour_of_week(engine: Engine, filters: Filters) -> list[list[int]]:
+    """Calls by day of week (Monday first) and hour: seven rows of 24."""
+    sql = (
+        f"SELECT hour_of_week, COUNT(*) FROM {{facts}} WHERE {filters.where()}"
+        " GROUP BY hour_of_week"
+    )
+    grid = [[0] * 24 for _ in range(7)]
+    for hour, count in engine.rows(sql, filters.params()):
+        grid[int(hour) // 24][int(hour) % 24] = int(count)
+    return grid
+
+
+# Minutes: each bin holds values from its edge up to the next edge.
+TIME_BINS = (0, 10, 20, 30, 45, 60, 90, 120)
+
+
+def _bin_case(column: str) -> str:
+    whens = " ".join(
+        f"WHEN {column} < {upper * 60} THEN {lower}"
+        for lower, upper in itertools.pairwise(TIME_BINS)
+    )
+    return f"CASE {whens} ELSE {TIME_BINS[-1]} END"
+
+
+def time_distribution(engine: Engine, filters: Filters) -> dict[str, dict[int, int]]:
+    """How many calls took how long: time to arrive and time on scene, in minute bins."""
+    parts = [
+        f"SELECT '{metric}' AS metric, {_bin_case(column)} AS bin FROM {{facts}}"
+        f" WHERE {filters.where()} AND {column} IS NOT NULL"
+        for metric, column in (("response", "response_seconds"), ("on_scene", "on_scene_seconds"))
+    ]
+    binned = " UNION ALL ".join(parts)
+    sql = f"SELECT metric, bin, COUNT(*) FROM ({binned}) binned GROUP BY metric, bin"
+    found = {"response": dict.fromkeys(TIME_BINS, 0), "on_scene": dict.fromkeys(TIME_BINS, 0)}
+    for metric, lower, count in engine.rows(sql, filters.params()):
+        found[metric][int(lower)] = int(count)
+    return found
+
+
+MONTHLY_SQL: dict[str, str] = {
+    "calls": "1",
+    "encounters": "complete",
+    "arrests": _when(f"{COMPLETE} AND disposition = 'arrest'"),
+    "voluntary": _when(
+        f"{COMPLETE} AND " + _disposition_in("referred_voluntary", "transported_voluntary")
+    ),
+    "force": _when(f"{COMPLETE} AND any_force = 1"),
+    "services": _when(f"{COMPLETE} AND services = 1"),
+    "holds": _when(f"{COMPLETE} AND disposition = 'emergency_hold'"),
+    "ed_diverted": _when(
+        f"{COMPLETE} AND NOT " + _disposition_in("emergency_hold", "medical_transport")
+    ),
+    "enrolled": _when("referrals_accepted > 0"),
+    "officer_seconds": "COALESCE(officer_seconds, 0)",
+}
+
+
+def monthly(engine: Engine, filters: Filters) -> list[dict[str, Any]]:
+    """Per month: the counts the public page and the state's monthly report publish,
+    and the median time to arrive."""
+    select = ", ".join(f"SUM({expression})" for expression in MONTHLY_SQL.values())
+    params = filters.params()
+    sql = (
+        f"SELECT month, {select} FROM {{facts}} WHERE {filters.where()}"
+        " GROUP BY month ORDER BY month"
+    )
+    rows = {}
+    for month, *sums in engine.rows(sql, params):
+        rows[int(month)] = {"month": int(month)} | {
+            name: int(value or 0) for name, value in zip(MONTHLY_SQL, sums, strict=True)
+        }
+        rows[int(month)]["response_median_minutes"] = None
+    medians = _percentile_columns(by="month").replace("{timed}", _timed(filters, by="month"))
+    for month, metric, p50, _p90, _n in engine.rows(medians, params):
+        if metric == "response" and int(month) in rows and p50 is not None:
+            rows[int(month)]["response_median_minutes"] = p50 / 60
+    return [rows[month] for month in sorted(rows)]

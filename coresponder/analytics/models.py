@@ -1,0 +1,105 @@
+"""The analytics facts: one row per call, flat, made of plain integers and short words.
+
+Every KPI reads this table and nothing else, so the same SQL runs on the operational
+database, the DuckDB analytics store and Spark. Times are whole numbers (epoch seconds,
+day numbers, yyyymm) because date arithmetic is where SQL dialects part ways; yes/no
+columns are 0 or 1 because PostgreSQL will not add up booleans.
+
+The facts hold no name, address, phone or free text: a person is an opaque key.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from coresponder.accounts.models import Program
+from coresponder.core.models import BaseModel
+
+
+class CallFact(models.Model):
+    call_id = models.UUIDField(primary_key=True)
+    program_id = models.BigIntegerField()
+    # The responding team's agency, or the agency that took the call when no team went.
+    agency_id = models.BigIntegerField()
+    team_id = models.BigIntegerField(null=True)
+    source = models.CharField(max_length=24)
+    concern = models.CharField(max_length=40)  # the first concern reported, or ""
+    response = models.CharField(max_length=24)
+    # NULL, not "": the repeat-crisis window must not make one person of everyone unknown.
+    person_key = models.CharField(max_length=36, null=True)  # noqa: DJ001
+    age_band = models.CharField(max_length=8)  # "" when the age is not known
+    sex = models.CharField(max_length=16)
+    veteran = models.CharField(max_length=16)
+    zip3 = models.CharField(max_length=3)  # first three digits of the home postal code, or ""
+    received_epoch = models.BigIntegerField()  # seconds since 1970-01-01 UTC
+    day = models.IntegerField()  # days since 1970-01-01, in the program's time zone
+    week = models.IntegerField()  # the day number of that week's Monday
+    month = models.IntegerField()  # yyyymm
+    year = models.IntegerField()
+    hour_of_week = models.SmallIntegerField()  # 0 = Monday 00:00–00:59 … 167 = Sunday 23:00
+    has_encounter = models.SmallIntegerField()
+    complete = models.SmallIntegerField()  # the encounter is complete: it has its disposition
+    disposition = models.CharField(max_length=32)
+    assessed = models.SmallIntegerField()  # at least one completed assessment
+    services = models.SmallIntegerField()  # an intervention, an assessment or a referral
+    any_force = models.SmallIntegerField()
+    referrals_sent = models.SmallIntegerField()
+    referrals_accepted = models.SmallIntegerField()
+    referrals_attended = models.SmallIntegerField()
+    response_seconds = models.IntegerField(null=True)  # received → first on scene
+    on_scene_seconds = models.IntegerField(null=True)  # on scene → officer cleared
+    officer_seconds = models.IntegerField(null=True)  # dispatched → officer cleared
+    needs_follow_up = models.SmallIntegerField()  # a follow-up case was opened from it
+    follow_up_seconds = models.IntegerField(null=True)  # completed → first contact attempt
+    refreshed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "analytics_call_fact"
+        indexes = [models.Index(fields=["program_id", "day"], name="call_fact_program_day")]
+
+    def __str__(self) -> str:
+        return f"facts of call {self.call_id}"
+
+
+class FactRefresh(models.Model):
+    """How far the facts of a program have been brought up to date."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="+")
+    up_to = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"facts of {self.program} up to {self.up_to:%Y-%m-%d %H:%M}"
+
+
+class CostSettings(BaseModel):
+    """The unit costs and the baseline a program sets for its cost-avoided estimate."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    ed_visit = models.PositiveIntegerField(_("cost of an emergency-department visit"), default=0)
+    jail_day = models.PositiveIntegerField(_("cost of a jail day"), default=0)
+    inpatient_day = models.PositiveIntegerField(_("cost of a psychiatric inpatient day"), default=0)
+    officer_hour = models.PositiveIntegerField(_("cost of an officer hour"), default=0)
+    # What the program saw before it began, per 100 encounters: its own counterfactual.
+    baseline_ed_per_100 = models.PositiveSmallIntegerField(
+        _("ED visits per 100 crisis calls before the program"), default=0
+    )
+    baseline_arrests_per_100 = models.PositiveSmallIntegerField(
+        _("arrests per 100 crisis calls before the program"), default=0
+    )
+    baseline_holds_per_100 = models.PositiveSmallIntegerField(
+        _("involuntary holds per 100 crisis calls before the program"), default=0
+    )
+    jail_days_per_arrest = models.PositiveSmallIntegerField(
+        _("average jail days per arrest"), default=0
+    )
+    inpatient_days_per_hold = models.PositiveSmallIntegerField(
+        _("average inpatient days per hold"), default=0
+    )
+    baseline_officer_minutes = models.PositiveSmallIntegerField(
+        _("officer minutes per crisis call before the program"), default=0
+    )
+
+    def __str__(self) -> str:
+        return f"costs of {self.program}"
