@@ -54,7 +54,7 @@ def engine_for(program: Program) -> Engine:
     if folder is not None:
         from .store import Store
 
-        return Store(folder).engine()
+        return Store(folder, read_only=True).engine()
     facts.bring_up_to_date(program)
     return OperationalEngine()
 

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import itertools
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Value, When
-from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from coresponder.accounts.models import Program
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case as FollowUpCase
-from coresponder.cases.models import ContactAttempt
 from coresponder.dispatch.models import StatusEvent
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.models import PersonAddress
@@ -127,13 +125,15 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
         .values_list("encounter_id", flat=True)
         .distinct()
     )
-    forced = set(
-        Section.objects.filter(encounter_id__in=encounter_ids, kind="safety")
-        .annotate(force=KeyTextTransform("force", "content"))
-        .exclude(force__isnull=True)
-        .exclude(force__in=("", "none"))
-        .values_list("encounter_id", flat=True)
-    )
+    # The force field is read in Python: section content is JSON on PostgreSQL but text
+    # that SQLite's JSON functions refuse on some rows.
+    forced = {
+        encounter_id
+        for encounter_id, content in Section.objects.filter(
+            encounter_id__in=encounter_ids, kind="safety"
+        ).values_list("encounter_id", "content")
+        if isinstance(content, dict) and content.get("force") not in (None, "", "none")
+    }
     referrals = {
         row["encounter_id"]: row
         for row in Referral.objects.filter(REFERRED, encounter_id__in=encounter_ids)
@@ -241,8 +241,10 @@ def moment_date(moment: Moment) -> date:
     return EPOCH + timedelta(days=moment.day)
 
 
-def rebuild(program: Program, call_ids: Iterable) -> int:
-    """Replace the facts of these calls; returns how many were written."""
+def rebuild(
+    program: Program, call_ids: Iterable, *, progress: Callable[[int], None] | None = None
+) -> int:
+    """Replace the facts of these calls, a batch at a time; returns how many were written."""
     written = 0
     for chunk in _chunks(call_ids, BATCH):
         facts = rows_for(program, chunk)
@@ -250,6 +252,8 @@ def rebuild(program: Program, call_ids: Iterable) -> int:
             CallFact.objects.filter(call_id__in=chunk).delete()
             CallFact.objects.bulk_create(facts, batch_size=500)
         written += len(facts)
+        if progress:
+            progress(written)
     return written
 
 
@@ -290,11 +294,6 @@ def changed_calls(program: Program, since: datetime | None) -> set:
         .values_list("encounter__call_id", flat=True)
     )
     changed |= set(
-        ContactAttempt.objects.filter(case__program=program, at__gte=since)
-        .exclude(case__encounter=None)
-        .values_list("case__encounter__call_id", flat=True)
-    )
-    changed |= set(
         Call.objects.filter(program=program, person__updated_at__gte=since).values_list(
             "id", flat=True
         )
@@ -302,7 +301,9 @@ def changed_calls(program: Program, since: datetime | None) -> set:
     return changed
 
 
-def bring_up_to_date(program: Program, *, full: bool = False) -> int:
+def bring_up_to_date(
+    program: Program, *, full: bool = False, progress: Callable[[int], None] | None = None
+) -> int:
     """Rebuild the facts of every call changed since the last time; returns how many."""
     started = timezone.now()
     with transaction.atomic():
@@ -310,6 +311,6 @@ def bring_up_to_date(program: Program, *, full: bool = False) -> int:
             program=program, defaults={"up_to": datetime(1970, 1, 1, tzinfo=UTC)}
         )
         since = None if full or mark.up_to.year == 1970 else mark.up_to
-    written = rebuild(program, sorted(changed_calls(program, since), key=str))
+    written = rebuild(program, sorted(changed_calls(program, since), key=str), progress=progress)
     FactRefresh.objects.filter(pk=mark.pk).update(up_to=started)
     return written

@@ -26,6 +26,7 @@ from .models import CallFact
 
 TABLE = "call_fact"
 CHUNK = 50_000
+LOCK_WAIT_SECONDS = 15
 
 
 def _arrow_type(field: models.Field) -> pa.DataType:
@@ -63,12 +64,26 @@ def arrow_table(rows: Sequence[Sequence], schema: pa.Schema = SCHEMA) -> pa.Tabl
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that never reaches for the internet, with the facts table."""
-    connection = duckdb.connect(
-        str(path) if path else ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
+def connect(path: str | Path | None = None, *, read_only: bool = False):
+    """A DuckDB connection that never reaches for the internet, with the facts table.
+
+    One process may write a DuckDB file, or several may read it, not both at once: the
+    web pages open it read-only for a request and the refresh opens it for writing for a
+    few seconds, so each waits briefly for the other rather than failing."""
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            connection = duckdb.connect(
+                str(path) if path else ":memory:", read_only=read_only, config=config
+            )
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    if read_only:
+        return connection
     columns = ", ".join(
         f"{field.name} {_DUCK[field.type]}{'' if field.nullable else ' NOT NULL'}"
         for field in SCHEMA
@@ -101,11 +116,17 @@ class Refreshed:
 class Store:
     """The store's folder: `facts.duckdb` and `snapshots/NNNNNN.parquet`."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, *, read_only: bool = False) -> None:
         self.folder = Path(folder)
         self.snapshots = self.folder / "snapshots"
-        self.snapshots.mkdir(parents=True, exist_ok=True)
-        self.connection = connect(self.folder / "facts.duckdb")
+        if read_only:
+            if not (self.folder / "facts.duckdb").exists():
+                raise FileNotFoundError(
+                    f"No analytics store at {self.folder}: run `coresponder analytics refresh`."
+                )
+        else:
+            self.snapshots.mkdir(parents=True, exist_ok=True)
+        self.connection = connect(self.folder / "facts.duckdb", read_only=read_only)
 
     def engine(self) -> DuckDBEngine:
         return DuckDBEngine(self.connection, TABLE)

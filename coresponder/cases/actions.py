@@ -677,9 +677,10 @@ def log_contact(
             if rules.failed_in_a_row(outcomes, FAILED_OUTCOMES) >= limit:
                 changes["unreached_at"] = now
         if changes:
-            Case.objects.filter(pk=locked.pk).update(
-                **changes, revision=F("revision") + 1, updated_at=now
-            )
+            changes["revision"] = F("revision") + 1
+        # Touched even when nothing else changed: the outcome figures follow the case's
+        # contacts by the case's update time.
+        Case.objects.filter(pk=locked.pk).update(**changes, updated_at=now)
         events.on_case(
             events.CONTACT_LOGGED,
             locked,
