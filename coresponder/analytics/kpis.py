@@ -140,7 +140,11 @@ RATES: list[tuple[Kpi, str, str]] = [
             "Complete encounters",
             DRAFTS,
             "percent",
-            Reference(0.86, "86% of people received help", "published co-responder evaluation"),
+            Reference(
+                0.86,
+                "86% of people received help",
+                "a published co-responder program evaluation, as the design cites it",
+            ),
         ),
         _when(f"{COMPLETE} AND (assessed = 1 OR referrals_sent > 0)"),
         "complete",
@@ -213,7 +217,9 @@ PEOPLE = [
         "People with two or more complete encounters in the period",
         "Calls with no person identified.",
         "percent",
-        Reference(0.688, "68.8%", "published co-responder evaluation"),
+        Reference(
+            0.688, "68.8%", "a published co-responder program evaluation, as the design cites it"
+        ),
     ),
     Kpi(
         "repeat_crisis_30",
