@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Program, Role
 
@@ -55,7 +56,7 @@ def engine_for(program: Program) -> Engine:
         from .store import Store
 
         return Store(folder, read_only=True).engine()
-    facts.bring_up_to_date(program)
+    facts.bring_up_to_date(program, unless_within=settings.COR_ANALYTICS_FRESH_SECONDS)
     return OperationalEngine()
 
 
@@ -65,6 +66,16 @@ class BadFilter(ValueError):
 
 TEXT_FILTERS = ("source", "concern", "response", "age_band", "sex", "veteran")
 NUMBER_FILTERS = ("agency_id", "team_id")
+FILTER_WORDS = {
+    "source": _("call source"),
+    "concern": _("concern"),
+    "response": _("response type"),
+    "age_band": _("age band"),
+    "sex": _("sex"),
+    "veteran": _("veteran status"),
+    "agency_id": _("agency"),
+    "team_id": _("team"),
+}
 
 
 def filters_from(program: Program, query, *, start: date, end: date) -> Filters:
@@ -79,8 +90,11 @@ def filters_from(program: Program, query, *, start: date, end: date) -> Filters:
             continue
         choices = {str(value) for value, _label in known[name]}
         if raw not in choices:
-            raise BadFilter(f"{name.replace('_', ' ')}: {raw!r} is not one of this program's.")
+            raise BadFilter(
+                _("%(filter)s: %(value)s is not one of this program's.")
+                % {"filter": FILTER_WORDS[name], "value": repr(raw)}
+            )
         values[name] = int(raw) if name in NUMBER_FILTERS else raw
     if end <= start:
-        raise BadFilter("The period must end after it starts.")
+        raise BadFilter(_("The period must end after it starts."))
     return Filters(program.pk, start, end, **values)

@@ -302,15 +302,25 @@ def changed_calls(program: Program, since: datetime | None) -> set:
 
 
 def bring_up_to_date(
-    program: Program, *, full: bool = False, progress: Callable[[int], None] | None = None
+    program: Program,
+    *,
+    full: bool = False,
+    unless_within: float = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rebuild the facts of every call changed since the last time; returns how many."""
+    """Rebuild the facts of every call changed since the last time; returns how many.
+
+    `unless_within` seconds: a page that asks again that soon after the last refresh is
+    answered from the facts as they are (each filter change of a dashboard asks)."""
     started = timezone.now()
     with transaction.atomic():
         mark, _ = FactRefresh.objects.select_for_update().get_or_create(
             program=program, defaults={"up_to": datetime(1970, 1, 1, tzinfo=UTC)}
         )
-        since = None if full or mark.up_to.year == 1970 else mark.up_to
+        never = mark.up_to.year == 1970
+        if unless_within and not never and started - mark.up_to < timedelta(seconds=unless_within):
+            return 0
+        since = None if full or never else mark.up_to
     written = rebuild(program, sorted(changed_calls(program, since), key=str), progress=progress)
     FactRefresh.objects.filter(pk=mark.pk).update(up_to=started)
     return written

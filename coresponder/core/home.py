@@ -122,6 +122,11 @@ def your_team(user: User) -> dict:
     return {"template": "core/home/your_team.html", "team": team}
 
 
+def program_outcomes(user: User) -> dict:
+    """A way to the outcomes dashboard; its figures are computed there, not here."""
+    return {"template": "analytics/dashboard/home_card.html"}
+
+
 def your_account(user: User) -> dict:
     return {"template": "core/home/your_account.html", "account": user}
 
@@ -160,17 +165,23 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.SUPERVISOR: RoleHome(
         _("Supervision"),
         _("Your agency's staff, sign-in activity and reviews."),
-        [dispatch_desk, emergency_access_reviews, sign_in_activity, agency_colleagues],
+        [
+            program_outcomes,
+            dispatch_desk,
+            emergency_access_reviews,
+            sign_in_activity,
+            agency_colleagues,
+        ],
     ),
     Role.EVALUATOR: RoleHome(
         _("Evaluation"),
         _("De-identified program outcomes. No one's personal record is shown to evaluators."),
-        [program_agencies],
+        [program_outcomes, program_agencies],
     ),
     Role.ADMINISTRATOR: RoleHome(
         _("Program administration"),
         _("Agencies, users and roles, machine clients, and the audit log."),
-        [role_coverage, program_agencies],
+        [program_outcomes, role_coverage, program_agencies],
     ),
 }
 

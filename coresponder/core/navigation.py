@@ -81,6 +81,11 @@ NAV_ITEMS = [
     ),
     NavItem(_("Referrals to us"), "partner_referrals:page", frozenset({Role.PARTNER})),
     NavItem(
+        _("Outcomes"),
+        "analytics:dashboard",
+        frozenset({Role.SUPERVISOR, Role.EVALUATOR, Role.ADMINISTRATOR}),
+    ),
+    NavItem(
         _("Training"),
         "accounts:training_compliance",
         frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),

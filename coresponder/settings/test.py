@@ -44,3 +44,9 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="coresponder-test-media-"))
 
 # Tests read the outbox right after a dispatch; one test turns the background back on.
 COR_NOTIFY_IN_BACKGROUND = False
+
+# Tasks run the moment they are enqueued, in the test's own thread and transaction.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Tests change records and read the outcomes at once: the facts are always rebuilt.
+COR_ANALYTICS_FRESH_SECONDS = 0

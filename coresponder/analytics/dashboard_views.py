@@ -1,0 +1,761 @@
+"""The outcomes dashboard: headline KPIs against the previous period and the published
+figures, and the charts behind them, each with its numbers as a table and as CSV.
+
+What the page shows is built here once (`dashboard_for`, `chart_for`) and served three
+ways: the page (its filters swap the dashboard in place with htmx and keep the query
+string shareable), the JSON API (`analytics.api`) and a CSV per chart. Only those who may
+see the outcomes see any of it; a filter the program does not know is refused with a 400
+saying which, and nothing is computed or logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from coresponder.accounts.models import Program
+from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
+from coresponder.privacy.audit import Actor
+
+from . import events
+from .access import BadFilter, engine_for, filters_from, may_see_outcomes
+from .choices import filter_choices
+from .engines import Engine
+from .kpis import (
+    LIBRARY,
+    TIME_BINS,
+    Figures,
+    Filters,
+    Kpi,
+    disposition_mix,
+    figures,
+    from_day_number,
+    headline,
+    hour_of_week,
+    time_distribution,
+    trend,
+)
+
+PERIODS = {
+    "month": gettext_lazy("This month"),
+    "30d": gettext_lazy("Last 30 days"),
+    "quarter": gettext_lazy("This quarter"),
+    "year": gettext_lazy("This year"),
+    "custom": gettext_lazy("Custom"),
+}
+DEFAULT_PERIOD = "30d"
+TREND_BY = {"week": gettext_lazy("By week"), "month": gettext_lazy("By month")}
+# The filters a dashboard URL carries, in the order it writes them.
+FILTER_NAMES = ("agency_id", "team_id", "source", "concern", "response", "age_band", "sex")
+FILTER_NAMES += ("veteran",)
+FILTER_LABELS = {
+    "agency_id": gettext_lazy("Agency"),
+    "team_id": gettext_lazy("Team"),
+    "source": gettext_lazy("Call source"),
+    "concern": gettext_lazy("Concern"),
+    "response": gettext_lazy("Response type"),
+    "age_band": gettext_lazy("Age band"),
+    "sex": gettext_lazy("Sex"),
+    "veteran": gettext_lazy("Veteran"),
+}
+DAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
+LONGEST_DAYS = 366 * 10  # a custom period of more than ten years is a typo
+
+
+# -- The period ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: date
+    end: date  # exclusive
+    previous_start: date
+    previous_end: date  # exclusive
+    by: str  # the trend's step: week or month
+
+    @property
+    def last(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def previous_last(self) -> date:
+        return self.previous_end - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return _span(self.start, self.last)
+
+    @property
+    def previous_label(self) -> str:
+        return _span(self.previous_start, self.previous_last)
+
+
+def _span(first: date, last: date) -> str:
+    if first == last:
+        return date_format(first, "j M Y")
+    return f"{date_format(first, 'j M Y')} – {date_format(last, 'j M Y')}"
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _parse_day(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadFilter(
+            _("%(name)s: %(value)r is not a date (YYYY-MM-DD).") % {"name": name, "value": raw}
+        ) from None
+
+
+def period_from(query, *, today: date) -> Period:
+    """The period a query string asks for; calendar periods compare with the calendar
+    period before them, the others with as many days just before."""
+    key = (query.get("period") or DEFAULT_PERIOD).strip()
+    if key not in PERIODS:
+        raise BadFilter(_("period: %(value)r is not one of this dashboard's.") % {"value": key})
+    if key == "month":
+        start, end = _month_start(today), _month_start(today, -1)
+        previous_start = _month_start(today, 1)
+    elif key == "quarter":
+        first = _month_start(today, (today.month - 1) % 3)
+        start, end, previous_start = first, _month_start(first, -3), _month_start(first, 3)
+    elif key == "year":
+        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
+        previous_start = date(today.year - 1, 1, 1)
+    elif key == "30d":
+        start, end = today - timedelta(days=29), today + timedelta(days=1)
+        previous_start = start - timedelta(days=30)
+    else:
+        first = _parse_day(_("from"), (query.get("from") or "").strip())
+        last = _parse_day(_("to"), (query.get("to") or "").strip())
+        start, end = first, last + timedelta(days=1)
+        if end <= start:
+            raise BadFilter(_("The period must end after it starts."))
+        if (end - start).days > LONGEST_DAYS:
+            raise BadFilter(_("A custom period is at most ten years long."))
+        previous_start = start - (end - start)
+    by = (query.get("by") or "").strip()
+    if by and by not in TREND_BY:
+        raise BadFilter(_("by: %(value)r is neither week nor month.") % {"value": by})
+    by = by or default_by(start, end)
+    return Period(key, start, end, previous_start, start, by)
+
+
+def default_by(start: date, end: date) -> str:
+    return "week" if (end - start).days <= 120 else "month"
+
+
+def shared_query(query, period: Period) -> dict[str, str]:
+    """The query string that shows this same view again: only what differs from defaults."""
+    values: dict[str, str] = {}
+    if period.key != DEFAULT_PERIOD:
+        values["period"] = period.key
+    if period.key == "custom":
+        values["from"], values["to"] = period.start.isoformat(), period.last.isoformat()
+    if period.by != default_by(period.start, period.end):
+        values["by"] = period.by
+    for name in FILTER_NAMES:
+        raw = (query.get(name) or "").strip()
+        if raw:
+            values[name] = raw
+    return values
+
+
+# -- Figures as tiles ---------------------------------------------------------------------
+
+
+def format_value(kpi: Kpi, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if kpi.unit == "percent":
+        return _percent(value)
+    return _minutes(value)
+
+
+def _percent(fraction: float) -> str:
+    shown = round(fraction * 100, 1)
+    return f"{shown:.0f}%" if shown == int(shown) else f"{shown:.1f}%"
+
+
+def _minutes(minutes: float) -> str:
+    shown = round(minutes, 1)
+    number = f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
+    return _("%(n)s min") % {"n": number}
+
+
+def _lower_first(words: str) -> str:
+    return words[:1].lower() + words[1:]
+
+
+@dataclass(frozen=True)
+class Tile:
+    kpi: Kpi
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    previous: float | None
+    shown: str
+    previous_shown: str
+    reason: str  # why there is no figure, when there is none
+    direction: str  # up, down, same or none
+    tone: str  # better, worse or neutral
+    says: str  # the comparison in words
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "same": "="}.get(self.direction, "")
+
+
+def _compare(kpi: Kpi, value: float | None, previous: float | None) -> tuple[str, str, str]:
+    if value is None or previous is None:
+        return "none", "neutral", _("No figure to compare with in the previous period.")
+    if math.isclose(value, previous, abs_tol=1e-9):
+        return "same", "neutral", _("The same as the previous period.")
+    direction = "up" if value > previous else "down"
+    if kpi.unit == "percent":
+        change = _("%(sign)s%(n)s points") % {
+            "sign": "+" if value > previous else "−",
+            "n": f"{abs(value - previous) * 100:.1f}",
+        }
+    else:
+        change = ("+" if value > previous else "−") + _minutes(abs(value - previous))
+    if kpi.higher_is_better is None:
+        return direction, "neutral", _("%(change)s on the previous period.") % {"change": change}
+    better = (value > previous) == kpi.higher_is_better
+    if better:
+        return (
+            direction,
+            "better",
+            _("%(change)s: better than the previous period.") % {"change": change},
+        )
+    return direction, "worse", _("%(change)s: worse than the previous period.") % {"change": change}
+
+
+def tiles_for(now: Figures, before: Figures) -> list[Tile]:
+    tiles = []
+    for value in headline(now):
+        kpi = value.kpi
+        previous = before.values[kpi.key].value
+        direction, tone, says = _compare(kpi, value.value, previous)
+        reason = ""
+        if value.value is None:
+            reason = _("Nothing to count: no %(what)s in this period.") % {
+                "what": _lower_first(kpi.denominator)
+            }
+        tiles.append(
+            Tile(
+                kpi=kpi,
+                value=value.value,
+                numerator=value.numerator,
+                denominator=value.denominator,
+                previous=previous,
+                shown=format_value(kpi, value.value),
+                previous_shown=format_value(kpi, previous),
+                reason=reason,
+                direction=direction,
+                tone=tone,
+                says=says,
+            )
+        )
+    return tiles
+
+
+# -- Charts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str = "count"  # text, count, percent or minutes
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    empty: str  # what to say when there is nothing to draw
+    drawing: dict[str, Any] = field(default_factory=dict)  # for dashboard.js
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            row.get(column.key)
+            for row in self.rows
+            for column in self.columns
+            if column.unit != "text"
+        )
+
+    def cells(self) -> list[list[str]]:
+        """The rows as the table shows them."""
+        units = [(column.key, column.unit) for column in self.columns]
+        return [[_cell(row.get(key), unit) for key, unit in units] for row in self.rows]
+
+    def csv_rows(self) -> list[list[Any]]:
+        header = [
+            f"{column.label} (%)" if column.unit == "percent" else column.label
+            for column in self.columns
+        ]
+        rows = [header]
+        for row in self.rows:
+            rows.append([_csv_cell(row.get(column.key), column.unit) for column in self.columns])
+        return rows
+
+
+def _cell(value: Any, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return _percent(value)
+    if unit == "minutes":
+        return _minutes(value)
+    return str(value)
+
+
+def _csv_cell(value: Any, unit: str) -> Any:
+    if value is None:
+        return ""
+    if unit == "percent":
+        return round(value * 100, 1)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # a spreadsheet must not read a label as a formula
+    return value
+
+
+def _series(label: str, key: str, rows: list[dict], *, unit: str = "count", kind: str = "bar"):
+    data = [row.get(key) for row in rows]
+    if unit == "percent":
+        data = [None if value is None else round(value * 100, 1) for value in data]
+    return {"label": str(label), "data": data, "unit": unit, "kind": kind}
+
+
+def _period_label(by: str, number: int) -> str:
+    if by == "week":
+        return _("Week of %(day)s") % {"day": date_format(from_day_number(number), "j M Y")}
+    return date_format(date(number // 100, number % 100, 1), "M Y")
+
+
+def _short_period_label(by: str, number: int) -> str:
+    if by == "week":
+        return date_format(from_day_number(number), "j M")
+    return date_format(date(number // 100, number % 100, 1), "M Y")
+
+
+def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
+    rows = [
+        {**row, "label": _period_label(by, int(row["period"]))}
+        for row in trend(engine, filters, by=by)
+    ]
+    short = [_short_period_label(by, int(row["period"])) for row in rows]
+    columns = [
+        Column("label", str(_("Week") if by == "week" else _("Month")), "text"),
+        Column("calls", _("Calls")),
+        Column("encounters", _("Complete encounters")),
+        Column("arrest_free", str(LIBRARY["arrest_free"].name), "percent"),
+        Column("voluntary_engagement", str(LIBRARY["voluntary_engagement"].name), "percent"),
+    ]
+    drawing = {
+        "type": "trend",
+        "labels": short,
+        "series": [
+            _series(_("Calls"), "calls", rows),
+            _series(LIBRARY["arrest_free"].name, "arrest_free", rows, unit="percent", kind="line"),
+            _series(
+                LIBRARY["voluntary_engagement"].name,
+                "voluntary_engagement",
+                rows,
+                unit="percent",
+                kind="line",
+            ),
+        ],
+    }
+    title = _("Calls and rates by week") if by == "week" else _("Calls and rates by month")
+    return Chart("trend", title, columns, rows, _("No calls in this period."), drawing)
+
+
+def dispositions_chart(engine: Engine, filters: Filters) -> Chart:
+    mix = disposition_mix(engine, filters)
+    total = sum(mix.values())
+    codes = [str(code) for code in DISPOSITION_WORDS]
+    codes += sorted(code for code in mix if code not in codes)
+    words = {str(code): words for code, words in DISPOSITION_WORDS.items()}
+    rows = [
+        {
+            "disposition": words.get(code, code or _("none recorded")),
+            "encounters": mix.get(code, 0),
+            "share": mix.get(code, 0) / total if total else None,
+        }
+        for code in codes
+    ]
+    columns = [
+        Column("disposition", _("Disposition"), "text"),
+        Column("encounters", _("Complete encounters")),
+        Column("share", _("Share"), "percent"),
+    ]
+    drawing = {
+        "type": "hbar",
+        "labels": [row["disposition"] for row in rows],
+        "series": [_series(_("Complete encounters"), "encounters", rows)],
+    }
+    return Chart(
+        "dispositions",
+        _("How encounters ended"),
+        columns,
+        rows,
+        _("No complete encounters in this period."),
+        drawing,
+    )
+
+
+def hours_chart(engine: Engine, filters: Filters) -> Chart:
+    grid = hour_of_week(engine, filters)
+    rows = []
+    for day, counts in zip(DAYS, grid, strict=True):
+        row: dict[str, Any] = {"day": str(day)}
+        row.update({f"h{hour:02d}": count for hour, count in enumerate(counts)})
+        rows.append(row)
+    columns = [Column("day", _("Day"), "text")]
+    columns += [Column(f"h{hour:02d}", f"{hour:02d}") for hour in range(24)]
+    highest = max((max(counts) for counts in grid), default=0)
+    drawing = {"type": "heat", "highest": highest, "grid": grid}
+    title, empty = _("Calls by hour of the week"), _("No calls in this period.")
+    return Chart("hours", title, columns, rows, empty, drawing)
+
+
+def _bin_label(lower: int, upper: int | None) -> str:
+    if upper is None:
+        return _("%(lower)s min or more") % {"lower": lower}
+    return _("%(lower)s–%(upper)s min") % {"lower": lower, "upper": upper - 1}
+
+
+def times_chart(engine: Engine, filters: Filters, metric: str) -> Chart:
+    bins = time_distribution(engine, filters)[metric]
+    uppers = [*TIME_BINS[1:], None]
+    rows = [
+        {"bin": _bin_label(lower, upper), "calls": bins.get(lower, 0)}
+        for lower, upper in zip(TIME_BINS, uppers, strict=True)
+    ]
+    if metric == "response":
+        name, title = "response_times", _("Time to arrive")
+        empty = _("No call with a team on scene in this period.")
+    else:
+        name, title = "on_scene_times", _("Officer time on scene")
+        empty = _("No call with both an on-scene and an officer-cleared time in this period.")
+    columns = [Column("bin", _("Minutes"), "text"), Column("calls", _("Calls"))]
+    drawing = {
+        "type": "bar",
+        "labels": [
+            f"{lower}+" if upper is None else f"{lower}–{upper - 1}"
+            for lower, upper in zip(TIME_BINS, uppers, strict=True)
+        ],
+        "axis": str(_("minutes")),
+        "series": [_series(_("Calls"), "calls", rows)],
+    }
+    return Chart(name, title, columns, rows, empty, drawing)
+
+
+FOLLOW_UP_KPIS = (
+    "follow_up_72h",
+    "referral_completion",
+    "connected_after_repeat",
+    "repeat_crisis_30",
+    "repeat_crisis_90",
+)
+
+
+def follow_up_chart(now: Figures) -> Chart:
+    rows = []
+    for key in FOLLOW_UP_KPIS:
+        value = now.values[key]
+        rows.append(
+            {
+                "measure": str(value.kpi.name),
+                "numerator": value.numerator,
+                "denominator": value.denominator,
+                "rate": value.value,
+            }
+        )
+    columns = [
+        Column("measure", _("Measure"), "text"),
+        Column("numerator", _("Counted")),
+        Column("denominator", _("Out of")),
+        Column("rate", _("Rate"), "percent"),
+    ]
+    drawing = {
+        "type": "hbar",
+        "labels": [row["measure"] for row in rows],
+        "series": [_series(_("Rate"), "rate", rows, unit="percent")],
+    }
+    return Chart(
+        "follow_up",
+        _("Follow-up and repeat crises"),
+        columns,
+        rows,
+        _("No follow-up, referral or identified person in this period."),
+        drawing,
+    )
+
+
+def referrals_chart(now: Figures) -> Chart:
+    counts = now.counts
+    sent = counts.referrals_sent
+    rows = [
+        {"step": str(words), "referrals": number, "share": number / sent if sent else None}
+        for words, number in (
+            (_("Sent"), sent),
+            (_("Accepted"), counts.referrals_accepted),
+            (_("Attended"), counts.referrals_attended),
+        )
+    ]
+    columns = [
+        Column("step", _("Step"), "text"),
+        Column("referrals", _("Referrals")),
+        Column("share", _("Share of those sent"), "percent"),
+    ]
+    drawing = {
+        "type": "bar",
+        "labels": [row["step"] for row in rows],
+        "series": [_series(_("Referrals"), "referrals", rows)],
+    }
+    return Chart(
+        "referrals",
+        _("Referrals: sent, accepted, attended"),
+        columns,
+        rows,
+        _("No referral sent in this period."),
+        drawing,
+    )
+
+
+# In the order the page shows them.
+CHART_NAMES = (
+    "trend",
+    "dispositions",
+    "response_times",
+    "on_scene_times",
+    "hours",
+    "follow_up",
+    "referrals",
+)
+
+
+def chart_for(
+    name: str, engine: Engine, filters: Filters, period: Period, now: Figures | None = None
+) -> Chart:
+    if name == "trend":
+        return trend_chart(engine, filters, period.by)
+    if name == "dispositions":
+        return dispositions_chart(engine, filters)
+    if name == "hours":
+        return hours_chart(engine, filters)
+    if name == "response_times":
+        return times_chart(engine, filters, "response")
+    if name == "on_scene_times":
+        return times_chart(engine, filters, "on_scene")
+    now = now or figures(engine, filters)
+    if name == "follow_up":
+        return follow_up_chart(now)
+    if name == "referrals":
+        return referrals_chart(now)
+    raise KeyError(name)
+
+
+# -- The whole dashboard ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    program: Program
+    period: Period
+    filters: Filters
+    now: Figures
+    before: Figures
+    tiles: list[Tile]
+    charts: dict[str, Chart]
+    query: dict[str, str]  # the shareable query string's values
+
+
+def today_of(program: Program) -> date:
+    return timezone.localdate(timezone=ZoneInfo(program.time_zone))
+
+
+def scope_of(program: Program, query, *, today: date | None = None) -> tuple[Period, Filters]:
+    """The period and filters a query string asks for, or BadFilter saying what is wrong."""
+    period = period_from(query, today=today or today_of(program))
+    filters = filters_from(program, query, start=period.start, end=period.end)
+    return period, filters
+
+
+def previous_of(filters: Filters, period: Period) -> Filters:
+    return replace(filters, start=period.previous_start, end=period.previous_end)
+
+
+def dashboard_for(program: Program, query, *, today: date | None = None) -> Dashboard:
+    period, filters = scope_of(program, query, today=today)
+    engine = engine_for(program)
+    now = figures(engine, filters)
+    before = figures(engine, previous_of(filters, period))
+    charts = {name: chart_for(name, engine, filters, period, now) for name in CHART_NAMES}
+    return Dashboard(
+        program=program,
+        period=period,
+        filters=filters,
+        now=now,
+        before=before,
+        tiles=tiles_for(now, before),
+        charts=charts,
+        query=shared_query(query, period),
+    )
+
+
+def audit_detail(period: Period, filters: Filters, **more: str) -> dict:
+    detail: dict = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    detail.update(filters.narrowing())
+    detail.update(more)
+    return detail
+
+
+# -- Pages --------------------------------------------------------------------------------
+
+
+def _refused(request: HttpRequest) -> TemplateResponse | None:
+    from django.contrib.auth.views import redirect_to_login
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may_see_outcomes(request.user):
+        return TemplateResponse(request, "core/forbidden.html", status=403)
+    return None
+
+
+def _selects(program: Program, query) -> list[dict]:
+    choices = filter_choices(program)
+    selects = []
+    for name in FILTER_NAMES:
+        chosen = (query.get(name) or "").strip()
+        selects.append(
+            {
+                "name": name,
+                "label": FILTER_LABELS[name],
+                "chosen": chosen,
+                "options": [(str(value), words) for value, words in choices[name]],
+            }
+        )
+    return selects
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    program = request.user.agency.program
+    partial = bool(getattr(request, "htmx", False))
+    try:
+        board = dashboard_for(program, request.GET)
+    except BadFilter as bad:
+        if partial:  # dashboard.js shows it above the figures it leaves in place
+            return HttpResponse(str(bad), status=400, content_type="text/plain; charset=utf-8")
+        return TemplateResponse(
+            request, "analytics/dashboard/bad_filter.html", {"message": str(bad)}, status=400
+        )
+    events.on_program(
+        events.OUTCOMES_VIEWED,
+        program,
+        actor=Actor.of_user(request.user),
+        detail=audit_detail(board.period, board.filters, view="dashboard"),
+        request=request,
+    )
+    query_string = urlencode(board.query)
+    context = {
+        "board": board,
+        "periods": list(PERIODS.items()),
+        "trend_by": list(TREND_BY.items()),
+        "selects": _selects(program, request.GET),
+        "query_string": query_string,
+        "charts": board.charts,
+        "drawings": {name: chart.drawing for name, chart in board.charts.items()},
+        "heat": _heat(board.charts["hours"]),
+        "counts": board.now.counts,
+        "previous_counts": board.before.counts,
+    }
+    template = "analytics/dashboard/_board.html" if partial else "analytics/dashboard.html"
+    response = TemplateResponse(request, template, context)
+    if partial:
+        here = reverse("analytics:dashboard") + (f"?{query_string}" if query_string else "")
+        response["HX-Push-Url"] = here
+    return response
+
+
+def _heat(chart: Chart) -> list[dict]:
+    highest = chart.drawing["highest"]
+    rows = []
+    for day, counts in zip(DAYS, chart.drawing["grid"], strict=True):
+        cells = [
+            {
+                "hour": hour,
+                "count": count,
+                "level": 0 if not count else max(1, math.ceil(5 * count / highest)),
+            }
+            for hour, count in enumerate(counts)
+        ]
+        rows.append({"day": day, "cells": cells})
+    return rows
+
+
+def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    if name not in CHART_NAMES:
+        return TemplateResponse(request, "core/not_found.html", status=404)
+    program = request.user.agency.program
+    try:
+        period, filters = scope_of(program, request.GET)
+    except BadFilter as bad:
+        return HttpResponse(str(bad), status=400, content_type="text/plain; charset=utf-8")
+    chart = chart_for(name, engine_for(program), filters, period)
+    events.on_program(
+        events.OUTCOMES_VIEWED,
+        program,
+        actor=Actor.of_user(request.user),
+        detail=audit_detail(period, filters, view="csv", chart=name),
+        request=request,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"outcomes-{name}-{period.start.isoformat()}-{period.last.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(chart.csv_rows())
+    return response
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("chart/<str:name>.csv", chart_csv, name="chart_csv"),
+]
