@@ -10,6 +10,9 @@ The facts hold no name, address, phone or free text: a person is an opaque key.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -81,15 +84,24 @@ class CostSettings(BaseModel):
     jail_day = models.PositiveIntegerField(_("cost of a jail day"), default=0)
     inpatient_day = models.PositiveIntegerField(_("cost of a psychiatric inpatient day"), default=0)
     officer_hour = models.PositiveIntegerField(_("cost of an officer hour"), default=0)
-    # What the program saw before it began, per 100 encounters: its own counterfactual.
-    baseline_ed_per_100 = models.PositiveSmallIntegerField(
-        _("ED visits per 100 crisis calls before the program"), default=0
+    # What the program saw before it began, per 100 crisis encounters: its counterfactual.
+    baseline_ed_per_100 = models.DecimalField(
+        _("ED visits per 100 encounters before the program"),
+        max_digits=5,
+        decimal_places=1,
+        default=0,
     )
-    baseline_arrests_per_100 = models.PositiveSmallIntegerField(
-        _("arrests per 100 crisis calls before the program"), default=0
+    baseline_arrests_per_100 = models.DecimalField(
+        _("arrests per 100 encounters before the program"),
+        max_digits=5,
+        decimal_places=1,
+        default=0,
     )
-    baseline_holds_per_100 = models.PositiveSmallIntegerField(
-        _("involuntary holds per 100 crisis calls before the program"), default=0
+    baseline_holds_per_100 = models.DecimalField(
+        _("involuntary holds per 100 encounters before the program"),
+        max_digits=5,
+        decimal_places=1,
+        default=0,
     )
     jail_days_per_arrest = models.PositiveSmallIntegerField(
         _("average jail days per arrest"), default=0
@@ -103,3 +115,56 @@ class CostSettings(BaseModel):
 
     def __str__(self) -> str:
         return f"costs of {self.program}"
+
+
+class ReportRun(BaseModel):
+    """One printable program report: asked for on a page, made by a background task.
+
+    The finished report is kept as it was made (HTML and PDF), so that what a board was
+    given can be shown again even after the facts have moved on."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (not included)"))
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True)
+    html = models.TextField(blank=True)
+    pdf = models.BinaryField(blank=True, default=b"")
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="report_run_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="report_run_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report of {self.program} {self.start}–{self.end}"
+
+    @property
+    def last_day(self):
+        from datetime import timedelta
+
+        return self.end - timedelta(days=1)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +226,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coresponder@localhost")
 # user's mistakes lock out a whole shared dispatch centre behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 
+# Background work (program reports): Django's task framework, queued in the database and
+# run by `coresponder db_worker` (the demo runs one inside its server process).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # A large program's dashboards read an embedded DuckDB store in this folder, refreshed by
 # `coresponder analytics refresh`; empty means the figures come from this database.
 COR_ANALYTICS_STORE = env_str("COR_ANALYTICS_STORE", "")
+# Programs (by short name) whose aggregate outcomes are published on a page with no log-in,
+# small counts suppressed: /outcomes/public/<short name>/. Empty publishes nothing.
+COR_PUBLIC_OUTCOMES = env_list("COR_PUBLIC_OUTCOMES", default=[])
+# A small program's outcome pages rebuild changed call facts before answering, at most
+# once in this many seconds.
+COR_ANALYTICS_FRESH_SECONDS = env_int("COR_ANALYTICS_FRESH_SECONDS", default=30)
