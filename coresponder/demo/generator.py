@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
@@ -18,6 +19,8 @@ from .calls import build_demo_dispatch
 from .cases import build_demo_cases
 from .directory import build_demo_directory
 from .encounters import build_demo_encounters
+from .history import HistorySummary, build_demo_history
+from .outcomes import build_demo_outcomes
 from .people import build_demo_people
 from .referrals import build_demo_referrals
 
@@ -63,6 +66,7 @@ class DemoProgram:
     program: Program
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, agency
     created: bool = True
+    history: HistorySummary | None = None
 
 
 def demo_program_exists() -> bool:
@@ -73,8 +77,13 @@ def role_logins() -> list[tuple[str, str, str]]:
     return [(username, role.label, agency) for username, role, agency, _title in ROLE_LOGINS]
 
 
-def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> DemoProgram:
-    """Create the demo program, or return the existing one untouched."""
+def build_demo_program(
+    *, seed: int = 2026, password: str = DEMO_PASSWORD, history: bool = True
+) -> DemoProgram:
+    """Create the demo program, or return the existing one untouched.
+
+    `history=False` leaves out the year of calls before the demo's day (demo/history.py),
+    for tests that look only at the day and would rather not wait for the year."""
     existing = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
     if existing is not None:
         return DemoProgram(existing, role_logins(), created=False)
@@ -118,7 +127,9 @@ def build_demo_program(*, seed: int = 2026, password: str = DEMO_PASSWORD) -> De
         build_demo_directory(program, rng=rng)
         build_demo_referrals(program, rng=rng)
         build_demo_cases(program, rng=rng)
-    return DemoProgram(program, role_logins(), created=True)
+        year = build_demo_history(program, rng=rng, now=timezone.now()) if history else None
+        build_demo_outcomes(program)
+    return DemoProgram(program, role_logins(), created=True, history=year)
 
 
 def _create(

@@ -36,3 +36,6 @@ STATIC_ROOT = None  # static files come from the apps through WhiteNoise; nothin
 # The demo sends no mail: dispatch messages land as files in var/mail to read.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = PROJECT_DIR / "var" / "mail"
+
+# The demo program publishes its outcomes at /outcomes/public/demo-county/.
+COR_PUBLIC_OUTCOMES = env_list("COR_PUBLIC_OUTCOMES", default=["demo-county"])

@@ -6,6 +6,8 @@ from coresponder.demo.cases import describe_cases
 from coresponder.demo.directory import describe_directory
 from coresponder.demo.encounters import describe
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
+from coresponder.demo.history import describe_history
+from coresponder.demo.outcomes import describe_outcomes
 from coresponder.demo.referrals import describe_referrals
 
 
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(describe_directory(demo.program))
         self.stdout.write(describe_referrals(demo.program))
         self.stdout.write(describe_cases(demo.program))
+        self.stdout.write(demo.history.line() if demo.history else describe_history(demo.program))
+        self.stdout.write(describe_outcomes(demo.program))
         self.stdout.write("")
         self.stdout.write(
             f"Sign in at http://{host}:{port}/login/ with any of these "
@@ -47,4 +51,31 @@ class Command(BaseCommand):
             self.stdout.write("The demo does not ask for a second factor (COR_REQUIRE_MFA is off).")
         if no_serve:
             return
+        start_task_worker()
+        self.stdout.write("Background tasks (program reports) run in this process.")
         call_command("serve", host=host, port=port)
+
+
+def start_task_worker() -> None:
+    """Run the database task worker in a daemon thread beside the server, so that the demo
+    needs one command; production runs `coresponder db_worker` as its own service."""
+    import threading
+
+    from django.utils.crypto import get_random_string
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return
+    worker = Worker(
+        queue_names=["*"],
+        interval=1,
+        batch=False,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
+    threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
