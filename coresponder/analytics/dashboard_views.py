@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -704,6 +705,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "heat": _heat(board.charts["hours"]),
         "counts": board.now.counts,
         "previous_counts": board.before.counts,
+        "published": program.slug in settings.COR_PUBLIC_OUTCOMES,
     }
     template = "analytics/dashboard/_board.html" if partial else "analytics/dashboard.html"
     response = TemplateResponse(request, template, context)
