@@ -95,7 +95,10 @@
     var drawings = JSON.parse(source.textContent);
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var drawing = drawings[canvas.dataset.chart];
-      if (drawing) { drawn.push(new window.Chart(canvas, config(drawing))); }
+      if (drawing) {
+        drawn.push(new window.Chart(canvas, config(drawing)));
+        canvas.dataset.drawn = "yes";  // for tests and scripts: this canvas holds its chart
+      }
     });
   }
 
