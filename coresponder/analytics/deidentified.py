@@ -212,6 +212,12 @@ COLUMNS: list[Column] = [
         "Seconds from dispatch to the officer clearing.",
         DURATION,
     ),
+    Column(
+        "next_call_seconds",
+        pa.int64(),
+        "Seconds to the same person's next call (empty when none yet or no person).",
+        DURATION,
+    ),
     _int("needs_follow_up", "1 when a follow-up case was opened from the encounter."),
     Column(
         "follow_up_seconds",

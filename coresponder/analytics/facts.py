@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Min, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from coresponder.accounts.models import Program
@@ -93,18 +93,28 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
     """The facts of these calls, computed from the operational records."""
     zone = zoneinfo.ZoneInfo(program.time_zone)
     now = timezone.now()
-    calls = Call.objects.filter(id__in=call_ids).values(
-        "id",
-        "program_id",
-        "received_at",
-        "source",
-        "concerns",
-        "response",
-        "taken_by_agency_id",
-        "person_id",
-        "person__date_of_birth",
-        "person__sex",
-        "person__veteran_status",
+    next_call = (
+        Call.objects.filter(person=OuterRef("person"), received_at__gt=OuterRef("received_at"))
+        .order_by("received_at")
+        .values("received_at")[:1]
+    )
+    calls = (
+        Call.objects.filter(id__in=call_ids)
+        .annotate(next_call_at=Subquery(next_call))
+        .values(
+            "id",
+            "program_id",
+            "received_at",
+            "source",
+            "concerns",
+            "response",
+            "taken_by_agency_id",
+            "person_id",
+            "person__date_of_birth",
+            "person__sex",
+            "person__veteran_status",
+            "next_call_at",
+        )
     )
     encounters = {
         row["call_id"]: row
@@ -227,6 +237,9 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
                 response_seconds=_seconds(call["received_at"], on_scene),
                 on_scene_seconds=_seconds(on_scene, cleared),
                 officer_seconds=_seconds(timed.get("dispatched"), cleared),
+                next_call_seconds=_seconds(call["received_at"], call["next_call_at"])
+                if call["person_id"]
+                else None,
                 needs_follow_up=int(needs_follow_up),
                 follow_up_seconds=_seconds(encounter and encounter["completed_at"], first_contact)
                 if needs_follow_up
@@ -298,7 +311,25 @@ def changed_calls(program: Program, since: datetime | None) -> set:
             "id", flat=True
         )
     )
-    return changed
+    return changed | _earlier_calls_of_the_same_people(changed)
+
+
+def _earlier_calls_of_the_same_people(changed: set) -> set:
+    """A new or moved call changes its person's earlier call's gap to the next one: the
+    calls of those people from 90 days before the earliest changed one are rebuilt too
+    (an older call's gap is longer than any a KPI asks about either way)."""
+    if not changed:
+        return set()
+    touched = Call.objects.filter(id__in=changed, person__isnull=False)
+    earliest = touched.aggregate(first=Min("received_at"))["first"]
+    if earliest is None:
+        return set()
+    return set(
+        Call.objects.filter(
+            person_id__in=touched.values("person_id"),
+            received_at__gte=earliest - timedelta(days=90),
+        ).values_list("id", flat=True)
+    )
 
 
 def bring_up_to_date(

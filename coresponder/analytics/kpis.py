@@ -5,7 +5,8 @@ carries the published figure it is compared with. Its arithmetic is SQL over the
 facts (`models.CallFact`), kept to what SQLite, PostgreSQL, DuckDB and Spark all read the
 same way: sums of CASE expressions, window functions, no date functions and no division
 (the ratio is taken here, from the two whole numbers the engine returns). Percentiles are
-nearest-rank: the smallest value whose rank r among n satisfies r·100 ≥ p·n.
+nearest-rank: the smallest value whose rank r among n satisfies r·100 ≥ p·n, found from
+the running count of each distinct value.
 """
 
 from __future__ import annotations
@@ -318,7 +319,6 @@ class Filters:
             "program_id": self.program_id,
             "day_from": day_number(self.start),
             "day_to": day_number(self.end),
-            "day_after": day_number(self.end) + 90,
         }
         values.update(self.narrowing())
         return values
@@ -455,43 +455,40 @@ FROM (
     SELECT person_key,
            SUM(complete) AS encounters,
            SUM(referrals_attended) AS attended,
-           MAX(CASE WHEN next_epoch - received_epoch <= {d30} THEN 1 ELSE 0 END) AS within_30,
-           MAX(CASE WHEN next_epoch - received_epoch <= {d90} THEN 1 ELSE 0 END) AS within_90
-    FROM (
-        SELECT f.*,
-               LEAD(received_epoch) OVER (
-                   PARTITION BY person_key ORDER BY received_epoch
-               ) AS next_epoch
-        FROM {{facts}} f
-        WHERE program_id = :program_id AND person_key IS NOT NULL
-          AND day >= :day_from AND day < :day_after
-    ) called
-    WHERE {where}
+           MAX(CASE WHEN next_call_seconds <= {d30} THEN 1 ELSE 0 END) AS within_30,
+           MAX(CASE WHEN next_call_seconds <= {d90} THEN 1 ELSE 0 END) AS within_90
+    FROM {{facts}}
+    WHERE {where} AND person_key IS NOT NULL
     GROUP BY person_key
 ) people
 """
 
 
 def _people(engine: Engine, filters: Filters, params: Mapping[str, Any]) -> tuple[int, ...]:
-    # The next call is looked for across all the program's calls (any team, any source)
-    # up to 90 days past the period; the filters pick whose calls are counted.
+    # The next call is any of the person's calls (any team, any source, even after the
+    # period); the filters pick whose calls are counted.
     sql = PEOPLE_SQL.format(d30=30 * DAY_SECONDS, d90=90 * DAY_SECONDS, where=filters.where())
     (row,) = engine.rows(sql, params)
     return tuple(int(value or 0) for value in row)
 
 
 def _percentile_columns(*, by: str = "") -> str:
+    # Values are counted first and ranked by running count: the same nearest-rank answer
+    # as ranking every row, with a window over distinct values instead of over all rows.
     partition = ", ".join(part for part in (by, "metric") if part)
+    keep = f"{by}, " if by else ""
     return (
-        f"SELECT {by + ', ' if by else ''}metric,"
-        " MIN(CASE WHEN rn * 100 >= 50 * n THEN v END),"
-        " MIN(CASE WHEN rn * 100 >= 90 * n THEN v END),"
+        f"SELECT {keep}metric,"
+        " MIN(CASE WHEN below * 100 >= 50 * n THEN v END),"
+        " MIN(CASE WHEN below * 100 >= 90 * n THEN v END),"
         " MAX(n)"
         " FROM ("
-        f"  SELECT {by + ', ' if by else ''}metric, v,"
-        f"   ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY v) AS rn,"
-        f"   COUNT(*) OVER (PARTITION BY {partition}) AS n"
-        "  FROM ({timed}) timed"
+        f"  SELECT {keep}metric, v,"
+        f"   SUM(c) OVER (PARTITION BY {partition} ORDER BY v"
+        "    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS below,"
+        f"   SUM(c) OVER (PARTITION BY {partition}) AS n"
+        f"  FROM (SELECT {keep}metric, v, COUNT(*) AS c FROM ({{timed}}) timed"
+        f"   GROUP BY {partition}, v) counted"
         " ) ranked"
         f" GROUP BY {partition}"
     )

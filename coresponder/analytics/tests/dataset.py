@@ -3,6 +3,8 @@
 January 2026 for program 1. Complete encounters: c1–c7. People: A (c1, c2), B (c3, and
 c8 still a draft), C, D, E, F (c9, no encounter; c10 forty days later, in February).
 c7 has no person; c11 belongs to another program; c12 is December's (the previous period).
+Gaps to the person's next call: c12 → c1 13 days, c1 → c2 10 days, c3 → c8 20 days,
+c9 → c10 40 days.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ BASE = {
     "response_seconds": None,
     "on_scene_seconds": None,
     "officer_seconds": None,
+    "next_call_seconds": None,
     "needs_follow_up": 0,
     "follow_up_seconds": None,
     "refreshed_at": datetime(2026, 3, 1, tzinfo=UTC),
@@ -79,6 +82,7 @@ def facts() -> list[dict]:
             response_seconds=600,
             on_scene_seconds=1200,
             officer_seconds=1800,
+            next_call_seconds=10 * DAY,
         ),
         _fact(
             "c2",
@@ -105,6 +109,7 @@ def facts() -> list[dict]:
             officer_seconds=4000,
             needs_follow_up=1,
             follow_up_seconds=80 * 3600,
+            next_call_seconds=20 * DAY,
             age_band="90+",
             sex="male",
         ),
@@ -149,10 +154,11 @@ def facts() -> list[dict]:
             services=0,
             team_id=None,
             response="phone_resolution",
+            next_call_seconds=40 * DAY,
         ),
         _fact("c10", _at(2, 14), person_key="F", disposition="resolved_on_scene"),
         _fact("c11", _at(1, 15), program_id=2, person_key="Z", disposition="arrest"),
-        _fact("c12", _at(0, 20), person_key="A", disposition="arrest"),
+        _fact("c12", _at(0, 20), person_key="A", disposition="arrest", next_call_seconds=13 * DAY),
     ]
 
 

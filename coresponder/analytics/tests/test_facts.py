@@ -204,3 +204,14 @@ def test_pages_read_the_store_when_the_program_keeps_one(finished, program, tmp_
     engine = engine_for(program)
     assert engine.name == "duckdb"
     assert engine.rows("SELECT COUNT(*) FROM {facts}", {}) == [(1,)]
+
+
+def test_a_new_call_gives_the_person_s_earlier_call_its_gap(finished, program, take_call):
+    facts.bring_up_to_date(program)
+    assert CallFact.objects.get(call_id=finished.call.pk).next_call_seconds is None
+    again = take_call(person_id=finished.person.pk)
+    assert facts.bring_up_to_date(program) == 2  # the new call, and the earlier one's gap
+    earlier = CallFact.objects.get(call_id=finished.call.pk)
+    expected = (again.received_at - finished.call.received_at).total_seconds()
+    assert earlier.next_call_seconds == int(expected)
+    assert CallFact.objects.get(call_id=again.pk).next_call_seconds is None
