@@ -52,15 +52,19 @@ _DUCK = {
 }
 
 
+# Columns whose values arrive as uuid.UUID and are kept as text.
+UUID_COLUMNS = frozenset(field.column for field in FIELDS if isinstance(field, models.UUIDField))
+
+
 def arrow_table(rows: Sequence[Sequence], schema: pa.Schema = SCHEMA) -> pa.Table:
     """Rows in the facts' column order as an Arrow table (UUIDs become text)."""
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
     arrays = []
     for values, column in zip(columns, schema, strict=True):
-        if column.type == pa.string():
-            arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
-        else:
-            arrays.append(pa.array(values, type=column.type))
+        if column.name in UUID_COLUMNS:
+            # Only these need a Python pass; every other column goes to Arrow as it is.
+            values = [None if value is None else str(value) for value in values]  # noqa: PLW2901
+        arrays.append(pa.array(values, type=column.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
