@@ -4,9 +4,10 @@ A plain function of the period's counts (`kpis.Counts`) and the unit costs and b
 the program set (`models.CostSettings`). Each line says what was avoided, how many, at
 what unit cost, and the method in words, so that a board can check the arithmetic.
 
-The baseline is the program's counterfactual: what it saw per 100 crisis encounters (calls a team attended) before
-the program began. Fewer than the baseline is "avoided"; more than the baseline is not a
-negative saving, it is none (the report shows the actual counts beside it).
+The baseline is the program's counterfactual: what it saw per 100 crisis encounters
+(calls a team attended) before the program began. Fewer than the baseline is "avoided";
+more than the baseline is not a negative saving, it is none (the report shows the actual
+counts beside it).
 """
 
 from __future__ import annotations

@@ -457,7 +457,7 @@ def _bin_label(lower: int, upper: int | None) -> str:
 
 
 def times_chart(engine: Engine, filters: Filters, metric: str) -> Chart:
-    bins = time_distribution(engine, filters)[metric]
+    bins = time_distribution(engine, filters, only=metric)[metric]
     uppers = [*TIME_BINS[1:], None]
     rows = [
         {"bin": _bin_label(lower, upper), "calls": bins.get(lower, 0)}

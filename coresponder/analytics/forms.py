@@ -85,15 +85,16 @@ class CostSettingsForm(forms.ModelForm):
             "inpatient_day": _("What one day on a psychiatric inpatient unit costs."),
             "officer_hour": _("An officer's hourly cost with benefits, from the agency."),
             "baseline_ed_per_100": _(
-                "Before the program: how many of every 100 encounters (calls a team attended) ended in an "
-                "emergency-department visit."
+                "Before the program: how many of every 100 encounters (calls a team "
+                "attended) ended in an emergency-department visit."
             ),
             "baseline_arrests_per_100": _(
-                "Before the program: how many of every 100 encounters (calls a team attended) ended in an arrest."
+                "Before the program: how many of every 100 encounters (calls a team "
+                "attended) ended in an arrest."
             ),
             "baseline_holds_per_100": _(
-                "Before the program: how many of every 100 encounters (calls a team attended) ended in an "
-                "involuntary hold."
+                "Before the program: how many of every 100 encounters (calls a team "
+                "attended) ended in an involuntary hold."
             ),
             "jail_days_per_arrest": _("How many days a person arrested spent in jail, on average."),
             "inpatient_days_per_hold": _(

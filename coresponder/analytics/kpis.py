@@ -575,16 +575,25 @@ def _bin_case(column: str) -> str:
     return f"CASE {whens} ELSE {TIME_BINS[-1]} END"
 
 
-def time_distribution(engine: Engine, filters: Filters) -> dict[str, dict[int, int]]:
-    """How many calls took how long: time to arrive and time on scene, in minute bins."""
+TIMED = (("response", "response_seconds"), ("on_scene", "on_scene_seconds"))
+
+
+def time_distribution(
+    engine: Engine, filters: Filters, *, only: str | None = None
+) -> dict[str, dict[int, int]]:
+    """How many calls took how long: time to arrive and time on scene (or `only` one of
+    them), in minute bins."""
+    timed = [(metric, column) for metric, column in TIMED if only in (None, metric)]
+    if not timed:
+        raise ValueError(f"No time called {only!r}: response or on_scene.")
     parts = [
         f"SELECT '{metric}' AS metric, {_bin_case(column)} AS bin FROM {{facts}}"
         f" WHERE {filters.where()} AND {column} IS NOT NULL"
-        for metric, column in (("response", "response_seconds"), ("on_scene", "on_scene_seconds"))
+        for metric, column in timed
     ]
     binned = " UNION ALL ".join(parts)
     sql = f"SELECT metric, bin, COUNT(*) FROM ({binned}) binned GROUP BY metric, bin"
-    found = {"response": dict.fromkeys(TIME_BINS, 0), "on_scene": dict.fromkeys(TIME_BINS, 0)}
+    found = {metric: dict.fromkeys(TIME_BINS, 0) for metric, _ in timed}
     for metric, lower, count in engine.rows(sql, filters.params()):
         found[metric][int(lower)] = int(count)
     return found

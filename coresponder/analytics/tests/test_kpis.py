@@ -121,3 +121,11 @@ def test_charts(engine):
     (january,) = kpis.monthly(engine, JANUARY)
     assert (january["calls"], january["arrests"], january["force"]) == (9, 1, 1)
     assert january["response_median_minutes"] == 10
+
+
+def test_one_time_distribution_alone(engine):
+    only = kpis.time_distribution(engine, JANUARY, only="response")
+    assert list(only) == ["response"]
+    assert only["response"] == kpis.time_distribution(engine, JANUARY)["response"]
+    with pytest.raises(ValueError, match="response or on_scene"):
+        kpis.time_distribution(engine, JANUARY, only="waiting")
