@@ -135,7 +135,11 @@ def test_every_user_creation_is_audited_and_the_chain_holds():
     assert verify_chain().ok
 
 
-def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
+def test_the_demo_command_prints_log_ins_and_what_it_built_in_figures(capsys):
+    # One run of the whole command (a year of history included) for every line it prints.
+    from coresponder.analytics.models import CallFact
+    from coresponder.referrals.models import Location, Service, ServiceCapacity
+
     call_command("demo", "--no-serve")
 
     out = capsys.readouterr().out
@@ -146,6 +150,21 @@ def test_the_demo_command_prints_a_log_in_for_every_role(capsys):
     assert re.search(r"\d+ calls, \d+ encounters \(\d+ complete, \d+ in progress\)", out)
     assert "response plans: 2 approved, 1 past review, 1 draft." in out
     assert re.search(r"referrals: \d+ \(\d+ sent, .*, \d+ information given\)", out)
+    services = Service.objects.count()
+    locations = Location.objects.count()
+    full = ServiceCapacity.objects.filter(available=0).count()
+    assert f"directory: {services} services at {locations} locations, {full} full" in out
+    assert services >= 40
+    assert re.search(
+        r"cases: \d+ \(\d+ open, \d+ active, \d+ on hold, \d+ closed\), \d+ waiting in the "
+        r"queue, \d+ repeat crises, \d+ unreached; tasks: \d+ overdue, \d+ due today; "
+        r"\d+ contacts\.",
+        out,
+    ), out
+    assert re.search(r"history: \d+ calls from ", out)
+    facts = CallFact.objects.count()
+    assert facts > 2000
+    assert f"outcomes: {facts:,} calls in the KPI facts" in out
 
 
 def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
@@ -530,19 +549,6 @@ def test_the_services_the_encounters_name_are_in_the_directory():
     assert used - names == {"Demo County Detention Center"} & used  # a jail is no service
 
 
-def test_the_demo_command_prints_the_directory_in_figures(capsys):
-    from coresponder.referrals.models import Location, Service, ServiceCapacity
-
-    call_command("demo", "--no-serve")
-
-    out = capsys.readouterr().out
-    services = Service.objects.count()
-    locations = Location.objects.count()
-    full = ServiceCapacity.objects.filter(available=0).count()
-    assert f"directory: {services} services at {locations} locations, {full} full" in out
-    assert services >= 40
-
-
 def test_the_same_seed_builds_the_same_directory():
     from coresponder.referrals.models import ServiceCapacity
 
@@ -690,15 +696,3 @@ def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
     assert all(worklist.counts[group] > 0 for group in access.GROUPS), worklist.counts
     assert worklist.total == len(worklist.rows)
     assert queue.counts["new"] > 0
-
-
-def test_the_demo_command_prints_the_cases_in_figures(capsys):
-    call_command("demo", "--no-serve")
-
-    out = capsys.readouterr().out
-    assert re.search(
-        r"cases: \d+ \(\d+ open, \d+ active, \d+ on hold, \d+ closed\), \d+ waiting in the "
-        r"queue, \d+ repeat crises, \d+ unreached; tasks: \d+ overdue, \d+ due today; "
-        r"\d+ contacts\.",
-        out,
-    ), out
