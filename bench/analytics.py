@@ -324,20 +324,8 @@ def floor_query(duck_engine, filters):
     return lambda: duck_engine.rows(sql, filters.params())
 
 
-def people_kept(filters) -> str:
-    """The people KPIs when each fact carries `next_epoch`, its person's next call."""
-    from coresponder.analytics import kpis
-
-    inner = kpis.PEOPLE_SQL.split("FROM (\n        SELECT f.*")[0]
-    return (
-        inner.format(d30=30 * kpis.DAY_SECONDS, d90=90 * kpis.DAY_SECONDS, where="")
-        + f"    FROM {{facts}} WHERE {filters.where()} AND person_key IS NOT NULL"
-        "    GROUP BY person_key\n) people"
-    )
-
-
 def figure_parts(filters) -> dict[str, str]:
-    """The three SQL queries of `kpis.figures`, and variations of the two window queries."""
+    """The three SQL queries of `kpis.figures`, as it makes them."""
     from coresponder.analytics import kpis
 
     where = filters.where()
@@ -345,35 +333,14 @@ def figure_parts(filters) -> dict[str, str]:
     people = kpis.PEOPLE_SQL.format(
         d30=30 * kpis.DAY_SECONDS, d90=90 * kpis.DAY_SECONDS, where=where
     )
-    needed = ["program_id", "day", "person_key", "received_epoch", "complete"]
-    needed += ["referrals_attended", *filters.narrowing()]
     percentiles = kpis._percentile_columns().replace("{timed}", kpis._timed(filters))
     return {
         "sums": f"SELECT {select} FROM {{facts}} WHERE {where}",
         "people": people,
-        "people, 7 columns not f.*": people.replace(
-            "SELECT f.*", "SELECT " + ", ".join(f"f.{c}" for c in needed)
-        ),
         "percentiles": percentiles,
     }
 
 
-# Portable: count each value once, then rank the distinct values (a few thousand whole
-# seconds, not a row per call); the same nearest-rank answer as kpis._percentile_columns.
-GROUPED_PERCENTILES = (
-    "SELECT metric,"
-    " MIN(CASE WHEN cum * 100 >= 50 * n THEN v END),"
-    " MIN(CASE WHEN cum * 100 >= 90 * n THEN v END),"
-    " MAX(n)"
-    " FROM ("
-    "  SELECT metric, v,"
-    "   SUM(c) OVER (PARTITION BY metric ORDER BY v"
-    "     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,"
-    "   SUM(c) OVER (PARTITION BY metric) AS n"
-    "  FROM (SELECT metric, v, COUNT(*) AS c FROM ({timed}) timed GROUP BY metric, v) counted"
-    " ) ranked"
-    " GROUP BY metric"
-)
 DUCK_ONLY = {
     # Not portable (DuckDB's own aggregate), for comparison: the same nearest-rank values.
     "percentiles, quantile_disc": (
@@ -457,9 +424,6 @@ def measure_parts(pg, duck, filters, repeats: int, floor: float) -> None:
     print(f"{'engine':<10} {'query':<40} {'ms':>10} {'x floor':>9}")
     params = filters.params()
     parts = figure_parts(filters)
-    parts["percentiles, grouped by value first"] = GROUPED_PERCENTILES.replace(
-        "{timed}", kpis._timed(filters)
-    )
     reference = sorted(duck.rows(parts["percentiles"], params))
 
     def line(label, name, seconds, note=""):
@@ -468,11 +432,8 @@ def measure_parts(pg, duck, filters, repeats: int, floor: float) -> None:
     runs = max(1, repeats // 2)
     for label, engine in (("DuckDB", duck), ("PostgreSQL", pg)):
         for name, sql in parts.items():
-            seconds, found = timed(lambda e=engine, s=sql: e.rows(s, params), runs)
-            note = ""
-            if name.startswith("percentiles"):
-                note = "same answer: " + ("yes" if sorted(found) == reference else "NO")
-            line(label, name, seconds, note)
+            seconds, _ = timed(lambda e=engine, s=sql: e.rows(s, params), runs)
+            line(label, name, seconds)
     for name, sql in DUCK_ONLY.items():
         text = sql.replace("{timed}", kpis._timed(filters))
         seconds, found = timed(lambda s=text: duck.rows(s, params), repeats)
@@ -498,39 +459,12 @@ def measure_parts(pg, duck, filters, repeats: int, floor: float) -> None:
         seconds,
         f"same answer: {'yes' if found == expected else 'NO'}",
     )
-    # Each fact keeping its person's next call (the refresh would set it, rebuilding a
-    # person's previous fact when a new call comes): no window at read time at all.
-    started = time.perf_counter()
-    duck.connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TYPED}_next AS SELECT *, LEAD(received_epoch) OVER"
-        f" (PARTITION BY person_key ORDER BY received_epoch) AS next_epoch FROM {TYPED}"
-    )
-    setting_up = time.perf_counter() - started
-    kept = DuckDBEngine(duck.connection, f"{TYPED}_next")
-    seconds, found = timed(lambda: kept.rows(people_kept(filters), params), runs)
-    line(
-        "DuckDB",
-        "people, next call kept in the facts",
-        seconds,
-        f"same answer: {'yes' if found == expected else 'NO'} (set up {setting_up:.1f} s)",
-    )
-    grouped = parts["percentiles, grouped by value first"]
-
-    def fixed():
-        return (
-            typed.rows(parts["sums"], params),
-            typed.rows(parts["people"], params),
-            typed.rows(grouped, params),
-        )
-
-    seconds, _ = timed(fixed, repeats)
-    line("DuckDB", "figures' 3 queries, both changes", seconds)
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '64MB'")
     try:
-        for name in ("people", "percentiles", "percentiles, grouped by value first"):
+        for name in ("people", "percentiles"):
             seconds, _ = timed(lambda s=parts[name]: pg.rows(s, params), runs)
-            line("PostgreSQL", f"{name[:23]}, work_mem 64MB", seconds)
+            line("PostgreSQL", f"{name}, work_mem 64MB", seconds)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET work_mem")

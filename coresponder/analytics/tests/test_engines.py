@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import asdict
 
 import pyarrow.parquet as pq
 import pytest
-from django.db import connection
 
 from coresponder.analytics import kpis
 from coresponder.analytics.engines import DuckDBEngine, OperationalEngine, SparkEngine
@@ -69,33 +66,9 @@ def test_duckdb_over_parquet_matches_the_operational_database(operational, parqu
     assert everything(duckdb_over(parquet)) == everything(operational)
 
 
-def _java() -> str | None:
-    return shutil.which("java")
-
-
-@pytest.mark.skipif(_java() is None, reason="Spark needs Java 17; no `java` on PATH")
-def test_spark_matches_the_operational_database(operational, parquet):
-    if connection.vendor != "sqlite" and not os.environ.get("COR_SPARK_EVERY_DATABASE"):
-        pytest.skip(
-            "Spark starts a JVM (about 15 s): it is compared on the SQLite run, and this run "
-            "compares PostgreSQL with DuckDB against the same hand-worked answers"
-        )
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("coresponder-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
-    try:
-        session.read.parquet(str(parquet)).createOrReplaceTempView("call_fact")
-        # Spark takes about a second a query: one period in full, and one filter's KPIs.
-        spark, ours = SparkEngine(session), operational
-        assert everything(spark, FILTERS[:1]) == everything(ours, FILTERS[:1])
-        assert kpis.figures(spark, FILTERS[1]) == kpis.figures(ours, FILTERS[1])
-    finally:
-        session.stop()
+def test_spark_matches_the_operational_database(operational, parquet, spark):
+    spark.read.parquet(str(parquet)).createOrReplaceTempView("call_fact")
+    # Spark takes about a second a query: one period in full, and one filter's KPIs.
+    engine = SparkEngine(spark)
+    assert everything(engine, FILTERS[:1]) == everything(operational, FILTERS[:1])
+    assert kpis.figures(engine, FILTERS[1]) == kpis.figures(operational, FILTERS[1])
