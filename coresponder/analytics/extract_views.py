@@ -25,10 +25,10 @@ from django.views.decorators.http import require_http_methods
 
 from coresponder.privacy.audit import Actor
 
-from . import events
 from .access import may_run_program, may_take_extract, require
-from .deidentified import WEEK, YEAR, ExtractRefused, write_extract
-from .state_export import StateExportRefused, write_state_export
+from .actions import take_extract, take_state_export
+from .deidentified import WEEK, YEAR, ExtractRefused
+from .state_export import StateExportRefused
 
 DEIDENTIFIED = "deidentified"
 STATE = "state"
@@ -149,18 +149,27 @@ def extracts(request: HttpRequest):
             require(kind != STATE or may_take_state)
             scratch = Path(tempfile.mkdtemp(prefix="coresponder-extract-"))
             name = f"{program.slug}-{kind}-{start.isoformat()}-{end.isoformat()}"
+            actor = Actor.of_user(user)
             try:
                 if kind == STATE:
-                    exported = write_state_export(
-                        scratch / name, program=program, start=start, end=end
+                    take_state_export(
+                        scratch / name,
+                        program=program,
+                        start=start,
+                        end=end,
+                        actor=actor,
+                        request=request,
                     )
-                    action, detail = events.STATE_EXPORT_MADE, {"months": len(exported.files)}
                 else:
-                    dates = data["dates"] or WEEK
-                    made = write_extract(
-                        scratch / name, program=program, start=start, end=end, dates=dates
+                    take_extract(
+                        scratch / name,
+                        program=program,
+                        start=start,
+                        end=end,
+                        dates=data["dates"] or WEEK,
+                        actor=actor,
+                        request=request,
                     )
-                    action, detail = events.EXTRACT_MADE, {"rows": made.rows, "dates": dates}
             except (ExtractRefused, StateExportRefused) as error:
                 shutil.rmtree(scratch, ignore_errors=True)
                 form.add_error(None, str(error))
@@ -168,13 +177,6 @@ def extracts(request: HttpRequest):
                 shutil.rmtree(scratch, ignore_errors=True)
                 raise
             else:
-                events.on_program(
-                    action,
-                    program,
-                    actor=Actor.of_user(user),
-                    detail={"from": start.isoformat(), "to": end.isoformat(), **detail},
-                    request=request,
-                )
                 return _download(scratch / name, name, scratch)
         status = 400
     else:

@@ -346,10 +346,6 @@ class Value:
     denominator: int | None
     value: float | None  # a fraction for rates, minutes for times; None when nothing to count
 
-    @property
-    def reference(self) -> Reference | None:
-        return self.kpi.reference
-
 
 @dataclass(frozen=True)
 class Counts:

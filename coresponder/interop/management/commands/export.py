@@ -12,9 +12,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coresponder.analytics import events as analytics_events
-from coresponder.analytics.deidentified import DATE_GRAINS, WEEK, ExtractRefused, write_extract
-from coresponder.analytics.state_export import StateExportRefused, write_state_export
+from coresponder.analytics.actions import take_extract, take_state_export
+from coresponder.analytics.deidentified import DATE_GRAINS, WEEK, ExtractRefused
+from coresponder.analytics.state_export import StateExportRefused
 from coresponder.privacy.audit import Actor
 from coresponder.referrals.actions import ExportRefused, export_hsds_package
 from coresponder.referrals.management.programs import program_named
@@ -137,7 +137,7 @@ class Command(BaseCommand):
             err.flush()
 
         try:
-            made = write_extract(
+            made = take_extract(
                 target,
                 program=program,
                 start=start,
@@ -145,21 +145,11 @@ class Command(BaseCommand):
                 dates=options["dates"],
                 formats=formats,
                 progress=progress,
+                actor=Actor.system("export command"),
+                via="command",
             )
         except ExtractRefused as error:
             raise CommandError(str(error)) from None
-        analytics_events.on_program(
-            analytics_events.EXTRACT_MADE,
-            program,
-            actor=Actor.system("export command"),
-            detail={
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "rows": made.rows,
-                "dates": options["dates"],
-                "via": "command",
-            },
-        )
         rate = made.rows / made.seconds if made.seconds else 0
         self.stdout.write(
             f"Exported: the de-identified extract of {program}, {start.isoformat()} to "
@@ -174,20 +164,16 @@ class Command(BaseCommand):
         program = program_named(options["program"])
         target = Path(options["path"])
         try:
-            exported = write_state_export(target, program=program, start=start, end=end)
+            exported = take_state_export(
+                target,
+                program=program,
+                start=start,
+                end=end,
+                actor=Actor.system("export command"),
+                via="command",
+            )
         except StateExportRefused as error:
             raise CommandError(str(error)) from None
-        analytics_events.on_program(
-            analytics_events.STATE_EXPORT_MADE,
-            program,
-            actor=Actor.system("export command"),
-            detail={
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "months": len(exported.files),
-                "via": "command",
-            },
-        )
         self.stdout.write(
             f"Exported: the state's monthly report of {program}, {start.isoformat()} to "
             f"{end.isoformat()}, to {target}"
