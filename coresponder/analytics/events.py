@@ -11,6 +11,9 @@ REPORT_MADE = "analytics.report_made"
 EXTRACT_MADE = "analytics.deidentified_extract_made"
 STATE_EXPORT_MADE = "analytics.state_export_made"
 COSTS_CHANGED = "analytics.costs_changed"
+# The facts builder reads people's date of birth, sex, veteran status and postal code to
+# make age bands and codes: a system read, logged once per rebuild with how many people.
+FACTS_REBUILT = "analytics.facts_rebuilt"
 
 
 def on_program(action: str, program, *, actor: Actor, detail: dict | None = None, request=None):

@@ -25,8 +25,10 @@ from coresponder.cases.models import Case as FollowUpCase
 from coresponder.dispatch.models import StatusEvent
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.models import PersonAddress
+from coresponder.privacy.audit import Actor
 from coresponder.referrals.models import Referral
 
+from . import events
 from .kpis import EPOCH
 from .models import CallFact, FactRefresh
 
@@ -254,20 +256,35 @@ def moment_date(moment: Moment) -> date:
     return EPOCH + timedelta(days=moment.day)
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    calls: int
+    people: int
+
+
 def rebuild(
     program: Program, call_ids: Iterable, *, progress: Callable[[int], None] | None = None
-) -> int:
-    """Replace the facts of these calls, a batch at a time; returns how many were written."""
-    written = 0
+) -> Rebuilt:
+    """Replace the facts of these calls, a batch at a time, and log the system's read of
+    the people behind them (one audit entry)."""
+    written, people = 0, set()
     for chunk in _chunks(call_ids, BATCH):
         facts = rows_for(program, chunk)
         with transaction.atomic():
             CallFact.objects.filter(call_id__in=chunk).delete()
             CallFact.objects.bulk_create(facts, batch_size=500)
         written += len(facts)
+        people.update(fact.person_key for fact in facts if fact.person_key)
         if progress:
             progress(written)
-    return written
+    if written:
+        events.on_program(
+            events.FACTS_REBUILT,
+            program,
+            actor=Actor.system("analytics facts"),
+            detail={"calls": written, "people": len(people)},
+        )
+    return Rebuilt(written, len(people))
 
 
 def changed_calls(program: Program, since: datetime | None) -> set:
@@ -352,6 +369,6 @@ def bring_up_to_date(
         if unless_within and not never and started - mark.up_to < timedelta(seconds=unless_within):
             return 0
         since = None if full or never else mark.up_to
-    written = rebuild(program, sorted(changed_calls(program, since), key=str), progress=progress)
+    rebuilt = rebuild(program, sorted(changed_calls(program, since), key=str), progress=progress)
     FactRefresh.objects.filter(pk=mark.pk).update(up_to=started)
-    return written
+    return rebuilt.calls

@@ -215,3 +215,15 @@ def test_a_new_call_gives_the_person_s_earlier_call_its_gap(finished, program, t
     expected = (again.received_at - finished.call.received_at).total_seconds()
     assert earlier.next_call_seconds == int(expected)
     assert CallFact.objects.get(call_id=again.pk).next_call_seconds is None
+
+
+def test_each_rebuild_logs_the_system_s_read_of_the_people_once(finished, program):
+    from coresponder.privacy.models import AuditEntry
+
+    rebuilt = AuditEntry.objects.filter(action="analytics.facts_rebuilt")
+    facts.bring_up_to_date(program)
+    [entry] = rebuilt
+    assert entry.object_id == str(program.pk)
+    assert entry.detail == {"calls": 1, "people": 1}
+    facts.bring_up_to_date(program)  # nothing changed: nothing read, nothing logged
+    assert rebuilt.count() == 1
