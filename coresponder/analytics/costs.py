@@ -17,12 +17,49 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .kpis import Counts
 
 HUNDRED = Decimal(100)
 SIXTY = Decimal(60)
 UNIT_COSTS = ("ed_visit", "jail_day", "inpatient_day", "officer_hour")
+
+
+# Each line of the estimate: its name and its method in words, for the page and the report.
+METHODS = {
+    "ed_visits": (
+        gettext_lazy("Emergency-department visits avoided"),
+        gettext_lazy(
+            "Baseline ED visits per 100 encounters × encounters ÷ 100, less the encounters "
+            "that ended in an involuntary hold or a medical transport; never below zero; × "
+            "the cost of an ED visit."
+        ),
+    ),
+    "jail_days": (
+        gettext_lazy("Jail days avoided"),
+        gettext_lazy(
+            "Baseline arrests per 100 encounters × encounters ÷ 100, less the arrests made; "
+            "never below zero; × average jail days per arrest × the cost of a jail day."
+        ),
+    ),
+    "inpatient_days": (
+        gettext_lazy("Psychiatric inpatient days avoided"),
+        gettext_lazy(
+            "Baseline involuntary holds per 100 encounters × encounters ÷ 100, less the "
+            "holds made; never below zero; × average inpatient days per hold × the cost of "
+            "an inpatient day."
+        ),
+    ),
+    "officer_hours": (
+        gettext_lazy("Officer hours saved"),
+        gettext_lazy(
+            "Baseline officer minutes per call × calls with an officer time, less the "
+            "officer minutes those calls took (dispatch to officer cleared); never below "
+            "zero; ÷ 60 × the cost of an officer hour."
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -114,62 +151,47 @@ def cost_avoided(counts: Counts, cost_settings: Any | None) -> CostEstimate:
     lines = (
         line(
             "ed_visits",
-            _("Emergency-department visits avoided"),
+            METHODS["ed_visits"][0],
             ed_expected,
             ed_actual,
             ed_avoided,
             ed_avoided,
             _("ED visits"),
             s.ed_visit,
-            _(
-                "Baseline ED visits per 100 calls × encounters ÷ 100, less the encounters "
-                "that ended in an involuntary hold or a medical transport; never below "
-                "zero; × the cost of an ED visit."
-            ),
+            METHODS["ed_visits"][1],
         ),
         line(
             "jail_days",
-            _("Jail days avoided"),
+            METHODS["jail_days"][0],
             arrests_expected,
             arrests_actual,
             arrests_avoided,
             jail_days,
             _("jail days"),
             s.jail_day,
-            _(
-                "Baseline arrests per 100 calls × encounters ÷ 100, less the arrests made; "
-                "never below zero; × average jail days per arrest × the cost of a jail day."
-            ),
+            METHODS["jail_days"][1],
         ),
         line(
             "inpatient_days",
-            _("Psychiatric inpatient days avoided"),
+            METHODS["inpatient_days"][0],
             holds_expected,
             holds_actual,
             holds_avoided,
             inpatient_days,
             _("inpatient days"),
             s.inpatient_day,
-            _(
-                "Baseline involuntary holds per 100 calls × encounters ÷ 100, less the holds "
-                "made; never below zero; × average inpatient days per hold × the cost of an "
-                "inpatient day."
-            ),
+            METHODS["inpatient_days"][1],
         ),
         line(
             "officer_hours",
-            _("Officer hours saved"),
+            METHODS["officer_hours"][0],
             minutes_expected,
             minutes_actual,
             minutes_saved,
             officer_hours,
             _("officer hours"),
             s.officer_hour,
-            _(
-                "Baseline officer minutes per call × calls with an officer time, less the "
-                "officer minutes those calls took (dispatch to officer cleared); never below "
-                "zero; ÷ 60 × the cost of an officer hour."
-            ),
+            METHODS["officer_hours"][1],
         ),
     )
     return CostEstimate(configured=True, currency=s.currency or "USD", lines=lines)

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_http_methods
 from .access import may_run_program, may_see_outcomes, require
 from .actions import change_cost_settings
 from .choices import filter_choices
-from .costs import cost_avoided, is_configured
+from .costs import METHODS, is_configured
 from .forms import CostSettingsForm, ReportForm
-from .kpis import Counts
 from .models import CostSettings, ReportRun
 from .tasks import make_report
 
@@ -117,8 +116,6 @@ def costs_page(request):
     if not may_change:
         for field in form.fields.values():
             field.disabled = True
-    # The method shown on worked numbers: 100 encounters at the program's own baseline.
-    example = cost_avoided(Counts(encounters=100), current)
     return TemplateResponse(
         request,
         "analytics/costs.html",
@@ -126,7 +123,7 @@ def costs_page(request):
             "form": form,
             "may_change": may_change,
             "configured": is_configured(current),
-            "example": example,
+            "methods": METHODS.values(),
         },
     )
 
