@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 
+import freezegun
 import pytest
 
 from coresponder.testing.browser import CHROMIUM_FLAGS, require_chromium
+
+# pytest times each test (--durations, the `slow` marks) by a clock a frozen test would stop.
+freezegun.configure(extend_ignore_list=["_pytest"])
 
 pytest_plugins = [
     "coresponder.testing.fixtures",

@@ -14,8 +14,6 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from coresponder.accounts.models import Agency, Role, TrainingRecord, User
 from coresponder.calls import actions as calls
 from coresponder.calls.models import Call, CallState
@@ -230,25 +228,65 @@ def build_teams(program, *, rng: random.Random, now: datetime) -> list[Team]:
     return teams
 
 
-def _call_in(rng: random.Random, program, persons: list[Person]) -> calls.CallIn:
-    concern = _pick(rng, CONCERNS)
-    concerns = {concern}
-    if rng.random() < 0.25:
-        concerns.add(_pick(rng, CONCERNS))
-    screening = [name for name, share in SCREENING if rng.random() < share]
+def share_out(weighted: list[tuple[str, float]], count: int, rng: random.Random) -> list[str]:
+    """`count` values in the weights' proportions, each within one of its exact share
+    (largest remainder), in a random order: a day's mix by construction, not by draw."""
+    total = sum(weight for _value, weight in weighted)
+    exact = [(value, count * weight / total) for value, weight in weighted]
+    counts = {value: int(share) for value, share in exact}
+    by_remainder = sorted(exact, key=lambda pair: pair[1] - int(pair[1]), reverse=True)
+    for value, _share in by_remainder[: count - sum(counts.values())]:
+        counts[value] += 1
+    values = [value for value, _weight in weighted for _ in range(counts[value])]
+    rng.shuffle(values)
+    return values
+
+
+def arrival_times(
+    rng: random.Random, *, start: datetime, end: datetime, zone: ZoneInfo, per_day: int
+) -> list[datetime]:
+    """Calls between `start` and `end` at the local hours' rates (HOURLY), placed so that
+    every stretch of time holds its expected number of calls to within one.
+
+    The expected count grows minute by minute at the rate of the local hour; call k comes
+    where it passes k + 1 - u, with u drawn at random, so the draw moves calls within their
+    place in the day without changing how many fall in any hour."""
+    per_minute = [per_day * weight / sum(HOURLY) / 60 for weight in HOURLY]
+    times = []
+    expected = 0.0
+    threshold = 1 - rng.random()
+    minute = start
+    while minute < end:
+        rate = per_minute[minute.astimezone(zone).hour]
+        while expected + rate >= threshold:
+            seconds = (threshold - expected) / rate * 60
+            times.append(minute + timedelta(seconds=seconds))
+            threshold = len(times) + 1 - rng.random()
+        expected += rate
+        minute += timedelta(minutes=1)
+    return [at for at in times if at < end]
+
+
+def _call_in(
+    rng: random.Random,
+    program,
+    persons: list[Person],
+    *,
+    concerns: list[str],
+    person: Person | None,
+    screening: list[str] | None = None,
+) -> calls.CallIn:
+    if screening is None:
+        screening = [name for name, share in SCREENING if rng.random() < share]
     south, north = 39.66, 39.89
     west, east = -105.10, -104.91
     if rng.random() < 0.2:
         address = f"{rng.choice(PLACES)}, {rng.choice(STREETS)}"
     else:
         address = f"{rng.randint(100, 9900)} {rng.choice(STREETS)}"
-    person = None
-    if persons and rng.random() < 0.3:
-        weights = [REPEAT_CALLERS.get(_word_of(p), 1) for p in persons]
-        person = rng.choices(persons, weights=weights)[0]
     return calls.CallIn(
         source=_pick(rng, SOURCES),
-        concerns=sorted(concerns),
+        concerns=sorted(set(concerns)),
         screening=screening,
         address=address,
         latitude=round(rng.uniform(south, north), 5),
@@ -256,9 +294,17 @@ def _call_in(rng: random.Random, program, persons: list[Person]) -> calls.CallIn
         caller_relation=rng.choice(RELATIONS),
         caller_phone=f"555-01{rng.randint(0, 99):02d}",
         language="es" if rng.random() < 0.08 else "",
-        summary=SUMMARIES[concern],
+        summary=SUMMARIES[concerns[0]],
         person_id=person.pk if person else None,
     )
+
+
+def _person_for(rng: random.Random, persons: list[Person]) -> Person | None:
+    """A person called about, the repeat callers more often than the rest."""
+    if not persons:
+        return None
+    weights = [REPEAT_CALLERS.get(_word_of(p), 1) for p in persons]
+    return rng.choices(persons, weights=weights)[0]
 
 
 def _history(
@@ -314,7 +360,12 @@ def _word_of(person: Person) -> str:
 def build_calls(
     program, *, rng: random.Random, now: datetime, teams: list[Team]
 ) -> dict[object, Disposition]:
-    """A day of calls up to `now`; returns the disposition each earlier call ended in."""
+    """A day of calls up to `now`; returns the disposition each earlier call ended in.
+
+    Whatever the hour `now` is, the day holds by construction what the demo shows: the
+    hours' and concerns' proportions (each within one call), three calls in ten about a
+    known person, at least two of the demo log-ins' earlier calls ending in a referral (the
+    referrals the demo clinician sends), and live calls in hand for two teams."""
     zone = _local(program)
     dispatcher = User.objects.get(agency__program=program, username="dispatcher")
     # In the order of their words (alphabetical), not of their random ids: one seed, one day.
@@ -322,30 +373,43 @@ def build_calls(
         Person.objects.filter(program=program).prefetch_related("names"),
         key=lambda p: (_word_of(p), str(p.pk)),
     )
-    day_total = 70
+    arrivals = arrival_times(
+        rng, start=now - timedelta(hours=24), end=now - timedelta(minutes=2), zone=zone, per_day=70
+    )
+    leading = share_out(CONCERNS, len(arrivals), rng)
+    # A quarter of the calls report a second concern, in the same proportions.
+    second = share_out(CONCERNS, len(arrivals) // 4, rng)
+    second += [""] * (len(arrivals) - len(second))
+    rng.shuffle(second)
     taken = []
-    start = now - timedelta(hours=24)
-    for hour in range(24):
-        slot = start + timedelta(hours=hour)
-        share = HOURLY[slot.astimezone(zone).hour] / sum(HOURLY)
-        for _ in range(round(day_total * share + rng.uniform(-0.5, 0.5))):
-            received = slot + timedelta(seconds=rng.uniform(0, 3600))
-            if received >= now - timedelta(minutes=2):
-                continue
-            call_in = _call_in(rng, program, persons)
-            call_in.received_at = received
-            taken.append(calls.take_call(call_in, acting_user=dispatcher))
+    for number, (received, lead, also) in enumerate(zip(arrivals, leading, second, strict=True)):
+        person = _person_for(rng, persons) if number % 10 < 3 else None
+        concerns = [lead, also] if also else [lead]
+        call_in = _call_in(rng, program, persons, concerns=concerns, person=person)
+        call_in.received_at = received
+        taken.append(calls.take_call(call_in, acting_user=dispatcher))
     live_since = now - timedelta(minutes=50)
-    # However quiet the hour, the demo desk has a few calls in hand.
-    while sum(call.received_at >= live_since for call in taken) < 4:
-        call_in = _call_in(rng, program, persons)
+
+    def live_for_teams() -> list[Call]:
+        live = [c for c in taken if c.received_at >= live_since]
+        return [c for c in live if c.response != "phone_resolution"]
+
+    # However quiet the hour, the demo desk has a few calls in hand, two of them for a team.
+    for _ in range(100):
+        live = [c for c in taken if c.received_at >= live_since]
+        if len(live) >= 4 and len(live_for_teams()) >= 2:
+            break
+        call_in = _call_in(rng, program, persons, concerns=["suicidal"], person=None, screening=[])
         call_in.received_at = now - timedelta(minutes=rng.uniform(3, 45))
         taken.append(calls.take_call(call_in, acting_user=dispatcher))
+    else:
+        raise RuntimeError("The demo's triage sends no live call to a team.")
     earlier = [call for call in taken if call.received_at < live_since]
+    teamed = [call for call in earlier if call.response != "phone_resolution"]
     # Each outcome is chosen first, so the team's statuses can agree with it.
-    dispositions = plan_dispositions(
-        rng, [call for call in earlier if call.response != "phone_resolution"]
-    )
+    dispositions = plan_dispositions(rng, teamed)
+    team_of_call = {call.pk: rng.choice(teams) for call in teamed}
+    _demo_team_refers(teamed, dispositions, team_of_call, teams)
     for call in earlier:
         if call.response == "phone_resolution":
             Call.objects.filter(pk=call.pk).update(
@@ -356,16 +420,33 @@ def build_calls(
             _history(
                 rng,
                 call,
-                rng.choice(teams),
+                team_of_call[call.pk],
                 dispatcher,
                 disposition=dispositions[call.pk],
                 now=now,
             )
-    _live(rng, [c for c in taken if c.received_at >= live_since], dispatcher)
+    _live(rng, [c for c in taken if c.received_at >= live_since], dispatcher, now=now)
     return dispositions
 
 
-def _live(rng, live_calls: list[Call], dispatcher) -> None:
+def _demo_team_refers(teamed: list[Call], dispositions: dict, team_of_call: dict, teams) -> None:
+    """The demo log-ins' team went to at least two calls about a known person that ended in
+    a referral: the demo clinician sends the day's referrals through the real actions."""
+    demo_team = next(t for t in teams if t.members.filter(user__username="clinician").exists())
+    named = [call for call in teamed if call.person_id is not None]
+    referred = [c for c in named if dispositions[c.pk] == Disposition.REFERRED_VOLUNTARY]
+    resolved = [c for c in named if dispositions[c.pk] == Disposition.RESOLVED_ON_SCENE]
+    while len(referred) < 2 and resolved:
+        call = resolved.pop()
+        dispositions[call.pk] = Disposition.REFERRED_VOLUNTARY
+        referred.append(call)
+    if len(referred) < 2:
+        raise RuntimeError("The demo's day has too few calls about a known person.")
+    for call in referred[-2:]:
+        team_of_call[call.pk] = demo_team
+
+
+def _live(rng, live_calls: list[Call], dispatcher, *, now: datetime) -> None:
     """The last hour: the demo log-ins' team on scene at one call, another team en route."""
     from coresponder.dispatch.teams import recommend
 
@@ -373,7 +454,7 @@ def _live(rng, live_calls: list[Call], dispatcher) -> None:
     for call in sorted(live_calls, key=lambda c: (c.priority, c.received_at)):
         if call.response == "phone_resolution" or not moves:
             continue
-        ranked = recommend(call, limit=None)
+        ranked = recommend(call, at=now, limit=None)
         demo_team = next((r for r in ranked if _has_demo_officer(r.team.team_id)), None)
         choice = demo_team if demo_team and len(moves) == 3 else (ranked[0] if ranked else None)
         if choice is None:
@@ -399,9 +480,9 @@ def _has_demo_officer(team_id) -> bool:
     return Team.objects.filter(pk=team_id, members__user__username="officer").exists()
 
 
-def build_demo_dispatch(program, *, rng: random.Random) -> dict[object, Disposition]:
-    """Teams and a day of calls; returns the disposition chosen for each earlier call."""
-    now = timezone.now()
+def build_demo_dispatch(program, *, rng: random.Random, now: datetime) -> dict[object, Disposition]:
+    """Teams and a day of calls up to `now`; returns the disposition chosen for each earlier
+    call."""
     build_service_area(program)
     build_training(program, rng=rng, today=now.astimezone(_local(program)).date())
     teams = build_teams(program, rng=rng, now=now)

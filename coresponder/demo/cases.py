@@ -118,8 +118,7 @@ class DemoCases:
     statuses: Counter = field(default_factory=Counter)
 
 
-def build_demo_cases(program, *, rng: random.Random) -> DemoCases:
-    now = timezone.now()
+def build_demo_cases(program, *, rng: random.Random, now: datetime) -> DemoCases:
     staff = {user.username: user for user in User.objects.filter(agency__program=program)}
     supervisor, clinician = staff["supervisor"], staff["clinician"]
     casemanager = staff["casemanager"]

@@ -17,10 +17,8 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
-
-from django.utils import timezone
 
 from coresponder.referrals.models import (
     Accessibility,
@@ -1089,9 +1087,8 @@ def describe_directory(program) -> str:
     return str(DirectorySummary(services, locations, full))
 
 
-def build_demo_directory(program, *, rng: random.Random) -> DirectorySummary:
+def build_demo_directory(program, *, rng: random.Random, now: datetime) -> DirectorySummary:
     """Writes the demo county's directory into the program: one bulk insert per table."""
-    now = timezone.now()
 
     def new_id() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))

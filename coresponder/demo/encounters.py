@@ -1067,9 +1067,8 @@ class DemoEncounters:
 
 
 def build_demo_encounters(
-    program, *, rng: random.Random, planned: dict[object, Disposition]
+    program, *, rng: random.Random, planned: dict[object, Disposition], now: datetime
 ) -> DemoEncounters:
-    now = timezone.now()
     complete = build_history_encounters(program, rng=rng, planned=planned, now=now)
     drafts = build_live_encounters(program, rng=rng)
     plans = build_demo_plans(program, rng=rng, now=now)

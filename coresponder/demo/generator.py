@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, Program, Role, User
@@ -78,10 +78,13 @@ def role_logins() -> list[tuple[str, str, str]]:
 
 
 def build_demo_program(
-    *, seed: int = 2026, password: str = DEMO_PASSWORD, history: bool = True
+    *, now: datetime, seed: int = 2026, password: str = DEMO_PASSWORD, history: bool = True
 ) -> DemoProgram:
-    """Create the demo program, or return the existing one untouched.
+    """Create the demo program as it stands at `now`, or return the existing one untouched.
 
+    Everything the demo holds is placed in time from `now` (the command passes the clock's
+    time, tests a fixed one), and what the demo promises — teams on duty, live calls, every
+    state of a referral, case and plan — holds by construction at any hour of any day.
     `history=False` leaves out the year of calls before the demo's day (demo/history.py),
     for tests that look only at the day and would rather not wait for the year."""
     existing = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
@@ -121,13 +124,13 @@ def build_demo_program(
                     title=str(role.label),
                     password=password,
                 )
-        build_demo_people(program, rng=rng)
-        planned = build_demo_dispatch(program, rng=rng)
-        build_demo_encounters(program, rng=rng, planned=planned)
-        build_demo_directory(program, rng=rng)
-        build_demo_referrals(program, rng=rng)
-        build_demo_cases(program, rng=rng)
-        year = build_demo_history(program, rng=rng, now=timezone.now()) if history else None
+        build_demo_people(program, rng=rng, now=now)
+        planned = build_demo_dispatch(program, rng=rng, now=now)
+        build_demo_encounters(program, rng=rng, planned=planned, now=now)
+        build_demo_directory(program, rng=rng, now=now)
+        build_demo_referrals(program, rng=rng, now=now)
+        build_demo_cases(program, rng=rng, now=now)
+        year = build_demo_history(program, rng=rng, now=now) if history else None
         build_demo_outcomes(program)
     return DemoProgram(program, role_logins(), created=True, history=year)
 

@@ -6,9 +6,7 @@ Persons are labelled "Demo" with a phonetic-alphabet word, never given invented 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
-
-from django.utils import timezone
+from datetime import date, datetime, timedelta
 
 from coresponder.accounts.models import Agency, User
 from coresponder.people import actions as people
@@ -35,7 +33,7 @@ WORDS = [
 ]
 
 
-def build_demo_people(program, *, rng: random.Random) -> None:
+def build_demo_people(program, *, rng: random.Random, now: datetime) -> None:
     staff = {user.username: user for user in User.objects.filter(agency__program=program)}
     agencies = {agency.name: agency for agency in Agency.objects.filter(program=program)}
     dispatcher, officer, clinician = staff["dispatcher"], staff["officer"], staff["clinician"]
@@ -65,7 +63,6 @@ def build_demo_people(program, *, rng: random.Random) -> None:
             acting_user=dispatcher,
         )
 
-    now = timezone.now()
     alpha = persons["Alpha"]
     # The call: officer and clinician go together; the clinician follows up.
     for responder in (officer, clinician):

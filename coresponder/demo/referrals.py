@@ -14,9 +14,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from coresponder.accounts.models import Agency, User
 from coresponder.encounters.access import rights_for
@@ -100,8 +99,7 @@ class DemoReferrals:
     by_state: Counter
 
 
-def build_demo_referrals(program, *, rng: random.Random) -> DemoReferrals:
-    now = timezone.now()
+def build_demo_referrals(program, *, rng: random.Random, now: datetime) -> DemoReferrals:
     agency = Agency.objects.get(program=program, name=PARTNER_AGENCY)
     clinician = User.objects.get(username="clinician")
     partner = User.objects.get(username="partner")
@@ -158,21 +156,17 @@ def build_demo_referrals(program, *, rng: random.Random) -> DemoReferrals:
         return services[FITTING.get(destination.kind if destination else "", FALLBACK)]
 
     # Each referred encounter refers to its destination first, then to further linked
-    # services, until there are enough referrals for every walk.
-    wanted = len(RECENT_WALKS) + len(HISTORY_WALKS)
+    # services, until there are enough referrals for every walk. The recent walks go through
+    # the actions as the demo clinician, so they take the encounters the clinician worked
+    # (the day's calls guarantee some: demo/calls.py); the history takes the others first.
     choices = {}
     for encounter in referred:
         first = service_for(encounter)
         rest = sorted(linked - {first.name})
         rng.shuffle(rest)
         choices[encounter.pk] = [first, *(services[name] for name in rest)]
-    slots = []
-    for depth in range(len(linked)):
-        for encounter in referred:
-            if len(slots) < wanted and depth < len(choices[encounter.pk]):
-                slots.append((encounter, choices[encounter.pk][depth]))
-    recent = [slot for slot in slots if slot[0].pk in writable][: len(RECENT_WALKS)]
-    history = [slot for slot in slots if slot not in recent][: len(HISTORY_WALKS)]
+
+    recent, history = _slots(referred, writable, choices)
 
     rows, events = [], []
     for (encounter, service), walk in zip(history, HISTORY_WALKS, strict=False):
@@ -219,6 +213,7 @@ def build_demo_referrals(program, *, rng: random.Random) -> DemoReferrals:
             clinician=clinician,
             partner=partner,
             rng=rng,
+            now=now,
         )
     if recent:  # one through the action, for the audit log
         referrals.record_information_given(
@@ -228,6 +223,29 @@ def build_demo_referrals(program, *, rng: random.Random) -> DemoReferrals:
         )
     by_state = Counter(Referral.objects.filter(program=program).values_list("state", flat=True))
     return DemoReferrals(linked=len(LINKED_ORGANIZATIONS), by_state=by_state)
+
+
+def _slots(referred: list, writable: set, choices: dict) -> tuple[list, list]:
+    """(encounter, service) pairs for the recent walks, from the encounters the demo clinician
+    worked, and for the history, from the others first; each encounter's services in turn."""
+
+    def take(encounters: list, wanted: int) -> list:
+        taken: list = []
+        for depth in range(max((len(c) for c in choices.values()), default=0)):
+            for encounter in encounters:
+                if len(taken) < wanted and depth < len(choices[encounter.pk]):
+                    taken.append((encounter, choices[encounter.pk][depth]))
+        return taken
+
+    worked = [e for e in referred if e.pk in writable]
+    recent = take(worked, len(RECENT_WALKS))
+    others = [e for e in referred if e.pk not in writable] + worked
+    history = [
+        slot for slot in take(others, len(HISTORY_WALKS) + len(recent)) if slot not in recent
+    ]
+    if len(recent) < len(RECENT_WALKS) or len(history) < len(HISTORY_WALKS):
+        raise RuntimeError("The demo's day has too few referred encounters for every walk.")
+    return recent, history[: len(HISTORY_WALKS)]
 
 
 def _record_consents(persons, *, agency, clinician, starts_at) -> None:
@@ -326,7 +344,7 @@ def _history_referral(encounter, *, service, agency, walk, rng, now):
     return referral, events
 
 
-def _recent_referral(encounter, *, service, walk, clinician, partner, rng) -> Referral:
+def _recent_referral(encounter, *, service, walk, clinician, partner, rng, now) -> Referral:
     referral = referrals.send_referral(
         encounter,
         service=service,
@@ -338,10 +356,10 @@ def _recent_referral(encounter, *, service, walk, clinician, partner, rng) -> Re
     for wanted in walk[1:]:
         appointment = None
         if wanted == State.SCHEDULED:
-            day = timezone.localdate() + timedelta(days=rng.randint(1, 4))
-            appointment = timezone.make_aware(
-                datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randint(9, 15))
-            )
+            # A morning or afternoon hour in the program's zone, one to four days ahead.
+            zone = ZoneInfo(encounter.program.time_zone)
+            day = now.astimezone(zone).date() + timedelta(days=rng.randint(1, 4))
+            appointment = datetime.combine(day, time(rng.randint(9, 15)), tzinfo=zone)
         referral = referrals.move_referral(
             referral, to=wanted, principal=principal, appointment_at=appointment
         )

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from freezegun import freeze_time
 
 from coresponder.accounts import events as accounts_events
 from coresponder.accounts.models import Agency, Program, Role, User
@@ -31,6 +32,18 @@ pytestmark = pytest.mark.django_db
 # These tests look at the demo's day and build it without the year before it
 # (`history=False`); the demo command, and so its tests here, build the year too.
 # test_history.py looks at the year.
+#
+# The demo is built at a fixed reference time with the clock frozen there (the actions it
+# calls stamp their own times), so nothing here depends on when the suite runs; and
+# `test_the_demo_keeps_its_promises_at_any_hour` builds it at hours and days chosen to
+# break a demo that sampled its way to what it shows.
+DEMO_NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def demo_clock():
+    with freeze_time(DEMO_NOW, tick=True) as clock:
+        yield clock
 
 
 def snapshot() -> list[tuple]:
@@ -66,29 +79,29 @@ def remove_demo_program() -> None:
 
 def test_the_same_seed_builds_the_same_program():
     # given
-    build_demo_program(seed=7, history=False)
+    build_demo_program(now=DEMO_NOW, seed=7, history=False)
     first = snapshot()
 
     # when the program is removed and built again
     remove_demo_program()
-    build_demo_program(seed=7, history=False)
+    build_demo_program(now=DEMO_NOW, seed=7, history=False)
 
     # then
     assert snapshot() == first
 
 
 def test_another_seed_builds_another_roster():
-    build_demo_program(seed=7, history=False)
+    build_demo_program(now=DEMO_NOW, seed=7, history=False)
     first = snapshot()
     remove_demo_program()
 
-    build_demo_program(seed=8, history=False)
+    build_demo_program(now=DEMO_NOW, seed=8, history=False)
 
     assert snapshot() != first
 
 
 def test_every_role_has_a_log_in_that_works(client):
-    demo = build_demo_program(history=False)
+    demo = build_demo_program(now=DEMO_NOW, history=False)
 
     assert sorted(role for _username, role, _agency in demo.logins) == sorted(
         role.label for role in Role
@@ -102,7 +115,7 @@ def test_every_role_has_a_log_in_that_works(client):
 
 
 def test_every_agency_kind_is_in_the_program():
-    demo = build_demo_program(history=False)
+    demo = build_demo_program(now=DEMO_NOW, history=False)
 
     kinds = set(demo.program.agencies.values_list("kind", flat=True))
 
@@ -110,17 +123,17 @@ def test_every_agency_kind_is_in_the_program():
 
 
 def test_building_twice_keeps_the_first_program():
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
     count = User.objects.count()
 
-    again = build_demo_program(history=False)
+    again = build_demo_program(now=DEMO_NOW, history=False)
 
     assert not again.created
     assert User.objects.count() == count
 
 
 def test_staff_are_named_by_role_and_number_never_invented_names():
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
 
     for user in User.objects.all():
         label = user.full_name.removeprefix("Demo ").rstrip("0123456789 ")
@@ -128,7 +141,7 @@ def test_staff_are_named_by_role_and_number_never_invented_names():
 
 
 def test_every_user_creation_is_audited_and_the_chain_holds():
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
 
     created = AuditEntry.objects.filter(action=accounts_events.USER_CREATED).count()
     assert created == User.objects.count()
@@ -170,7 +183,7 @@ def test_the_demo_command_prints_log_ins_and_what_it_built_in_figures(capsys):
 def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
     from coresponder.people.access import view_person
 
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
     alpha = Person.objects.get(names__family="Alpha")
 
     officer = view_person(User.objects.get(username="officer"), alpha.pk, channel="test")
@@ -191,7 +204,7 @@ def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person
 def test_the_demo_has_consents_in_every_state_and_a_pending_review():
     from coresponder.privacy.models import BreakGlassGrant, Consent
 
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
 
     states = {consent.state() for consent in Consent.objects.all()}
     kinds = set(Consent.objects.values_list("kind", flat=True))
@@ -200,32 +213,35 @@ def test_the_demo_has_consents_in_every_state_and_a_pending_review():
     assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1
 
 
-def test_the_demo_has_a_working_desk_and_a_realistic_day_of_calls():
-    from collections import Counter
+def assert_a_realistic_day(program, now) -> None:
+    """Busy evenings, quiet small hours, suicidal thoughts the leading concern: what the
+    demo's day holds by construction, whatever the hour it was built."""
     from zoneinfo import ZoneInfo
 
-    from django.utils import timezone
-
     from coresponder.calls.models import Call
-    from coresponder.dispatch.models import Team
-    from coresponder.dispatch.teams import on_duty, team_of
 
-    demo = build_demo_program(history=False)
-    program = demo.program
-    now = timezone.now()
-    assert on_duty(program, now).count() >= 2
     calls = list(Call.objects.of_program(program))
     assert 50 <= len(calls) <= 100
+    assert all(now - timedelta(hours=24) <= call.received_at < now for call in calls)
     zone = ZoneInfo(program.time_zone)
     hours = Counter(call.received_at.astimezone(zone).hour for call in calls)
     evening = sum(hours[h] for h in range(16, 22))
     small_hours = sum(hours[h] for h in range(0, 6))
-    assert evening > 2 * small_hours
+    assert evening > 2 * small_hours, hours
     concerns = Counter(c for call in calls for c in call.concerns)
-    # Sixty-odd calls drawn at 24:14:12 weights: suicidal leads, yet a draw (which moves
-    # with the hour the demo is built) can put psychosis a call or two ahead of it.
-    top_two = {concern for concern, _ in concerns.most_common(2)}
-    assert "suicidal" in top_two
+    assert concerns.most_common(1)[0][0] == "suicidal", concerns
+
+
+def test_the_demo_has_a_working_desk_and_a_realistic_day_of_calls():
+    from coresponder.calls.models import Call
+    from coresponder.dispatch.models import Team
+    from coresponder.dispatch.teams import on_duty, team_of
+
+    demo = build_demo_program(now=DEMO_NOW, history=False)
+    program = demo.program
+    now = timezone.now()
+    assert on_duty(program, now).count() >= 2
+    assert_a_realistic_day(program, now)
     # The officer's team is on a call now, which the field view shows.
     officer = User.objects.get(username="officer")
     team = team_of(officer)
@@ -258,7 +274,7 @@ def test_every_dispatched_call_has_an_encounter_that_agrees_with_its_record():
     from coresponder.encounters.models import Encounter
 
     # given
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
     dispatched = calls_dispatched(program)
 
     # when
@@ -315,7 +331,7 @@ def test_the_outcomes_are_those_of_a_co_responder_program():
     from coresponder.encounters.dispositions import Disposition
     from coresponder.encounters.models import Assessment, Encounter
 
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
     complete = Encounter.objects.filter(program=program, state="complete")
 
     # The mix of dispositions, against the published figures (COAST: 40% / 33% / 3%).
@@ -359,7 +375,7 @@ def test_the_team_on_scene_has_a_draft_encounter_in_progress():
     from coresponder.encounters import events
     from coresponder.encounters.models import Encounter
 
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
     officer = User.objects.get(username="officer")
 
     team = team_of(officer)
@@ -382,7 +398,7 @@ def test_people_in_repeated_crisis_have_response_plans_in_every_state():
 
     from coresponder.encounters.models import ResponsePlan
 
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
     today = timezone.localdate()
 
     plans = list(ResponsePlan.objects.select_related("drafted_by", "approved_by"))
@@ -423,7 +439,7 @@ def test_the_directory_has_every_kind_of_service_each_placed_in_the_county_with_
     from coresponder.referrals.models import Service, ServiceKind
 
     # given
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
 
     # when
     services = list(
@@ -490,7 +506,7 @@ def test_beds_and_same_day_slots_are_counted_and_some_services_are_full():
     from coresponder.referrals.models import ServiceCapacity
 
     # given
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
 
     # when
     capacities = list(
@@ -515,7 +531,7 @@ def test_the_demo_directory_is_valid_hsds_3_and_round_trips(tmp_path):
     from coresponder.referrals.actions import export_hsds_package, import_hsds_package
 
     # given
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
     other = Program.objects.create(name="Neighbouring County Program", slug="neighbouring")
 
     # when
@@ -537,7 +553,7 @@ def test_the_services_the_encounters_name_are_in_the_directory():
     from coresponder.referrals.models import Service
 
     # given
-    program = build_demo_program(history=False).program
+    program = build_demo_program(now=DEMO_NOW, history=False).program
     names = set(Service.objects.filter(program=program).values_list("name", flat=True))
 
     # then every named destination and referral is a service of the directory
@@ -555,11 +571,11 @@ def test_the_services_the_encounters_name_are_in_the_directory():
 def test_the_same_seed_builds_the_same_directory():
     from coresponder.referrals.models import ServiceCapacity
 
-    build_demo_program(seed=7, history=False)
+    build_demo_program(now=DEMO_NOW, seed=7, history=False)
     first = directory_picture(Program.objects.get())
     remove_demo_program()
 
-    build_demo_program(seed=7, history=False)
+    build_demo_program(now=DEMO_NOW, seed=7, history=False)
 
     again = directory_picture(Program.objects.get())
     for picture in (first, again):  # the times free places were counted follow the clock
@@ -571,7 +587,7 @@ def test_the_same_seed_builds_the_same_directory():
 
 def test_the_demo_has_referrals_in_every_state_of_the_loop():
     # when
-    demo = build_demo_program(history=False)
+    demo = build_demo_program(now=DEMO_NOW, history=False)
 
     # then
     states = Counter(Referral.objects.filter(program=demo.program).values_list("state", flat=True))
@@ -591,7 +607,7 @@ def test_the_demo_has_referrals_in_every_state_of_the_loop():
 
 
 def test_every_demo_referral_is_a_legal_walk_of_the_loop_ending_in_its_state():
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
 
     for referral in Referral.objects.prefetch_related("events"):
         events = list(referral.events.order_by("at", "id"))
@@ -614,7 +630,7 @@ def test_every_demo_referral_is_a_legal_walk_of_the_loop_ending_in_its_state():
 
 
 def test_no_demo_referral_holds_details_of_a_person_who_did_not_consent():
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
 
     detailed = Referral.objects.exclude(need="", contact="").select_related("agency")
     assert detailed.count() == Referral.objects.filter(kind=Referral.Kind.REFERRAL).count()
@@ -634,7 +650,7 @@ def test_no_demo_referral_holds_details_of_a_person_who_did_not_consent():
 
 def test_the_demo_partner_sees_only_its_agencys_referrals():
     # given
-    build_demo_program(history=False)
+    build_demo_program(now=DEMO_NOW, history=False)
     partner = User.objects.get(username="partner")
 
     # when
@@ -652,8 +668,6 @@ def test_the_demo_partner_sees_only_its_agencys_referrals():
 
 
 def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
-    from freezegun import freeze_time
-
     from coresponder.cases import access
     from coresponder.cases.models import (
         Case,
@@ -667,15 +681,14 @@ def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
         SafetyPlanRevision,
     )
 
-    # given a demo built at midday (a task "due today" needs some of the day left)
-    with freeze_time("2026-06-10 12:00:00", tick=True):
-        program = build_demo_program(history=False).program
-        casemanager = User.objects.get(username="casemanager")
-        supervisor = User.objects.get(username="supervisor")
+    # given
+    program = build_demo_program(now=DEMO_NOW, history=False).program
+    casemanager = User.objects.get(username="casemanager")
+    supervisor = User.objects.get(username="supervisor")
 
-        # when
-        worklist = access.worklist(casemanager, channel="test")
-        queue = access.worklist(supervisor, channel="test")
+    # when
+    worklist = access.worklist(casemanager, channel="test")
+    queue = access.worklist(supervisor, channel="test")
 
     # then every status, several reasons for closing
     cases = Case.objects.filter(program=program)
@@ -699,3 +712,62 @@ def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
     assert all(worklist.counts[group] > 0 for group in access.GROUPS), worklist.counts
     assert worklist.total == len(worklist.rows)
     assert queue.counts["new"] > 0
+
+
+# Hours and days that a demo sampling its way to what it shows would trip on: the quietest
+# hour, shift changes, local midnight, the last minute of a year, and both daylight-saving
+# changes in the program's zone (America/Denver), each with another seed.
+ANY_HOUR = [
+    ("2026-06-10T09:00:00+00:00", 2026),  # 03:00, the quietest hour
+    ("2026-06-10T13:00:00+00:00", 7),  # 07:00, night shift hands over to day
+    ("2026-06-10T20:00:00+00:00", 8),  # 14:00, swing shift comes on
+    ("2026-06-11T04:00:00+00:00", 2026),  # 22:00, night shift comes on
+    ("2026-06-11T06:00:00+00:00", 9),  # local midnight
+    ("2027-01-01T06:59:00+00:00", 2026),  # 23:59 on 31 December
+    ("2026-03-08T09:30:00+00:00", 11),  # 03:30, the morning clocks went forward
+    ("2026-11-01T08:30:00+00:00", 12),  # the second 01:30, the night clocks went back
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("at", "seed"), ANY_HOUR)
+def test_the_demo_keeps_its_promises_at_any_hour(at, seed, demo_clock):
+    from coresponder.calls.models import Call
+    from coresponder.dispatch.teams import on_duty, team_of
+    from coresponder.encounters.models import Encounter, ResponsePlan
+    from coresponder.privacy.models import BreakGlassGrant, Consent
+
+    # given the clock at that hour
+    now = datetime.fromisoformat(at)
+    demo_clock.move_to(now)
+
+    # when
+    program = build_demo_program(now=now, seed=seed, history=False).program
+
+    # then the desk works: teams on duty, the demo log-ins' team on scene, calls in hand
+    assert on_duty(program, now).count() >= 2
+    team = team_of(User.objects.get(username="officer"))
+    assert team.call_id is not None
+    encounter = Encounter.objects.get(call=team.call)
+    assert (encounter.state, encounter.disposition) == ("draft", "")
+    assert Call.objects.of_program(program).open().count() >= 2
+    assert_a_realistic_day(program, now)
+    # every state of the referral loop, the waiting ones sent by the demo clinician
+    states = Counter(Referral.objects.filter(program=program).values_list("state", flat=True))
+    assert set(states) == {state.value for state in State}
+    assert Referral.objects.filter(sent_by__username="clinician", state=State.SENT).exists()
+    scheduled = Referral.objects.get(state=State.SCHEDULED)
+    assert now < scheduled.appointment_at < now + timedelta(days=6)
+    partner = User.objects.get(username="partner")
+    shown = referrals_for_partner(Principal(user=partner), channel="test")
+    assert {view.state for view in shown} == {s.value for s in State} - {State.INFORMATION_GIVEN}
+    # consents in every state, a break-the-glass access to review, plans in every state
+    assert {consent.state() for consent in Consent.objects.all()} == {
+        "in_force",
+        "revoked",
+        "expired",
+    }
+    assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1
+    plans = Counter(ResponsePlan.objects.values_list("state", flat=True))
+    assert (plans["approved"], plans["draft"], plans["superseded"]) == (3, 1, 1)
+    assert verify_chain().ok

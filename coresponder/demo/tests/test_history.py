@@ -1,19 +1,20 @@
 """The demo's year of history: its shape, its outcomes and its records' validity.
 
-The demo program is built once for the module (about ten seconds with its history) and
-rolled back at the end; the tests only read it.
+The demo program is built once for the module (about ten seconds with its history), at a
+fixed reference time with the clock frozen there, and rolled back at the end; the tests
+only read it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from freezegun import freeze_time
 
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case, CaseStatus, ContactAttempt
@@ -37,10 +38,17 @@ pytestmark = pytest.mark.django_db
 ZONE = ZoneInfo("America/Denver")
 
 
+DEMO_NOW = datetime(2026, 9, 14, 21, 30, tzinfo=UTC)  # a Monday, 15:30 in Denver
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = build_demo_program()
+    with (
+        freeze_time(DEMO_NOW, tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        built = build_demo_program(now=DEMO_NOW)
         yield built
         transaction.set_rollback(True)
 
@@ -69,7 +77,7 @@ def test_a_year_of_calls_before_the_demo_day_never_overlapping_it(demo, history)
     assert min(c.received_at for c in calls) > history.start
     assert history.end - history.start == timedelta(days=365)
     # The history ends before the demo's day of calls begins, and all its teams are back.
-    day_starts = timezone.now() - timedelta(hours=24, minutes=5)
+    day_starts = DEMO_NOW - timedelta(hours=24, minutes=5)
     assert later.exists()
     assert all(c.received_at > day_starts for c in later)
     assert max(c.closed_at for c in calls) < min(c.received_at for c in later)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from coresponder.accounts.models import Agency, ApiToken
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
@@ -25,7 +26,9 @@ def sign_in(page, base_url: str, username: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_two_roles_each_see_their_own_home(live_server, page_at, width):
     # given
-    build_demo_program(history=False)  # the year behind it is not what this shows
+    build_demo_program(
+        now=timezone.now(), history=False
+    )  # the year behind it is not what this shows
     shots = screenshot_dir()
 
     for username, heading, absent in [
@@ -45,7 +48,9 @@ def test_two_roles_each_see_their_own_home(live_server, page_at, width):
 
 
 def test_every_role_home_renders_without_horizontal_scroll_on_a_phone(live_server, page_at):
-    build_demo_program(history=False)  # the year behind it is not what this shows
+    build_demo_program(
+        now=timezone.now(), history=False
+    )  # the year behind it is not what this shows
     shots = screenshot_dir()
     page = page_at(WIDTHS["phone"])
     page.goto(f"{live_server.url}/login/")
@@ -70,7 +75,9 @@ def test_every_role_home_renders_without_horizontal_scroll_on_a_phone(live_serve
 
 def test_naughty_token_names_execute_nothing_in_a_real_browser(live_server, page_at, client):
     # given every naughty string sent as a token name through the real form
-    build_demo_program(history=False)  # the year behind it is not what this shows
+    build_demo_program(
+        now=timezone.now(), history=False
+    )  # the year behind it is not what this shows
     agency = Agency.objects.get(name="Demo County Sheriff's Office")
     client.post("/login/", {"username": "admin", "password": DEMO_PASSWORD})
 

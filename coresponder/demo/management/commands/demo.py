@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from coresponder.demo.cases import describe_cases
 from coresponder.demo.directory import describe_directory
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo program…")
-        demo = build_demo_program(seed=seed)
+        demo = build_demo_program(now=timezone.now(), seed=seed)
         state = "created" if demo.created else "already there, kept as it is"
         self.stdout.write(self.style.SUCCESS(f"{demo.program.name}: {state}."))
         self.stdout.write(describe(demo.program))

@@ -215,7 +215,12 @@
   Section.prototype.flushSoon = function (delay) {
     var self = this;
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(function () { self.flush(); }, delay);
+    // Marked while an autosave waits, so a test can wait for it to have run.
+    this.statusEl.dataset.autosave = "due";
+    this.timer = window.setTimeout(function () {
+      delete self.statusEl.dataset.autosave;
+      self.flush();
+    }, delay);
   };
 
   function baseOf(base) {

@@ -54,7 +54,10 @@ def test_a_conflicting_edit_is_shown_and_kept_mine_only_when_chosen(live_server,
     expect(phone.get_by_test_id("section-status-clinical")).to_contain_text("Conflict")
     expect(phone.get_by_test_id("sync-status")).to_contain_text("Conflict")
     shoot(phone, "conflict")
-    phone.wait_for_timeout(1200)  # past the autosave's delay: still nothing overwritten
+    # past the autosave's turn: still nothing overwritten
+    expect(phone.get_by_test_id("section-status-clinical")).not_to_have_attribute(
+        "data-autosave", "due"
+    )
     assert stored(scene.encounter, "clinical").content == {"behaviour": THEIRS}
     assert len(saves_of(scene.encounter, "clinical")) == 1
 
