@@ -21,6 +21,14 @@ pytest_plugins = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    # A browser test starts a page, signs in and waits on it: seconds each, so all count
+    # as slow, and `pytest -m "not slow"` leaves them out with the rest of the slow ones.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def browser():
     path = require_chromium()

@@ -726,6 +726,10 @@ ANY_HOUR = [
     ("2027-01-01T06:59:00+00:00", 2026),  # 23:59 on 31 December
     ("2026-03-08T09:30:00+00:00", 11),  # 03:30, the morning clocks went forward
     ("2026-11-01T08:30:00+00:00", 12),  # the second 01:30, the night clocks went back
+    # Two of the seven in forty times of a day at which the demo, when it drew its way to
+    # its referrals, had none left waiting in "sent" (04:36 and 15:42).
+    ("2026-06-10T10:36:00+00:00", 2026),
+    ("2026-06-10T21:42:00+00:00", 2026),
 ]
 
 
