@@ -112,9 +112,9 @@ class Command(BaseCommand):
                 raise CommandError("waitress serves from one process: use --processes 1.")
             self._serve_with_waitress(host, port, threads)
             return
-        # A port in use is said in a sentence at once, not after gunicorn's five retries. A
-        # master re-executed by gunicorn (USR2) inherits the port and must not test it.
-        if port != 0 and "GUNICORN_FD" not in os.environ and "LISTEN_FDS" not in os.environ:
+        # A port in use is said in a sentence at once, not after gunicorn's five retries.
+        # Under systemd socket activation (LISTEN_FDS) the port is systemd's, handed over.
+        if port != 0 and "LISTEN_FDS" not in os.environ:
             _listen(host, port).close()
         arguments = gunicorn_arguments(
             host=host,
