@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
 from freezegun import freeze_time
 
 from coresponder.accounts import actions as accounts
@@ -161,6 +163,31 @@ def test_the_limit_resets_when_its_window_ends(client, rates, token):
     # then
     assert response.status_code == 201
     assert Call.objects.count() == 2
+
+
+@freeze_time(NOW)
+def test_with_the_database_cache_every_process_counts_in_one_table(client, rates, token, settings):
+    # given: COR_CACHE=database, after `coresponder createcachetable`
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "coresponder_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    rates(write="1/min")
+    headers = token("County CAD")
+
+    # when
+    answers = [post_call(client, headers).status_code for _ in range(2)]
+
+    # then: the count is a row of the shared table
+    assert answers == [201, 429]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM coresponder_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert len(keys) == 1
+    assert keys[0].startswith(":1:cor-throttle:write:accounts.apitoken:")
 
 
 @freeze_time("2026-03-02 10:00:59.5+00:00")
