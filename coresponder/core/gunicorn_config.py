@@ -41,8 +41,16 @@ def when_ready(server):
     for listener in server.LISTENERS:
         address = listener.sock.getsockname()
         host = f"[{address[0]}]" if ":" in address[0] else address[0]
+        processes = "1 process" if server.num_workers == 1 else f"{server.num_workers} processes"
         sys.stdout.write(
-            f"Serving on http://{host}:{address[1]}/, {server.num_workers} processes "
-            "(gunicorn; Ctrl-C to stop)\n"
+            f"Serving on http://{host}:{address[1]}/, {processes} (gunicorn; Ctrl-C to stop)\n"
         )
     sys.stdout.flush()
+
+
+def post_worker_init(worker):
+    """Load every view before the worker takes its first request, not during it: a worker
+    started after another's max_requests would otherwise make one caller wait seconds."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - importing is the point
