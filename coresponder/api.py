@@ -5,14 +5,18 @@ One error shape everywhere: {"message": ..., "code": ..., "fields": {...}}.
 
 from __future__ import annotations
 
+import math
+
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from coresponder.accounts.actions import authenticate_api_token
 from coresponder.core.exceptions import DomainError
+from coresponder.core.throttles import ApiRateThrottle
 
 
 class VerifiedSessionAuth(SessionAuth):
@@ -51,6 +55,8 @@ api = NinjaAPI(
     # machine client that has no session before its token were tried.
     auth=[AgencyTokenAuth(), AgencyTokenHeader(), VerifiedSessionAuth()],
     urls_namespace="api",
+    # Reads and writes per token or user, at COR_API_RATES; the CAD feed has its own.
+    throttle=ApiRateThrottle(),
 )
 
 
@@ -92,6 +98,25 @@ def on_authentication_error(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return api.create_response(request, error_body(_("Not found."), "not_found"), status=404)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    # Ninja adds Retry-After (whole seconds) to this response.
+    seconds = math.ceil(exc.wait) if exc.wait is not None else 1
+    return api.create_response(
+        request,
+        error_body(
+            ngettext(
+                "Too many requests: try again in %(seconds)d second.",
+                "Too many requests: try again in %(seconds)d seconds.",
+                seconds,
+            )
+            % {"seconds": seconds},
+            "throttled",
+        ),
+        status=429,
+    )
 
 
 @api.exception_handler(HttpError)

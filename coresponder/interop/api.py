@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BeforeValidator, ConfigDict
 from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
 from coresponder.calls.models import CallerRelation
 from coresponder.calls.triage import Concern, Screening, Source
+from coresponder.core.throttles import ApiRateThrottle
 
 from . import cad
 
@@ -146,6 +147,7 @@ def _payload_problems(body: bytes) -> tuple[CadCallIn | None, dict[str, list[str
     "first delivery made. 401 missing or wrong signature, 403 not a feed's token, 409 the "
     "key was used for another body, 422 a bad body, with the reason for each field.",
     openapi_extra={"requestBody": REQUEST_BODY, "parameters": HEADERS},
+    throttle=ApiRateThrottle("cad"),  # a feed's own rate, high enough for a city's peak
 )
 def receive_cad_call(request: HttpRequest):
     feed = cad.feed_for(request.api_token)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from .environment import env_bool, env_int, env_list, env_str
 
@@ -202,6 +203,33 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Rate limits of the JSON API, per agency token or signed-in user and kind of operation, in
+# requests per s, min, hour or day (docs/settings.md says why these). A CAD feed posts calls
+# at its own rate, far above a large city's peak of a few calls a second.
+COR_API_RATES = {
+    "read": env_str("COR_API_READ_RATE", "1200/min"),
+    "write": env_str("COR_API_WRITE_RATE", "300/min"),
+    "cad": env_str("COR_API_CAD_RATE", "3000/min"),
+}
+# The cache holding the rate counters (and the public outcome pages). `memory` is one per
+# process, so several gunicorn workers each count on their own; `database` shares them
+# (after `coresponder createcachetable`).
+COR_CACHE = env_str("COR_CACHE", "memory")
+if COR_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "coresponder_cache",
+            # Culling beyond this would drop live rate counters: keep room for every user.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+elif COR_CACHE == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"COR_CACHE must be memory or database, not {COR_CACHE!r}.")
+COR_THROTTLE_CACHE = "default"
 
 # Dispatch messages. The site address goes into links; messages carry no person's data.
 COR_SITE_URL = env_str("COR_SITE_URL", "http://127.0.0.1:8000")

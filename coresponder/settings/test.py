@@ -48,5 +48,8 @@ COR_NOTIFY_IN_BACKGROUND = False
 # Tasks run the moment they are enqueued, in the test's own thread and transaction.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# No test is slowed or refused by the API's rate limits; the throttle's tests lower them.
+COR_API_RATES = {"read": "100000/min", "write": "100000/min", "cad": "100000/min"}
+
 # Tests change records and read the outcomes at once: the facts are always rebuilt.
 COR_ANALYTICS_FRESH_SECONDS = 0

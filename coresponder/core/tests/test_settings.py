@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from django.core.management import call_command
 
 from coresponder.testing.shared_data import PROJECT_DIR
 
@@ -43,14 +44,38 @@ def test_production_refuses_a_short_secret_key():
     assert "SECRET_KEY is too short" in result.stderr
 
 
-def test_production_settings_pass_djangos_deployment_checks():
+def test_production_settings_pass_djangos_deployment_checks(settings, tmp_path):
+    # given: static files collected where production looks for them (the same manifest
+    # production's storage writes, without its minutes of compressing)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "static"
+    call_command("collectstatic", "--noinput", verbosity=0)
+
+    # when
     result = run_with_settings(
         "coresponder.settings.prod",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="coresponder.example.org",
+        STATIC_ROOT=str(tmp_path / "static"),
     )
 
+    # then
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_collected_static_files_fails_the_deployment_checks(tmp_path):
+    result = run_with_settings(
+        "coresponder.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="coresponder.example.org",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+
+    assert result.returncode == 1
+    assert "(core.E001) Static files are not collected" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,8 @@ class Command(BaseCommand):
             return
         start_task_worker()
         self.stdout.write("Background tasks (program reports) run in this process.")
-        call_command("serve", host=host, port=port)
+        # One process, so that the task worker thread above runs beside the pages it serves.
+        call_command("serve", host=host, port=port, server="waitress")
 
 
 def start_task_worker() -> None:
