@@ -490,6 +490,7 @@ def send_referral(
         # The relation rests on the consent that let the referral go, and ends with it.
         consent_id = decision.basis.removeprefix("consent:")
         consent = Consent.objects.get(pk=consent_id) if consent_id != decision.basis else None
+        # One already ending (an attended referral's grace period) does not serve a new one.
         already = (
             AccessRelation.objects.in_force(now)
             .filter(
@@ -497,6 +498,7 @@ def send_referral(
                 agency=agency,
                 kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
                 consent=consent,
+                ends_at__isnull=True,
             )
             .exists()
         )

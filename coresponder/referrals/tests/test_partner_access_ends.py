@@ -261,3 +261,25 @@ def _token(partner):
     from coresponder.accounts.models import ApiToken
 
     return ApiToken.objects.get(agency=partner.agency)
+
+
+def test_a_new_referral_during_the_grace_period_keeps_the_access_open(scene, harbor):
+    # given an attended referral whose relation ends after the grace period
+    first, _consent = send(scene, harbor)
+    schedule(first, harbor)
+    send_json(harbor.client(), "post", f"/api/v1/referrals/{first.pk}/moves", {"to": "attended"})
+    ending = relation_of(scene, harbor)
+    assert ending.ends_at is not None
+
+    # when the person is referred to Harbor again
+    second = actions.send_referral(
+        scene.encounter, service=harbor.service, need=NEED, acting_user=scene.clinician
+    )
+
+    # then a relation without an end serves the new referral
+    held = AccessRelation.objects.in_force().filter(
+        person=scene.person, agency=harbor.agency, ends_at__isnull=True
+    )
+    assert held.count() == 1
+    body = harbor.client().get(f"/api/v1/referrals/{second.pk}").json()
+    assert (body["person_id"], body["access_ended"]) == (str(scene.person.pk), False)
