@@ -25,7 +25,7 @@ from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.encounters import instruments
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.privacy.access import decide_for
-from coresponder.privacy.actions import grant_relation
+from coresponder.privacy.actions import end_relations, grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
@@ -124,14 +124,17 @@ def queue_for(program, encounter: Encounter | None = None) -> Agency:
 
 
 def _join_care_team(person, *, user=None, agency=None, source: str, acting_user) -> None:
-    rows = AccessRelation.objects.in_force().filter(
-        person=person, kind=AccessRelation.Kind.CARE_TEAM
+    """A user joins the care team; an agency holds the case in its follow-up queue, which
+    lets its staff triage the case but not read the clinical record (privacy policy)."""
+    kind = (
+        AccessRelation.Kind.CARE_TEAM if user is not None else AccessRelation.Kind.FOLLOW_UP_QUEUE
     )
+    rows = AccessRelation.objects.in_force().filter(person=person, kind=kind)
     rows = rows.filter(user=user) if user is not None else rows.filter(agency=agency)
     if not rows.exists():
         grant_relation(
             person,
-            kind=AccessRelation.Kind.CARE_TEAM,
+            kind=kind,
             user=user,
             agency=agency,
             source=source[:120],
@@ -482,11 +485,17 @@ def set_status(
             locked.tasks.filter(state=TaskState.OPEN).update(
                 state=TaskState.CANCELLED, done_at=now, done_by=acting_user
             )
-            AccessRelation.objects.in_force(now).filter(
-                person_id=locked.person_id,
-                kind=AccessRelation.Kind.CARE_TEAM,
-                agency=locked.queue,
-            ).update(ends_at=now)
+            end_relations(
+                AccessRelation.objects.in_force(now).filter(
+                    person_id=locked.person_id,
+                    kind=AccessRelation.Kind.FOLLOW_UP_QUEUE,
+                    agency=locked.queue,
+                ),
+                reason=AccessRelation.EndReason.CASE_CLOSED,
+                acting_user=acting_user,
+                at=now,
+                detail={"case": str(locked.pk)},
+            )
         else:
             _join_care_team(
                 locked.person,

@@ -46,6 +46,8 @@ from coresponder.cases.models import (
 from coresponder.encounters.models import Encounter, EncounterState, ResponsePlan
 from coresponder.people import actions as people
 from coresponder.people.models import Person
+from coresponder.privacy import actions as privacy
+from coresponder.privacy.models import AccessRelation
 
 from .encounters import safety_plan_answers
 from .people import WORDS
@@ -286,6 +288,14 @@ def _tell(
     for days, method, outcome in story.contacts:
         _contact(case, days, method, outcome, by=manager, now=now)
     if story.key == "active":
+        # The clinician who writes the plan is named on the case's care team: the queue
+        # alone does not open the clinical record.
+        if (
+            not AccessRelation.objects.in_force()
+            .filter(person=person, user=clinician, kind=AccessRelation.Kind.CARE_TEAM)
+            .exists()
+        ):
+            privacy.add_to_care_team(person, member=clinician, acting_user=opened_by)
         first = cases.revise_safety_plan(
             person, answers=safety_plan_answers(rng), note="", acting_user=clinician
         )

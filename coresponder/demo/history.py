@@ -78,11 +78,17 @@ from coresponder.people.models import (
     PersonIdentifier,
     PersonName,
 )
+from coresponder.privacy import events as privacy_events
 from coresponder.privacy.audit import Actor, Pending, record_many
 from coresponder.privacy.events import CONSENT_RECORDED, RELATION_GRANTED
 from coresponder.privacy.models import AccessRelation, Consent
-from coresponder.referrals.loop import State, check_move
-from coresponder.referrals.models import Referral, ReferralEvent, Service
+from coresponder.referrals.loop import State, access_ends_at, check_move
+from coresponder.referrals.models import (
+    DEFAULT_DAYS_AFTER_ATTENDED,
+    Referral,
+    ReferralEvent,
+    Service,
+)
 
 from .calls import CONCERNS, HOURLY, PLACES, RELATIONS, SCREENING, SHIFTS, STREETS, SUMMARIES
 from .directory import POSTAL_CODES
@@ -1157,6 +1163,13 @@ def build_demo_history(program, *, rng: random.Random, now: datetime) -> History
         )
         for r in relations
     ]
+    # Relations that ended (a case closed, the partner's referrals closed), as
+    # privacy.actions.end_relations writes them.
+    writer.audit += [
+        privacy_events.relation_ended(relation=r, actor=system, reason=r.end_reason)
+        for r in relations
+        if r.ends_at is not None
+    ]
     record_many(writer.audit)
     summary = writer.summary
     summary.audit_entries = len(writer.audit)
@@ -1264,16 +1277,31 @@ def _store_referrals(writer: _Writer, complete: list[Encounter]) -> list[AccessR
     ]
     summary.referrals = len(referrals)
     summary.referral_states = Counter(S(r.state) for r in referrals)
-    return [
-        AccessRelation(
-            person=c.person,
-            kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
-            agency=partner,
-            source="demo referral history",
-            starts_at=c.starts_at,
+    # The partner's access rests on the consent, and ends when its last referral for the
+    # person closes (referrals.actions).
+    ends_of = defaultdict(list)
+    for r in referrals:
+        if r.kind == Referral.Kind.REFERRAL:
+            ends_of[r.person.pk].append(
+                access_ends_at(S(r.state), r.moved_at, DEFAULT_DAYS_AFTER_ATTENDED)
+            )
+    relations = []
+    for c in consents:
+        ends = ends_of[c.person.pk]
+        ended = bool(ends) and all(end is not None for end in ends)
+        relations.append(
+            AccessRelation(
+                person=c.person,
+                kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
+                agency=partner,
+                source="demo referral history",
+                starts_at=c.starts_at,
+                consent=c,
+                ends_at=max(ends) if ended else None,
+                end_reason=AccessRelation.EndReason.REFERRAL_CLOSED if ended else "",
+            )
         )
-        for c in consents
-    ]
+    return relations
 
 
 def _store_cases(writer: _Writer, complete, assessments, reused: set) -> list[AccessRelation]:
@@ -1293,24 +1321,35 @@ def _store_cases(writer: _Writer, complete, assessments, reused: set) -> list[Ac
     SafetyPlanRevision.objects.bulk_create(revisions, batch_size=500)
     on_team = set(
         AccessRelation.objects.filter(
-            person_id__in=list(reused), kind=AccessRelation.Kind.CARE_TEAM
+            person_id__in=list(reused),
+            kind__in=[AccessRelation.Kind.CARE_TEAM, AccessRelation.Kind.FOLLOW_UP_QUEUE],
         ).values_list("person_id", "agency_id", "user_id")
     )
     relations = []
     for case in cases:
+        closed = case.status == CaseStatus.CLOSED
+        # The queue holds each case until it closes (follow-up queue: triage, not the
+        # clinical record); the case manager joins the care team for good.
         for agency, user in ((case.queue, None), (None, case.case_manager)):
             key = (case.person.pk, agency.pk if agency else None, user.pk if user else None)
-            if key in on_team:
+            if key in on_team and (user is not None or not closed):
                 continue
-            on_team.add(key)
+            if user is not None or not closed:
+                on_team.add(key)
             relations.append(
                 AccessRelation(
                     person=case.person,
-                    kind=AccessRelation.Kind.CARE_TEAM,
+                    kind=AccessRelation.Kind.CARE_TEAM
+                    if user is not None
+                    else AccessRelation.Kind.FOLLOW_UP_QUEUE,
                     agency=agency,
                     user=user,
                     source=f"follow-up, case {case.number}",
                     starts_at=case.opened_at,
+                    ends_at=case.closed_at if agency is not None and closed else None,
+                    end_reason=AccessRelation.EndReason.CASE_CLOSED
+                    if agency is not None and closed
+                    else "",
                 )
             )
     summary.cases = len(cases)

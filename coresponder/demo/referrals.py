@@ -276,6 +276,10 @@ def _share_with_partner(persons, *, agency, clinician, now) -> None:
             kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
             agency=agency,
             source="demo referral history",
+            # As `send_referral` does: the access rests on the consent it went under.
+            consent=Consent.objects.in_force(now)
+            .filter(person=person, recipient_agencies=agency)
+            .first(),
             acting_user=clinician,
         )
 

@@ -76,14 +76,28 @@ def circumstances_for_many(
     person_ids = list(person_ids)
     selected = among if among is not None else person_ids
     relations: dict[object, set[Relation]] = defaultdict(set)
+    resting: dict[object, set[tuple[Relation, str]]] = defaultdict(set)
     in_force = AccessRelation.objects.in_force(at).filter(person_id__in=selected)
-    for person_id, kind, related_user, agency_id, related_agency in in_force.values_list(
-        "person_id", "kind", "user_id", "agency_id", "user__agency_id"
+    for (
+        person_id,
+        kind,
+        related_user,
+        agency_id,
+        related_agency,
+        consent_id,
+    ) in in_force.values_list(
+        "person_id", "kind", "user_id", "agency_id", "user__agency_id", "consent_id"
     ):
         if related_user == user.pk or agency_id == user.agency_id:
-            relations[person_id].add(Relation(kind))
+            relation = Relation(kind)
         elif user.has_role(Role.SUPERVISOR) and user.agency_id in (agency_id, related_agency):
-            relations[person_id].add(Relation.SUPERVISOR)
+            relation = Relation.SUPERVISOR
+        else:
+            continue
+        if consent_id is None:
+            relations[person_id].add(relation)
+        else:  # the policy holds it to its consent
+            resting[person_id].add((relation, str(consent_id)))
 
     consents = consents_in_force(person_ids, at=at, among=among)
 
@@ -97,6 +111,7 @@ def circumstances_for_many(
             relations=frozenset(relations[person_id]),
             consents=tuple(consents[person_id]),
             break_glass=person_id in glass,
+            resting_on=frozenset(resting[person_id]),
         )
         for person_id in person_ids
     }
@@ -167,7 +182,7 @@ def persons_visible_to(user, persons: QuerySet) -> QuerySet:
         return persons.none()
     now = timezone.now()
     related = (
-        AccessRelation.objects.in_force(now)
+        AccessRelation.objects.holding(now)
         .filter(kind=AccessRelation.Kind.REFERRAL_RECIPIENT)
         .filter(Q(agency_id=user.agency_id) | Q(user=user))
         .values("person_id")
@@ -208,6 +223,7 @@ def writable_classes(user, person) -> list[str]:
 # a referral means services. Each kind is shown only to whoever may read what it reveals.
 RELATION_REVEALS = {
     AccessRelation.Kind.CARE_TEAM: DataClass.CLINICAL,
+    AccessRelation.Kind.FOLLOW_UP_QUEUE: DataClass.CARE_COORDINATION,
     AccessRelation.Kind.REFERRAL_RECIPIENT: DataClass.CARE_COORDINATION,
 }
 
@@ -220,7 +236,7 @@ def relations_of(person, *, user, readable: Iterable[str]) -> QuerySet:
     if user.has_role(*PROGRAM_STAFF):
         kinds.append(AccessRelation.Kind.ON_CALL)
     return (
-        AccessRelation.objects.in_force()
+        AccessRelation.objects.holding()
         .filter(person=person, kind__in=kinds)
         .select_related("user__agency", "agency")
         .order_by("kind", "starts_at")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,8 +47,11 @@ def grant_relation(
     agency=None,
     source: str,
     until: datetime | None = None,
+    consent: Consent | None = None,
     acting_user,
 ) -> AccessRelation:
+    """A relation for one user or one agency; with `consent`, it holds only while that
+    consent does (a referral recipient's rests on the consent it was sent under)."""
     if (user is None) == (agency is None):
         raise DomainError(_("A relation is for one user or for one agency."))
     holder_program = (user.agency if user is not None else agency).program_id
@@ -62,22 +66,79 @@ def grant_relation(
             source=source,
             starts_at=timezone.now(),
             ends_at=until,
+            consent=consent,
             created_by=acting_user,
         )
         events.relation_granted(relation=relation, actor=_actor(acting_user))
     return relation
 
 
-def end_relation(relation: AccessRelation, *, acting_user) -> AccessRelation:
+def end_relation(
+    relation: AccessRelation, *, acting_user, reason: str = AccessRelation.EndReason.BY_HAND
+) -> AccessRelation:
     with transaction.atomic():
-        relation = AccessRelation.objects.select_for_update().get(pk=relation.pk)
-        now = timezone.now()
-        if relation.ends_at is not None and relation.ends_at <= now:
+        ended = end_relations(
+            AccessRelation.objects.filter(pk=relation.pk), reason=reason, acting_user=acting_user
+        )
+        if not ended:
             raise Conflict(_("That relation has already ended."))
-        relation.ends_at = now
-        relation.save(update_fields=["ends_at"])
-        events.relation_ended(relation=relation, actor=_actor(acting_user))
-    return relation
+    return ended[0]
+
+
+def end_relations(
+    relations: QuerySet,
+    *,
+    reason: str,
+    acting_user=None,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+    system: str = "system",
+    detail: dict | None = None,
+) -> list[AccessRelation]:
+    """Ends each of `relations` still in force at `at` (default now; a later `at` sets
+    the end ahead, never later than one already set), one audit entry per relation
+    ended, in a constant number of queries. Returns the relations ended."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            relations.select_for_update(of=("self",))
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+            .order_by("starts_at", "pk")
+        )
+        if not rows:
+            return []
+        AccessRelation.objects.filter(pk__in=[row.pk for row in rows]).update(
+            ends_at=at, end_reason=reason
+        )
+        if actor is None:
+            actor = Actor.of_user(acting_user) if acting_user is not None else Actor.system(system)
+        for row in rows:
+            row.ends_at, row.end_reason = at, reason
+        record_many(
+            [
+                events.relation_ended(relation=row, actor=actor, reason=reason, detail=detail)
+                for row in rows
+            ]
+        )
+    return rows
+
+
+def end_lapsed_relations(*, at: datetime | None = None) -> int:
+    """Writes the end of each relation whose consent has been revoked or has expired (the
+    policy already treats them as ended); run by `coresponder relations sweep`."""
+    at = at or timezone.now()
+    resting = AccessRelation.objects.in_force(at).filter(consent__isnull=False)
+    revoked = resting.filter(consent__revoked_at__isnull=False)
+    expired = resting.filter(consent__revoked_at__isnull=True, consent__ends_at__lte=at)
+    count = 0
+    for lapsed, reason in (
+        (revoked, AccessRelation.EndReason.CONSENT_REVOKED),
+        (expired, AccessRelation.EndReason.CONSENT_EXPIRED),
+    ):
+        # A plain read first: the sweep runs often and mostly finds nothing.
+        if lapsed.exists():
+            count += len(end_relations(lapsed, reason=reason, at=at, system="relations sweep"))
+    return count
 
 
 def add_to_care_team(person, *, member, acting_user) -> AccessRelation:
@@ -266,6 +327,23 @@ def revoke_consent(consent: Consent, *, acting_user, note: str = "", request=Non
         consent.revocation_note = note[:300]
         consent.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
         events.consent_revoked(consent=consent, actor=_actor(acting_user), request=request)
+        # The recipients' relations end with it: those resting on it, and those of the
+        # agencies it named that were granted before relations rested on a consent.
+        end_relations(
+            AccessRelation.objects.filter(
+                Q(consent=consent)
+                | Q(
+                    consent__isnull=True,
+                    person_id=consent.person_id,
+                    kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
+                    agency__in=consent.recipient_agencies.all(),
+                )
+            ),
+            reason=AccessRelation.EndReason.CONSENT_REVOKED,
+            acting_user=acting_user,
+            at=consent.revoked_at,
+            detail={"consent": str(consent.pk)},
+        )
     return consent
 
 
@@ -328,8 +406,20 @@ def review_break_glass(
         grant = BreakGlassGrant.objects.select_for_update().get(pk=grant.pk)
         if grant.reviewed_at is not None:
             raise Conflict(_("That access was already reviewed."))
+        now = timezone.now()
         grant.review, grant.review_note = review, note.strip()
-        grant.reviewed_by, grant.reviewed_at = acting_user, timezone.now()
-        grant.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
-        events.break_glass_reviewed(grant=grant, actor=_actor(acting_user), request=request)
+        grant.reviewed_by, grant.reviewed_at = acting_user, now
+        fields = ["review", "review_note", "reviewed_by", "reviewed_at"]
+        # Access judged not appropriate ends now, not when its hour is up.
+        ended = review == BreakGlassGrant.Review.INAPPROPRIATE and grant.expires_at > now
+        if ended:
+            grant.expires_at = grant.closed_at = max(
+                now, grant.granted_at + timedelta(microseconds=1)
+            )
+            grant.reviewed_at = grant.expires_at
+            fields += ["expires_at", "closed_at"]
+        grant.save(update_fields=fields)
+        events.break_glass_reviewed(
+            grant=grant, actor=_actor(acting_user), ended=ended, request=request
+        )
     return grant

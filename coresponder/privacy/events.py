@@ -130,17 +130,28 @@ def relation_granted(*, relation, actor: Actor) -> None:
             "user": relation.user_id,
             "agency": relation.agency_id,
             "source": relation.source,
+            "consent": str(relation.consent_id) if relation.consent_id else None,
         },
     )
 
 
-def relation_ended(*, relation, actor: Actor) -> None:
-    record(
+def relation_ended(*, relation, actor: Actor, reason: str, detail: dict | None = None) -> Pending:
+    """One entry per relation ended: which, whose, why, and from when (an attended
+    referral's relation ends after the program's grace period, so later than written)."""
+    return Pending(
         RELATION_ENDED,
-        actor=actor,
+        actor,
         object_type="person",
         object_id=relation.person_id,
-        detail={"relation": str(relation.pk), "kind": relation.kind},
+        detail={
+            "relation": str(relation.pk),
+            "kind": relation.kind,
+            "user": relation.user_id,
+            "agency": relation.agency_id,
+            "reason": reason,
+            "ends_at": relation.ends_at.isoformat(),
+            **(detail or {}),
+        },
     )
 
 
@@ -173,12 +184,16 @@ def break_glass_expired(*, grant) -> Pending:
     )
 
 
-def break_glass_reviewed(*, grant, actor: Actor, request=None) -> None:
+def break_glass_reviewed(*, grant, actor: Actor, ended: bool = False, request=None) -> None:
+    """The verdict; a grant judged not appropriate while it ran ends with it (`ended_at`)."""
+    detail = {"grant": str(grant.pk), "review": grant.review, "note": grant.review_note[:500]}
+    if ended:
+        detail["ended_at"] = grant.expires_at.isoformat()
     record(
         BREAK_GLASS_REVIEWED,
         actor=actor,
         object_type="person",
         object_id=grant.person_id,
         request=request,
-        detail={"grant": str(grant.pk), "review": grant.review, "note": grant.review_note[:500]},
+        detail=detail,
     )

@@ -120,6 +120,18 @@ class AccessRelationQuerySet(models.QuerySet):
             models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=at)
         )
 
+    def holding(self, at=None) -> AccessRelationQuerySet:
+        """In force, and, for a relation that rests on a consent, that consent too: a
+        list's SQL mirror of the policy's rule (`policy.held_relations`)."""
+        at = at or timezone.now()
+        return self.in_force(at).filter(
+            models.Q(consent__isnull=True)
+            | (
+                models.Q(consent__revoked_at__isnull=True, consent__starts_at__lte=at)
+                & (models.Q(consent__ends_at__isnull=True) | models.Q(consent__ends_at__gt=at))
+            )
+        )
+
 
 class AccessRelation(models.Model):
     """Why someone may see more of a person than their role alone allows.
@@ -132,7 +144,17 @@ class AccessRelation(models.Model):
     class Kind(models.TextChoices):
         ON_CALL = "on_call", _("On a call about the person")
         CARE_TEAM = "care_team", _("On the person's care team")
+        # The agency whose follow-up queue holds the person's case: enough to triage it,
+        # not the clinical record (policy).
+        FOLLOW_UP_QUEUE = "follow_up_queue", _("The person's case is in the agency's queue")
         REFERRAL_RECIPIENT = "referral_recipient", _("Received a referral for the person")
+
+    class EndReason(models.TextChoices):
+        BY_HAND = "by_hand", _("Ended by hand")
+        CASE_CLOSED = "case_closed", _("The case closed")
+        CONSENT_REVOKED = "consent_revoked", _("The consent was revoked")
+        CONSENT_EXPIRED = "consent_expired", _("The consent expired")
+        REFERRAL_CLOSED = "referral_closed", _("The referral was closed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(
@@ -156,6 +178,12 @@ class AccessRelation(models.Model):
     source = models.CharField(max_length=120, help_text=_("What made the relation."))
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    # A referral recipient's relation rests on the consent it was sent under, and holds
+    # only while that consent does (the policy checks it at every read).
+    consent = models.ForeignKey(
+        "Consent", on_delete=models.CASCADE, null=True, blank=True, related_name="relations"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -174,7 +202,9 @@ class AccessRelation(models.Model):
                 name="relation_user_or_agency",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["on_call", "care_team", "referral_recipient"]),
+                condition=models.Q(
+                    kind__in=["on_call", "care_team", "follow_up_queue", "referral_recipient"]
+                ),
                 name="relation_kind_known",
             ),
         ]

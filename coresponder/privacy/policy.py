@@ -8,7 +8,7 @@ functions, querysets, pages, the API and exports all come here; none decides alo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from coresponder.accounts.models import AgencyKind, Role
@@ -24,6 +24,9 @@ class Action(StrEnum):
 class Relation(StrEnum):
     ON_CALL = "on_call"  # a responder on a call about the person
     CARE_TEAM = "care_team"  # on the person's care team (follow-up case)
+    # The person's case waits in the agency's follow-up queue: triage (who, why the case
+    # opened, its care coordination), never the clinical record.
+    FOLLOW_UP_QUEUE = "follow_up_queue"
     REFERRAL_RECIPIENT = "referral_recipient"  # the agency received a referral for them
     SUPERVISOR = "supervisor"  # supervises someone of their agency who has a relation
 
@@ -60,8 +63,20 @@ class ConsentTerms:
 @dataclass(frozen=True)
 class Circumstances:
     relations: frozenset[Relation] = frozenset()
-    consents: tuple[ConsentTerms, ...] = ()
+    consents: tuple[ConsentTerms, ...] = ()  # those in force at the time asked about
     break_glass: bool = False
+    # Relations that rest on a consent (a referral recipient's): (relation, consent id),
+    # held only while that consent is among `consents`.
+    resting_on: frozenset[tuple[Relation, str]] = frozenset()
+
+
+def held_relations(circumstances: Circumstances) -> frozenset[Relation]:
+    """The relations that hold: a relation resting on a consent ends with it, revoked or
+    expired, whether or not anything has yet written its end."""
+    in_force = {consent.consent_id for consent in circumstances.consents}
+    return circumstances.relations | {
+        relation for relation, consent_id in circumstances.resting_on if consent_id in in_force
+    }
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ PROGRAM_STAFF = frozenset(
 BEHAVIORAL_HEALTH_STAFF = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
 HEALTH_AGENCIES = frozenset({AgencyKind.BEHAVIORAL_HEALTH, AgencyKind.HOSPITAL})
 FIELD_RELATIONS = frozenset({Relation.ON_CALL, Relation.CARE_TEAM})
+# What a case's queue gives the agency's staff: the case, to triage and take it.
+TRIAGE_RELATIONS = FIELD_RELATIONS | {Relation.FOLLOW_UP_QUEUE}
 # Who may receive what a consent shares: evaluators see de-identified data only, and
 # administrators run the program, not the care.
 CONSENT_RECIPIENT_ROLES = frozenset(Role) - {Role.EVALUATOR, Role.ADMINISTRATOR}
@@ -104,6 +121,10 @@ def decide(
     action: Action,
     circumstances: Circumstances,
 ) -> Decision:
+    if circumstances.resting_on:
+        circumstances = replace(
+            circumstances, relations=held_relations(circumstances), resting_on=frozenset()
+        )
     if action == Action.WRITE:
         return _write(requester, DataClass(data_class), circumstances)
     decision = _read_by_right(requester, DataClass(data_class), circumstances)
@@ -173,16 +194,18 @@ def _read_by_right(
             return Decision(True, f"relation:{relation}")
         return DENIED
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):
+        # The queue triages the case; the clinical record is for those named on it.
+        relations = FIELD_RELATIONS if data_class == DataClass.CLINICAL else TRIAGE_RELATIONS
         if (
             _has(requester, *BEHAVIORAL_HEALTH_STAFF)
             and not community
-            and (relation := _relation(circumstances, *FIELD_RELATIONS))
+            and (relation := _relation(circumstances, *relations))
         ):
             return Decision(True, f"relation:{relation}")
         if (
             health_agency
             and _has(requester, Role.SUPERVISOR)
-            and (relation := _relation(circumstances, *FIELD_RELATIONS, Relation.SUPERVISOR))
+            and (relation := _relation(circumstances, *relations, Relation.SUPERVISOR))
         ):
             return Decision(True, f"relation:{relation}")
         return DENIED
@@ -231,6 +254,9 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
     relation = _relation(circumstances, *FIELD_RELATIONS)
     community = requester.agency_kind == AgencyKind.COMMUNITY_ORGANIZATION
     if data_class in (DataClass.CLINICAL, DataClass.CARE_COORDINATION):
+        if data_class == DataClass.CARE_COORDINATION:
+            # The queue's staff work the case (contacts, tasks) before one takes it.
+            relation = _relation(circumstances, *TRIAGE_RELATIONS)
         if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and relation and not community:
             return Decision(True, f"relation:{relation}")
         # The EMT on the call writes the medical section: health information, so clinical,
@@ -272,4 +298,5 @@ __all__ = [
     "Requester",
     "allowed_classes",
     "decide",
+    "held_relations",
 ]

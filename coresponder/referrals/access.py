@@ -12,6 +12,7 @@ the policy lets them. Every read that shows a referral writes one audit entry on
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,8 +44,8 @@ from coresponder.privacy.policy import (
     decide,
 )
 
-from .loop import WORDS, State
-from .models import PartnerLink, Referral
+from .loop import CLOSED, WORDS, State, access_ends_at
+from .models import PartnerLink, Referral, ReferralSettings
 
 CARE = DataClass.CARE_COORDINATION
 OPERATIONAL = DataClass.OPERATIONAL
@@ -101,20 +102,26 @@ def agency_circumstances(
     person's consents in force. For tokens, and for deciding what a referral may carry."""
     at = at or timezone.now()
     person_ids = list(person_ids)
-    related = set(
+    related, resting = set(), defaultdict(set)
+    for person_id, consent_id in (
         AccessRelation.objects.in_force(at)
         .filter(
             person_id__in=person_ids,
             agency=agency,
             kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
         )
-        .values_list("person_id", flat=True)
-    )
+        .values_list("person_id", "consent_id")
+    ):
+        if consent_id is None:
+            related.add(person_id)
+        else:  # the policy holds it to its consent
+            resting[person_id].add((Relation.REFERRAL_RECIPIENT, str(consent_id)))
     consents = consents_in_force(person_ids, at=at)
     return {
         person_id: Circumstances(
             relations=frozenset({Relation.REFERRAL_RECIPIENT} if person_id in related else ()),
             consents=tuple(consents[person_id]),
+            resting_on=frozenset(resting[person_id]),
         )
         for person_id in person_ids
     }
@@ -183,7 +190,7 @@ class ReferralView:
     encounter_id: Any
     person_id: Any
     kind: str
-    voluntary: bool
+    voluntary: bool | None  # None: not the reader's to see (access ended)
     state: str
     state_words: str
     service_id: Any
@@ -199,6 +206,7 @@ class ReferralView:
     contact: str | None
     moves: list[MoveView]
     classes: list[str]
+    access_ended: bool = False
 
     def as_dict(self) -> dict:
         data = dict(vars(self))
@@ -245,6 +253,54 @@ def _project(referral: Referral, readable: dict[str, Decision]) -> ReferralView:
     )
 
 
+def partner_access_ended(
+    referral: Referral,
+    readable: dict[str, Decision],
+    *,
+    days_after_attended: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Whether the partner's access to the person through this referral has ended: its
+    relation has (the consent revoked or expired), or the referral was declined or
+    withdrawn, or attended longer ago than the program's grace period."""
+    if OPERATIONAL not in readable:
+        return True
+    if days_after_attended is None:
+        days_after_attended = ReferralSettings.days_after_attended_of(referral.program_id)
+    ends = access_ends_at(State(referral.state), referral.moved_at, days_after_attended)
+    return ends is not None and ends <= (now or timezone.now())
+
+
+def _project_ended(referral: Referral) -> ReferralView:
+    """What a partner whose access has ended sees: that the referral was sent, when, to
+    which service, and its state if final; nothing about the person. Not a read of the
+    person, so not audited."""
+    final = State(referral.state) in CLOSED
+    return ReferralView(
+        id=referral.pk,
+        encounter_id=None,
+        person_id=None,
+        kind=referral.kind,
+        voluntary=None,
+        state=referral.state if final else "",
+        state_words=str(WORDS[State(referral.state)]) if final else _("access ended"),
+        service_id=referral.service_id,
+        service=referral.service.name,
+        organization_id=referral.organization_id,
+        organization=referral.organization.name,
+        appointment_at=None,
+        decline_reason="",
+        sent_by=str(referral.sent_by),
+        sent_at=referral.sent_at,
+        moved_at=referral.moved_at,
+        need=None,
+        contact=None,
+        moves=[],
+        classes=[],
+        access_ended=True,
+    )
+
+
 def _record(principal: Principal, shown, *, channel: str, request=None) -> None:
     """One audit entry per referral about a person shown, naming the classes and basis.
 
@@ -284,14 +340,17 @@ def referrals_for_partner(
         referrals = referrals.filter(state=state)
     referrals = list(_with_related(referrals))
     readable = partner_readable(principal, {r.person_id for r in referrals})
-    shown = []
+    shown, views = [], []
+    days = ReferralSettings.days_after_attended_of(principal.agency.program_id)
     for referral in referrals:
         classes = readable[referral.person_id]
-        if OPERATIONAL not in classes:
-            continue  # the relation has ended: the partner no longer sees the person
+        if partner_access_ended(referral, classes, days_after_attended=days):
+            views.append(_project_ended(referral))
+            continue
         shown.append((referral, _project(referral, classes), classes))
+        views.append(shown[-1][1])
     _record(principal, shown, channel=channel, request=request)
-    return [view for _referral, view, _classes in shown]
+    return views
 
 
 def _staff_readable(user, referrals: list[Referral]) -> dict[object, dict[str, Decision]]:
@@ -347,6 +406,8 @@ def view_referral(
     """One referral as the principal may see it (fetched by `access_referral_by_id`)."""
     if principal.is_partner:
         readable = partner_readable(principal, [referral.person_id])[referral.person_id]
+        if partner_access_ended(referral, readable):
+            return _project_ended(referral)
     else:
         readable = _staff_readable(principal.user, [referral])[referral.pk]
     if OPERATIONAL not in readable:

@@ -34,25 +34,35 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, Role, User
 from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from coresponder.privacy.actions import grant_relation
+from coresponder.privacy.actions import end_relations, grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AccessRelation
+from coresponder.privacy.models import AccessRelation, Consent
 
 from . import events, hsds, signals
 from .access import (
     Principal,
     consent_to_send,
     may_send_referrals,
+    partner_access_ended,
     partner_readable,
 )
-from .loop import PARTNER_MOVES, UNANSWERED, WORDS, IllegalMove, State, check_move
+from .loop import (
+    PARTNER_MOVES,
+    UNANSWERED,
+    WORDS,
+    IllegalMove,
+    State,
+    access_ends_at,
+    check_move,
+)
 from .models import (
     MODELS,
     Organization,
     PartnerLink,
     Referral,
     ReferralEvent,
+    ReferralSettings,
     Service,
     ServiceCapacity,
     Unit,
@@ -477,9 +487,19 @@ def send_referral(
             moved_at=now,
         )
         _first_move(referral, principal=principal, at=now)
+        # The relation rests on the consent that let the referral go, and ends with it.
+        consent_id = decision.basis.removeprefix("consent:")
+        consent = Consent.objects.get(pk=consent_id) if consent_id != decision.basis else None
+        # One already ending (an attended referral's grace period) does not serve a new one.
         already = (
             AccessRelation.objects.in_force(now)
-            .filter(person=person, agency=agency, kind=AccessRelation.Kind.REFERRAL_RECIPIENT)
+            .filter(
+                person=person,
+                agency=agency,
+                kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
+                consent=consent,
+                ends_at__isnull=True,
+            )
             .exists()
         )
         if not already:
@@ -488,6 +508,7 @@ def send_referral(
                 kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
                 agency=agency,
                 source=f"referral to {service.name}"[:120],
+                consent=consent,
                 acting_user=acting_user,
             )
         events.referral_sent(
@@ -532,6 +553,34 @@ def record_information_given(
     return referral
 
 
+def _end_recipient_access(referral: Referral, *, principal: Principal, now) -> None:
+    """The partner's relation to the person ends when the last of its referrals for them
+    closes: at once when declined or withdrawn, after the program's grace period when
+    attended. One audit entry per relation ended (privacy.actions)."""
+    days = ReferralSettings.days_after_attended_of(referral.program_id)
+    ends = [
+        access_ends_at(State(state), moved_at, days)
+        for state, moved_at in Referral.objects.filter(
+            person_id=referral.person_id,
+            agency_id=referral.agency_id,
+            kind=Referral.Kind.REFERRAL,
+        ).values_list("state", "moved_at")
+    ]
+    if any(end is None for end in ends):
+        return  # another referral to the partner is still open
+    end_relations(
+        AccessRelation.objects.in_force(now).filter(
+            person_id=referral.person_id,
+            agency_id=referral.agency_id,
+            kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
+        ),
+        reason=AccessRelation.EndReason.REFERRAL_CLOSED,
+        actor=principal.actor,
+        at=max(ends),
+        detail={"referral": str(referral.pk), "referral_state": referral.state},
+    )
+
+
 def _may_move(referral: Referral, wanted: State, principal: Principal) -> None:
     if wanted in PARTNER_MOVES:
         if not principal.partner_of(referral.agency_id):
@@ -539,6 +588,9 @@ def _may_move(referral: Referral, wanted: State, principal: Principal) -> None:
                 _("Only the partner the referral was sent to marks it %(state)s.")
                 % {"state": WORDS[wanted]}
             )
+        readable = partner_readable(principal, [referral.person_id])[referral.person_id]
+        if partner_access_ended(referral, readable):
+            raise PermissionDenied(_("Your access to this referral has ended."))
         return
     user = principal.user
     if principal.token is not None or user is None:
@@ -628,6 +680,8 @@ def move_referral(
         events.referral_moved(
             referral=referral, actor=principal.actor, from_state=current, request=request
         )
+        if access_ends_at(wanted, now, 0) is not None:
+            _end_recipient_access(referral, principal=principal, now=now)
         signals.referral_moved.send(
             Referral, referral=referral, from_state=current, to_state=wanted
         )

@@ -43,13 +43,19 @@ class MoveOut(Schema):
 
 class ReferralOut(Schema):
     """`need`, `contact` and the moves' notes are care coordination: None when the reader
-    may not read that class of the person (for a partner: no consent shares it)."""
+    may not read that class of the person (for a partner: no consent shares it).
+
+    `access_ended`: the partner's access to the person has ended (the consent revoked or
+    expired, the referral declined, withdrawn, or attended past the program's grace
+    period). It then sees only that the referral was sent, when, to which service, and
+    its state if final (else ""): the person, the encounter, the appointment and the
+    moves are None or empty."""
 
     id: UUID
     encounter_id: UUID | None
     person_id: UUID | None
     kind: str
-    voluntary: bool
+    voluntary: bool | None
     state: str
     state_words: str
     service_id: UUID
@@ -65,6 +71,7 @@ class ReferralOut(Schema):
     contact: str | None
     moves: list[MoveOut]
     classes: list[str]
+    access_ended: bool
 
 
 class ReferralIn(Schema):

@@ -7,6 +7,7 @@ a reason), no-show, withdrawn (by the sender). A referral recorded as "informati
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
@@ -93,3 +94,14 @@ def check_move(current: State, wanted: State) -> None:
             _("The referral is %(current)s: accept it before booking an appointment.") % words
         )
     raise IllegalMove(_("The referral is %(current)s: it cannot be marked %(wanted)s.") % words)
+
+
+def access_ends_at(state: State, moved_at: datetime, days_after_attended: int) -> datetime | None:
+    """When the receiving partner's access to the person through a referral ends: at once
+    when declined or withdrawn, the program's grace period after an attended appointment;
+    None while the referral is still open."""
+    if state in (State.DECLINED, State.WITHDRAWN):
+        return moved_at
+    if state == State.ATTENDED:
+        return moved_at + timedelta(days=days_after_attended)
+    return None

@@ -567,3 +567,34 @@ class ReferralEvent(PersonData, models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '—'} → {self.to_state}"
+
+
+DEFAULT_DAYS_AFTER_ATTENDED = 14
+
+
+class ReferralSettings(BaseModel):
+    """A program's referral numbers; a program without a row has the defaults."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="referral_settings"
+    )
+    # The partner may record what followed an attended appointment for a while; then its
+    # access to the person ends (privacy: a referral recipient's relation).
+    days_after_attended = models.PositiveSmallIntegerField(
+        _("partner's access lasts after an attended appointment (days)"),
+        default=DEFAULT_DAYS_AFTER_ATTENDED,
+    )
+
+    class Meta:
+        verbose_name = _("referral settings")
+        verbose_name_plural = _("referral settings")
+
+    def __str__(self) -> str:
+        return f"referral settings of {self.program}"
+
+    @classmethod
+    def days_after_attended_of(cls, program_id) -> int:
+        row = cls.objects.filter(program_id=program_id).values_list(
+            "days_after_attended", flat=True
+        )
+        return next(iter(row), DEFAULT_DAYS_AFTER_ATTENDED)

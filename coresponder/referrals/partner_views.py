@@ -74,7 +74,12 @@ def partner_page(request: HttpRequest) -> TemplateResponse:
     principal = Principal(user=request.user)
     views = referrals_for_partner(principal, channel="page:partner_referrals", request=request)
     rows = [
-        Row(view, sorted(MOVES[State(view.state)] & PARTNER_MOVES, key=list(State).index))
+        Row(
+            view,
+            []
+            if view.access_ended
+            else sorted(MOVES[State(view.state)] & PARTNER_MOVES, key=list(State).index),
+        )
         for view in views
     ]
     services = (

@@ -152,7 +152,7 @@ def test_the_worklist_lists_only_cases_the_caller_may_see(
     other = on_scene()
     hidden = finish(other)
     relation = AccessRelation.objects.in_force().get(
-        person=other.person, kind=AccessRelation.Kind.CARE_TEAM, agency=hidden.queue
+        person=other.person, kind=AccessRelation.Kind.FOLLOW_UP_QUEUE, agency=hidden.queue
     )
     privacy.end_relation(relation, acting_user=None)
     # and a case manager of another behavioural-health agency
@@ -648,7 +648,9 @@ def test_a_bad_goal_is_refused_and_another_case_s_goal_not_found(
     assert set(empty.json()["fields"]) == {"text", "status"}
     assert wrong.status_code == 422
     assert set(wrong.json()["fields"]) == {"status"}
-    assert elsewhere.status_code == 404
+    # the other case reaches the clinician through the queue only: its goals (clinical)
+    # are not theirs to read, so they learn nothing of the goal's id either
+    assert elsewhere.status_code == 403
     assert written(followed.case) == before
     assert Goal.objects.get(pk=goal.pk).text == "Find stable housing"
 

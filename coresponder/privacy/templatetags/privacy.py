@@ -6,6 +6,7 @@ register = template.Library()
 RELATION_WORDS = {
     "on_call": _("you are on a call about this person"),
     "care_team": _("you are on this person's care team"),
+    "follow_up_queue": _("the person's case is in your agency's follow-up queue"),
     "referral_recipient": _("your agency received a referral for this person"),
     "supervisor": _("you supervise staff working with this person"),
 }

@@ -128,3 +128,44 @@ def test_no_one_reviews_their_own_emergency_access(crew, person, make_user):
     grant.refresh_from_db()
     assert grant.reviewed_at is None
     review_break_glass(grant, acting_user=make_user(Role.SUPERVISOR), review="inappropriate")
+
+
+def test_access_judged_not_appropriate_ends_at_once(client, crew, person, sign_in, make_user):
+    from django.test import Client
+
+    from coresponder.accounts.models import Role
+    from coresponder.testing.fixtures import PASSWORD
+
+    # given an EMT reading the clinical record under break-the-glass
+    emt = crew["emt"]
+    sign_in(emt)
+    client.post(
+        f"/people/{person.pk}/break-glass/", {"reason": "Unresponsive; need known conditions now."}
+    )
+    assert CLINICAL_TEXT in client.get(f"/people/{person.pk}/").content.decode()
+    grant = BreakGlassGrant.objects.get()
+
+    # when a supervisor judges it not appropriate on the review page, within the hour
+    supervisor = Client()
+    signed_in = supervisor.post(
+        "/login/", {"username": make_user(Role.SUPERVISOR).username, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    response = supervisor.post(
+        f"/privacy/break-glass/{grant.pk}/review/",
+        {"review": "inappropriate", "note": "Not an emergency: a routine check."},
+    )
+    assert response.status_code == 302
+
+    # then the EMT's next request is refused the clinical record
+    after = client.get(f"/people/{person.pk}/").content.decode()
+    assert "Tango" in after
+    assert CLINICAL_TEXT not in after
+    assert "emergency access (break-the-glass)" not in after
+    grant.refresh_from_db()
+    assert grant.review == "inappropriate"
+    assert grant.expires_at == grant.reviewed_at == grant.closed_at
+    reviewed = AuditEntry.objects.get(action=events.BREAK_GLASS_REVIEWED)
+    assert reviewed.detail["ended_at"] == grant.expires_at.isoformat()
+    # and no second end is written for it later
+    assert events.BREAK_GLASS_EXPIRED not in actions_about(person)

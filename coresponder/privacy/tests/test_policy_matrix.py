@@ -24,8 +24,10 @@ from coresponder.privacy.policy import Action
 pytestmark = pytest.mark.django_db
 
 # What a role may do with a class by its own right. "always": the role alone;
-# "on_call": with an on-call relation; "part2": with a Part 2 consent naming its agency;
-# "on_call+part2": both; "never": no right of its own (consent may still share it).
+# "on_call": with an on-call relation; "related": on the call, or the person's case in
+# the follow-up queue of the user's agency (triage: care coordination, never clinical);
+# "part2": with a Part 2 consent naming its agency; "on_call+part2": both; "never": no
+# right of its own (consent may still share it).
 #                 operational  public_safety  clinical   sud_part2       care_coordination
 RIGHTS = {
     Role.DISPATCHER: {
@@ -37,23 +39,23 @@ RIGHTS = {
         "write": ("always", "always", "never", "never", "never"),
     },
     Role.CLINICIAN: {
-        "read": ("always", "on_call", "on_call", "part2", "on_call"),
-        "write": ("always", "never", "on_call", "on_call+part2", "on_call"),
+        "read": ("always", "on_call", "on_call", "part2", "related"),
+        "write": ("always", "never", "on_call", "on_call+part2", "related"),
     },
     Role.EMT: {  # writes the medical section (clinical) of the calls it works
         "read": ("always", "on_call", "never", "never", "never"),
         "write": ("always", "never", "on_call", "never", "never"),
     },
     Role.CASE_MANAGER: {
-        "read": ("always", "on_call", "on_call", "part2", "on_call"),
-        "write": ("always", "never", "on_call", "never", "on_call"),
+        "read": ("always", "on_call", "on_call", "part2", "related"),
+        "write": ("always", "never", "on_call", "never", "related"),
     },
     Role.PARTNER: {
         "read": ("never", "never", "never", "part2", "never"),
         "write": ("never", "never", "never", "never", "never"),
     },
     Role.SUPERVISOR: {  # of a behavioural-health agency
-        "read": ("always", "on_call", "on_call", "part2", "on_call"),
+        "read": ("always", "on_call", "on_call", "part2", "related"),
         "write": ("always", "never", "never", "never", "never"),
     },
     Role.EVALUATOR: {
@@ -72,7 +74,7 @@ CLASSES = [
     DataClass.SUD_PART2,
     DataClass.CARE_COORDINATION,
 ]
-RELATIONS = ["none", "on_call"]
+RELATIONS = ["none", "on_call", "follow_up_queue"]
 CONSENTS = ["none", "general", "part2", "revoked", "expired"]
 ACTIONS = ["read", "write"]
 # A consent shares with the people of the named agency who work with persons.
@@ -87,6 +89,7 @@ def expected(role: Role, data_class: DataClass, action: str, relation: str, cons
     by_right = (
         rule == "always"
         or (rule == "on_call" and on_call)
+        or (rule == "related" and relation in ("on_call", "follow_up_queue"))
         or (rule == "part2" and part2)
         or (rule == "on_call+part2" and on_call and part2)
     )
@@ -115,6 +118,15 @@ def build_person(*, registrar, relation: str, consent: str, staff, agencies, rec
                 kind=AccessRelation.Kind.ON_CALL,
                 user=user,
                 source="matrix call",
+                acting_user=None,
+            )
+    if relation == "follow_up_queue":
+        for agency in {user.agency for user in staff.values()}:
+            privacy.grant_relation(
+                person,
+                kind=AccessRelation.Kind.FOLLOW_UP_QUEUE,
+                agency=agency,
+                source="matrix case queue",
                 acting_user=None,
             )
     now = timezone.now()
@@ -187,7 +199,7 @@ def test_every_role_class_relation_consent_and_action(staff, agencies, make_user
             )
 
     # then
-    assert cases == 9 * 5 * 2 * 5 * 2 == 900
+    assert cases == 9 * 5 * 3 * 5 * 2 == 1350
     assert wrong == []
 
 

@@ -112,3 +112,66 @@ def test_more_circumstances_never_take_a_read_away(requester, situation, data_cl
 
     if decide(requester, data_class, Action.READ, fewer).allowed:
         assert decide(requester, data_class, Action.READ, situation).allowed
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    requesters,
+    circumstances,
+    st.sampled_from(list(Relation)),
+    st.sampled_from(list(DataClass)),
+    actions,
+)
+def test_a_relation_resting_on_a_consent_holds_exactly_while_the_consent_is_in_force(
+    requester, situation, relation, data_class, action
+):
+    consent_id = "the consent it rests on"  # no generated consent has this id
+    # given a relation resting on a consent that is not in force (absent from `consents`)
+    lapsed = Circumstances(
+        relations=situation.relations,
+        consents=situation.consents,
+        break_glass=situation.break_glass,
+        resting_on=frozenset({(relation, consent_id)}),
+    )
+    # and the same with that consent in force
+    terms = ConsentTerms(consent_id=consent_id, kind=ConsentKind.GENERAL, classes=frozenset())
+    in_force = Circumstances(
+        relations=situation.relations,
+        consents=(*situation.consents, terms),
+        break_glass=situation.break_glass,
+        resting_on=frozenset({(relation, consent_id)}),
+    )
+    held = Circumstances(
+        relations=situation.relations | {relation},
+        consents=(*situation.consents, terms),
+        break_glass=situation.break_glass,
+    )
+
+    # then the lapsed relation gives nothing, and the one in force all a relation gives
+    assert decide(requester, data_class, action, lapsed) == decide(
+        requester, data_class, action, situation
+    )
+    assert decide(requester, data_class, action, in_force) == decide(
+        requester, data_class, action, held
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(requesters, circumstances, actions)
+def test_the_follow_up_queue_never_opens_the_clinical_record(requester, situation, action):
+    with_queue = Circumstances(
+        relations=situation.relations | {Relation.FOLLOW_UP_QUEUE},
+        consents=situation.consents,
+        break_glass=situation.break_glass,
+    )
+    without_queue = Circumstances(
+        relations=situation.relations - {Relation.FOLLOW_UP_QUEUE},
+        consents=situation.consents,
+        break_glass=situation.break_glass,
+    )
+
+    for data_class in (DataClass.CLINICAL, DataClass.SUD_PART2, DataClass.PUBLIC_SAFETY):
+        assert (
+            decide(requester, data_class, action, with_queue).allowed
+            == decide(requester, data_class, action, without_queue).allowed
+        )

@@ -114,15 +114,15 @@ def test_no_referral_with_care_coordination_details_reaches_a_partner_without_co
     many = partner.get("/api/v1/referrals")
     assert (one.status_code, many.status_code) == (200, 200)
     for body in (one.json(), many.json()[0]):
-        assert (body["need"], body["contact"]) == (None, None)
-        assert [move["note"] for move in body["moves"]] == [None, None]
-        assert body["classes"] == ["operational"]
-        assert body["state"] == "received"
+        # its access to the person has ended with the consent (test_partner_access_ends)
+        assert (body["need"], body["contact"], body["person_id"]) == (None, None, None)
+        assert (body["moves"], body["classes"]) == ([], [])
+        assert (body["state"], body["access_ended"]) == ("", True)
     for response in (one, many):
         text = response.content.decode()
         for secret in (NEED, CONTACT, NOTE, "555-0142"):
             assert secret not in text
-    # and Harbor may not add a note it could not read
+    # and Harbor may not move it, nor add a note it could not read
     response = send_json(
         partner,
         "post",
@@ -130,7 +130,7 @@ def test_no_referral_with_care_coordination_details_reaches_a_partner_without_co
         {"to": "accepted", "note": "Another detail"},
     )
     assert response.status_code == 403
-    assert response.json()["code"] == "consent_needed"
+    assert response.json()["message"] == "Your access to this referral has ended."
     referral.refresh_from_db()
     assert referral.state == "received"
 
@@ -260,7 +260,7 @@ def test_no_care_coordination_details_reach_a_partner_without_consent_by_page(
     assert response.status_code == 200
     text = response.content.decode()
     assert f'data-referral="{referral.pk}"' in text
-    assert 'data-testid="no-consent"' in text
+    assert 'data-testid="access-ended"' in text
     for secret in (NEED, CONTACT, "555-0142"):
         assert secret not in text
 

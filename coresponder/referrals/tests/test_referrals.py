@@ -313,10 +313,10 @@ def test_a_decline_keeps_its_reason(scene, harbor):
     referral = sent_referral(scene, harbor)
     response = move(harbor.client(), referral, to="declined", reason="No beds this week")
     assert response.status_code == 200
-    assert (response.json()["state"], response.json()["decline_reason"]) == (
-        "declined",
-        "No beds this week",
-    )
+    # declining ends the partner's access to the person (test_partner_access_ends.py)
+    assert (response.json()["state"], response.json()["access_ended"]) == ("declined", True)
+    referral.refresh_from_db()
+    assert referral.decline_reason == "No beds this week"
 
 
 @pytest.mark.django_db
