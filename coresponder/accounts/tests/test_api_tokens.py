@@ -16,6 +16,7 @@ def bearer(secret: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
+@pytest.mark.slow
 def test_an_administrator_issues_a_token_shown_once_and_kept_only_as_a_hash(
     client, admin_user, agencies, sign_in
 ):

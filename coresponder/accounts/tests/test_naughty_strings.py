@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 NAME_MAX = ApiToken._meta.get_field("name").max_length
 
 
+@pytest.mark.slow
 def test_token_names_survive_every_naughty_string(client, admin_user, agencies, sign_in):
     # given
     sign_in(admin_user)

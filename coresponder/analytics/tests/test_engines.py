@@ -66,6 +66,7 @@ def test_duckdb_over_parquet_matches_the_operational_database(operational, parqu
     assert everything(duckdb_over(parquet)) == everything(operational)
 
 
+@pytest.mark.slow
 def test_spark_matches_the_operational_database(operational, parquet, spark):
     spark.read.parquet(str(parquet)).createOrReplaceTempView("call_fact")
     # Spark takes about a second a query: one period in full, and one filter's KPIs.

@@ -82,6 +82,7 @@ def test_iso_weeks_start_on_mondays_and_cover_the_year():
     assert all((week["monday"] - weeks[0]["monday"]) % 7 == 0 for week in weeks)
 
 
+@pytest.mark.slow
 def test_spark_over_an_extract_gives_the_program_s_figures(program, tmp_path, spark):
     ours(program)
     own = kpis.figures(OperationalEngine(), kpis.Filters(program.pk, *dataset.JANUARY))

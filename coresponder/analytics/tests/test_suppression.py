@@ -319,6 +319,7 @@ def month_tables(draw) -> list[MonthCounts]:
     return months
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(month_tables())
 def test_no_hidden_count_can_be_worked_out(months):

@@ -158,6 +158,7 @@ def start_gunicorn(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow  # a real gunicorn master and workers, started and stopped
 def test_a_killed_worker_is_replaced_and_the_new_one_answers(start_gunicorn):
     # given: one worker, answering
     server = start_gunicorn("--processes", "1")
@@ -176,6 +177,7 @@ def test_a_killed_worker_is_replaced_and_the_new_one_answers(start_gunicorn):
     wait_for(lambda: server.answered_by(second, "/healthz"), "the new worker's log line")
 
 
+@pytest.mark.slow  # a real gunicorn master and workers, started and stopped
 def test_when_the_master_is_killed_its_workers_exit_and_the_port_is_free(start_gunicorn):
     # given
     server = start_gunicorn("--processes", "2")
@@ -193,6 +195,7 @@ def test_when_the_master_is_killed_its_workers_exit_and_the_port_is_free(start_g
         assert taken_again.getsockname()[1] == server.port
 
 
+@pytest.mark.slow  # a real gunicorn master and workers, started and stopped
 def test_a_reload_replaces_every_worker_and_a_stop_ends_them_all(start_gunicorn):
     # given
     server = start_gunicorn("--processes", "2")
@@ -216,6 +219,7 @@ def test_a_reload_replaces_every_worker_and_a_stop_ends_them_all(start_gunicorn)
     assert refused(server.port)
 
 
+@pytest.mark.slow  # a real gunicorn master and workers, started and stopped
 def test_a_worker_is_restarted_after_its_maximum_of_requests(start_gunicorn):
     # given: a worker that serves three requests (no jitter at so few)
     server = start_gunicorn("--processes", "1", "--max-requests", "3")
@@ -231,6 +235,7 @@ def test_a_worker_is_restarted_after_its_maximum_of_requests(start_gunicorn):
     wait_for(lambda: server.answered_by(second, "/healthz"), "the new worker's log line")
 
 
+@pytest.mark.slow  # a real gunicorn master and workers, started and stopped
 def test_the_access_log_has_the_path_and_not_the_query_string(start_gunicorn):
     # given
     server = start_gunicorn("--processes", "1")

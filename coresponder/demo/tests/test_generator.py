@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
 from coresponder.accounts import events as accounts_events
 from coresponder.accounts.models import Agency, Program, Role, User
-from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_program
+from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
 from coresponder.people.models import Person
 from coresponder.privacy.audit import verify_chain
 from coresponder.privacy.classification import DataClass
@@ -24,80 +24,32 @@ from coresponder.referrals.access import (
     referrals_for_partner,
 )
 from coresponder.referrals.loop import State, check_move
-from coresponder.referrals.models import MODELS as DIRECTORY_MODELS
 from coresponder.referrals.models import Referral, ReferralEvent
+
+from .readings import DEMO_NOW, assert_a_realistic_day, directory_picture
 
 pytestmark = pytest.mark.django_db
 
-# These tests look at the demo's day and build it without the year before it
-# (`history=False`); the demo command, and so its tests here, build the year too.
-# test_history.py looks at the year.
+# These tests read the demo's day, built once for the module without the year before it
+# (`history=False`) and rolled back at the end; test_history.py reads the year, and
+# test_demo_builds.py holds the tests that build their own demo (other seeds, other hours,
+# the demo command).
 #
-# The demo is built at a fixed reference time with the clock frozen there (the actions it
-# calls stamp their own times), so nothing here depends on when the suite runs; and
-# `test_the_demo_keeps_its_promises_at_any_hour` builds it at hours and days chosen to
-# break a demo that sampled its way to what it shows.
-DEMO_NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+# The demo is built at a fixed reference time with the clock frozen there and running on
+# from it (the actions it calls stamp their own times), so nothing here depends on when
+# the suite runs. Each test asks for the demo as a caller would (`build_demo_program`),
+# and is handed the one already built.
 
 
-@pytest.fixture(autouse=True)
-def demo_clock():
-    with freeze_time(DEMO_NOW, tick=True) as clock:
-        yield clock
-
-
-def snapshot() -> list[tuple]:
-    return sorted(
-        (user.username, user.full_name, user.agency.name, tuple(sorted(user.roles)))
-        for user in User.objects.all()
-    )
-
-
-def remove_demo_program() -> None:
-    from coresponder.accounts.models import TrainingRecord
-    from coresponder.calls.models import Call, CallSequence, TriageRuleSet
-    from coresponder.cases.models import Case, SafetyPlanRevision
-    from coresponder.dispatch.models import Notification, ServiceArea, StatusEvent, Team
-    from coresponder.encounters.models import Encounter, ResponsePlan
-    from coresponder.referrals.models import PartnerLink, Referral
-
-    for model in (Case, SafetyPlanRevision, Referral, PartnerLink):
-        model.objects.all().delete()
-    for model in (Encounter, ResponsePlan):
-        model.objects.all().delete()
-    for model in (StatusEvent, Notification, Team, ServiceArea, TrainingRecord):
-        model.objects.all().delete()
-    for model in (Call, CallSequence, TriageRuleSet):
-        model.objects.all().delete()
-    Person.objects.all().delete()
-    for model in reversed(DIRECTORY_MODELS.values()):
-        model.objects.all().delete()
-    User.objects.all().delete()
-    Agency.objects.all().delete()
-    Program.objects.all().delete()
-
-
-def test_the_same_seed_builds_the_same_program():
-    # given
-    build_demo_program(now=DEMO_NOW, seed=7, history=False)
-    first = snapshot()
-
-    # when the program is removed and built again
-    remove_demo_program()
-    build_demo_program(now=DEMO_NOW, seed=7, history=False)
-
-    # then
-    assert snapshot() == first
-
-
-def test_another_seed_builds_another_roster():
-    build_demo_program(now=DEMO_NOW, seed=7, history=False)
-    first = snapshot()
-    remove_demo_program()
-
-    build_demo_program(now=DEMO_NOW, seed=8, history=False)
-
-    assert snapshot() != first
+@pytest.fixture(scope="module", autouse=True)
+def demo_day(django_db_setup, django_db_blocker):
+    with (
+        freeze_time(DEMO_NOW, tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        yield build_demo_program(now=DEMO_NOW, history=False)
+        transaction.set_rollback(True)
 
 
 def test_every_role_has_a_log_in_that_works(client):
@@ -148,38 +100,6 @@ def test_every_user_creation_is_audited_and_the_chain_holds():
     assert verify_chain().ok
 
 
-def test_the_demo_command_prints_log_ins_and_what_it_built_in_figures(capsys):
-    # One run of the whole command (a year of history included) for every line it prints.
-    from coresponder.analytics.models import CallFact
-    from coresponder.referrals.models import Location, Service, ServiceCapacity
-
-    call_command("demo", "--no-serve")
-
-    out = capsys.readouterr().out
-    for username, _role, _agency, _title in ROLE_LOGINS:
-        assert f"  {username} " in out
-    assert DEMO_PASSWORD in out
-    # What was built, in figures: calls, encounters, plans.
-    assert re.search(r"\d+ calls, \d+ encounters \(\d+ complete, \d+ in progress\)", out)
-    assert "response plans: 2 approved, 1 past review, 1 draft." in out
-    assert re.search(r"referrals: \d+ \(\d+ sent, .*, \d+ information given\)", out)
-    services = Service.objects.count()
-    locations = Location.objects.count()
-    full = ServiceCapacity.objects.filter(available=0).count()
-    assert f"directory: {services} services at {locations} locations, {full} full" in out
-    assert services >= 40
-    assert re.search(
-        r"cases: \d+ \(\d+ open, \d+ active, \d+ on hold, \d+ closed\), \d+ waiting in the "
-        r"queue, \d+ repeat crises, \d+ unreached; tasks: \d+ overdue, \d+ due today; "
-        r"\d+ contacts\.",
-        out,
-    ), out
-    assert re.search(r"history: \d+ calls from ", out)
-    facts = CallFact.objects.count()
-    assert facts > 2000
-    assert f"outcomes: {facts:,} calls in the KPI facts" in out
-
-
 def test_the_demo_shows_an_officer_and_a_clinician_different_parts_of_one_person():
     from coresponder.people.access import view_person
 
@@ -211,25 +131,6 @@ def test_the_demo_has_consents_in_every_state_and_a_pending_review():
     assert states == {"in_force", "revoked", "expired"}
     assert kinds == {"general", "part2"}
     assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1
-
-
-def assert_a_realistic_day(program, now) -> None:
-    """Busy evenings, quiet small hours, suicidal thoughts the leading concern: what the
-    demo's day holds by construction, whatever the hour it was built."""
-    from zoneinfo import ZoneInfo
-
-    from coresponder.calls.models import Call
-
-    calls = list(Call.objects.of_program(program))
-    assert 50 <= len(calls) <= 100
-    assert all(now - timedelta(hours=24) <= call.received_at < now for call in calls)
-    zone = ZoneInfo(program.time_zone)
-    hours = Counter(call.received_at.astimezone(zone).hour for call in calls)
-    evening = sum(hours[h] for h in range(16, 22))
-    small_hours = sum(hours[h] for h in range(0, 6))
-    assert evening > 2 * small_hours, hours
-    concerns = Counter(c for call in calls for c in call.concerns)
-    assert concerns.most_common(1)[0][0] == "suicidal", concerns
 
 
 def test_the_demo_has_a_working_desk_and_a_realistic_day_of_calls():
@@ -422,18 +323,6 @@ def test_people_in_repeated_crisis_have_response_plans_in_every_state():
     )
 
 
-def directory_picture(program) -> dict[str, dict[str, dict]]:
-    """Every field of every directory row, links as the HSDS ids they name."""
-    skipped = {"id", "program", "created_at", "updated_at"}
-    picture = {}
-    for table, model in DIRECTORY_MODELS.items():
-        fields = [f for f in model._meta.concrete_fields if f.name not in skipped]
-        names = [f"{f.name}__hsds_id" if f.is_relation else f.name for f in fields]
-        rows = model.objects.filter(program=program).values(*names)
-        picture[table] = {row["hsds_id"]: row for row in rows}
-    return picture
-
-
 def test_the_directory_has_every_kind_of_service_each_placed_in_the_county_with_hours():
     from coresponder.demo.calls import BOUNDARY
     from coresponder.referrals.models import Service, ServiceKind
@@ -568,23 +457,6 @@ def test_the_services_the_encounters_name_are_in_the_directory():
     assert used - names == {"Demo County Detention Center"} & used  # a jail is no service
 
 
-def test_the_same_seed_builds_the_same_directory():
-    from coresponder.referrals.models import ServiceCapacity
-
-    build_demo_program(now=DEMO_NOW, seed=7, history=False)
-    first = directory_picture(Program.objects.get())
-    remove_demo_program()
-
-    build_demo_program(now=DEMO_NOW, seed=7, history=False)
-
-    again = directory_picture(Program.objects.get())
-    for picture in (first, again):  # the times free places were counted follow the clock
-        for row in picture["service_capacity"].values():
-            row.pop("updated")
-    assert again == first
-    assert ServiceCapacity.objects.filter(available=0).count() >= 3
-
-
 def test_the_demo_has_referrals_in_every_state_of_the_loop():
     # when
     demo = build_demo_program(now=DEMO_NOW, history=False)
@@ -712,66 +584,3 @@ def test_the_demo_has_cases_in_every_status_on_a_worklist_with_every_group():
     assert all(worklist.counts[group] > 0 for group in access.GROUPS), worklist.counts
     assert worklist.total == len(worklist.rows)
     assert queue.counts["new"] > 0
-
-
-# Hours and days that a demo sampling its way to what it shows would trip on: the quietest
-# hour, shift changes, local midnight, the last minute of a year, and both daylight-saving
-# changes in the program's zone (America/Denver), each with another seed.
-ANY_HOUR = [
-    ("2026-06-10T09:00:00+00:00", 2026),  # 03:00, the quietest hour
-    ("2026-06-10T13:00:00+00:00", 7),  # 07:00, night shift hands over to day
-    ("2026-06-10T20:00:00+00:00", 8),  # 14:00, swing shift comes on
-    ("2026-06-11T04:00:00+00:00", 2026),  # 22:00, night shift comes on
-    ("2026-06-11T06:00:00+00:00", 9),  # local midnight
-    ("2027-01-01T06:59:00+00:00", 2026),  # 23:59 on 31 December
-    ("2026-03-08T09:30:00+00:00", 11),  # 03:30, the morning clocks went forward
-    ("2026-11-01T08:30:00+00:00", 12),  # the second 01:30, the night clocks went back
-    # Two of the seven in forty times of a day at which the demo, when it drew its way to
-    # its referrals, had none left waiting in "sent" (04:36 and 15:42).
-    ("2026-06-10T10:36:00+00:00", 2026),
-    ("2026-06-10T21:42:00+00:00", 2026),
-]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("at", "seed"), ANY_HOUR)
-def test_the_demo_keeps_its_promises_at_any_hour(at, seed, demo_clock):
-    from coresponder.calls.models import Call
-    from coresponder.dispatch.teams import on_duty, team_of
-    from coresponder.encounters.models import Encounter, ResponsePlan
-    from coresponder.privacy.models import BreakGlassGrant, Consent
-
-    # given the clock at that hour
-    now = datetime.fromisoformat(at)
-    demo_clock.move_to(now)
-
-    # when
-    program = build_demo_program(now=now, seed=seed, history=False).program
-
-    # then the desk works: teams on duty, the demo log-ins' team on scene, calls in hand
-    assert on_duty(program, now).count() >= 2
-    team = team_of(User.objects.get(username="officer"))
-    assert team.call_id is not None
-    encounter = Encounter.objects.get(call=team.call)
-    assert (encounter.state, encounter.disposition) == ("draft", "")
-    assert Call.objects.of_program(program).open().count() >= 2
-    assert_a_realistic_day(program, now)
-    # every state of the referral loop, the waiting ones sent by the demo clinician
-    states = Counter(Referral.objects.filter(program=program).values_list("state", flat=True))
-    assert set(states) == {state.value for state in State}
-    assert Referral.objects.filter(sent_by__username="clinician", state=State.SENT).exists()
-    scheduled = Referral.objects.get(state=State.SCHEDULED)
-    assert now < scheduled.appointment_at < now + timedelta(days=6)
-    partner = User.objects.get(username="partner")
-    shown = referrals_for_partner(Principal(user=partner), channel="test")
-    assert {view.state for view in shown} == {s.value for s in State} - {State.INFORMATION_GIVEN}
-    # consents in every state, a break-the-glass access to review, plans in every state
-    assert {consent.state() for consent in Consent.objects.all()} == {
-        "in_force",
-        "revoked",
-        "expired",
-    }
-    assert BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count() == 1
-    plans = Counter(ResponsePlan.objects.values_list("state", flat=True))
-    assert (plans["approved"], plans["draft"], plans["superseded"]) == (3, 1, 1)
-    assert verify_chain().ok

@@ -33,7 +33,8 @@ from coresponder.privacy.models import AuditEntry
 from coresponder.referrals.loop import State, check_move
 from coresponder.referrals.models import Referral, ReferralEvent
 
-pytestmark = pytest.mark.django_db
+# Building the year takes over ten seconds: the whole module is slow.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ZONE = ZoneInfo("America/Denver")
 

@@ -27,6 +27,7 @@ def refused_in_text(limit: int):
     return reason
 
 
+@pytest.mark.slow
 def test_a_clinical_note_keeps_every_naughty_string_exactly_or_refuses_it(
     client, sign_in, on_scene
 ):

@@ -27,6 +27,7 @@ def caller_name_rejection(value: str) -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_a_cad_callers_name_survives_every_naughty_string(cad_post):
     numbers = iter(range(1, 10_000))
 

@@ -111,6 +111,7 @@ def test_malformed_input_gets_the_error_shape(client, make_user, sign_in):
     assert "names" in response.json()["fields"]
 
 
+@pytest.mark.slow
 def test_note_bodies_survive_every_naughty_string(client, crew, person, sign_in):
     sign_in(crew["clinician"])
 

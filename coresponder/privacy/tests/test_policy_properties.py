@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,7 @@ def names_requester_for_part2(consent: ConsentTerms, requester: Requester) -> bo
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(requesters, circumstances, actions)
 def test_part2_is_never_reached_without_a_part2_consent_naming_the_recipient(

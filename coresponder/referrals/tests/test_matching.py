@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +95,7 @@ needs_strategy = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(needs=needs_strategy, pool=st.lists(candidates(), max_size=25))
 def test_eligibility_filters_are_never_violated(needs, pool):
@@ -118,6 +120,7 @@ def test_eligibility_filters_are_never_violated(needs, pool):
     assert len(suggestions) == sum(1 for c in pool if eligible(needs, c)[0])
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(needs=needs_strategy, pool=st.lists(candidates(), max_size=25))
 def test_closed_is_below_open_and_full_below_room_in_any_pool(needs, pool):
