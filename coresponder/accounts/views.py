@@ -116,6 +116,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             "code",
             _("That code is not right, or was already used. Wait for the next code and try again."),
         )
+    if request.method == "POST" and form.errors:
+        # Every refused code is audited, so guessing at codes shows in the log.
+        events.second_factor_failed(user=user, enrolling=enrolling, request=request)
     context = {"form": form, "enrolling": enrolling}
     if enrolling:
         import segno
