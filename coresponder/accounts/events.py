@@ -8,6 +8,7 @@ USER_CREATED = "accounts.user_created"
 ROLES_CHANGED = "accounts.roles_changed"
 SECOND_FACTOR_ENROLLED = "accounts.second_factor_enrolled"
 SECOND_FACTOR_VERIFIED = "accounts.second_factor_verified"
+SECOND_FACTOR_FAILED = "accounts.second_factor_failed"
 API_TOKEN_CREATED = "accounts.api_token_created"
 API_TOKEN_REVOKED = "accounts.api_token_revoked"
 TRAINING_RECORDED = "accounts.training_recorded"
@@ -51,6 +52,18 @@ def second_factor_verified(*, user, request) -> None:
         actor=Actor.of_user(user),
         object_type="user",
         object_id=user.pk,
+        request=request,
+    )
+
+
+def second_factor_failed(*, user, enrolling: bool, request) -> None:
+    """A code refused: wrong, already used or malformed. The code itself is not kept."""
+    record(
+        SECOND_FACTOR_FAILED,
+        actor=Actor.of_user(user),
+        object_type="user",
+        object_id=user.pk,
+        detail={"enrolling": enrolling},
         request=request,
     )
 

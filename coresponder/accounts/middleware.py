@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,13 +13,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coresponder.privacy import events as audit_events
 
 AUTHENTICATED_AT = "cor_authenticated_at"
 LAST_SEEN_AT = "cor_last_seen_at"
-# Refreshing the idle clock writes the session; once a minute is precise enough.
+# Refreshing the idle clock writes the session; once a minute is precise enough
+# (or a tenth of the idle limit, when a program sets it shorter than ten minutes).
 LAST_SEEN_RESOLUTION = 60
+# The live parts of pages (board, call page, field view, report progress) send this header
+# with their polls. A poll is not a person's action, so it does not count as activity. A
+# forged header can only make a session end sooner, so trusting it is safe.
+POLL_HEADER = "X-Coresponder-Poll"
 
 
 def stamp_new_session(request: HttpRequest) -> None:
@@ -31,21 +38,56 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def is_poll(request: HttpRequest) -> bool:
+    return request.headers.get(POLL_HEADER) == "1"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # Read the header itself: django-htmx's middleware runs after this one.
+    return request.headers.get("HX-Request") == "true"
+
+
+def _page_asked_for(request: HttpRequest) -> str | None:
+    """Where to come back to after signing in: the page itself, not the fragment it polled."""
+    if _is_htmx(request):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        return (current.path + ("?" + current.query if current.query else "")) or None
+    if request.method == "GET":
+        return request.get_full_path()
+    return None
+
+
 def _to_login(request: HttpRequest, message: str) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"message": message, "code": "session_ended", "fields": {}}, status=401)
     messages.info(request, message)
     login_url = reverse(settings.LOGIN_URL)
-    if request.method == "GET":
-        login_url += "?" + urlencode({"next": request.get_full_path()})
-    response = redirect(login_url)
-    if getattr(request, "htmx", False):
+    next_url = _page_asked_for(request)
+    if next_url:
+        login_url += "?" + urlencode({"next": next_url})
+    if _is_htmx(request):
+        # A redirect would be followed inside the request and the sign-in page swapped into
+        # the fragment; HX-Redirect makes htmx leave the page, and nothing else is sent.
+        response = HttpResponse(status=204)
         response["HX-Redirect"] = login_url
-    return response
+        return response
+    return redirect(login_url)
+
+
+def _idle_text() -> str:
+    minutes = max(1, round(settings.COR_SESSION_IDLE_SECONDS / 60))
+    return ngettext(
+        "You were signed out after %(minutes)d minute without activity.",
+        "You were signed out after %(minutes)d minutes without activity.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session after 30 minutes idle or 12 hours in all (CJIS session lock)."""
+    """Ends a session after 30 minutes idle or 12 hours in all (CJIS session lock).
+
+    Idle means no request a person made: the polls of live pages do not count.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,11 +107,14 @@ class SessionLifetimeMiddleware:
                 audit_events.session_ended(user=user, reason=reason, request=request)
                 logout(request)
                 if reason == "idle":
-                    text = _("You were signed out after 30 minutes without activity.")
+                    text = _idle_text()
                 else:
                     text = _("Your session reached its 12-hour limit. Please sign in again.")
                 return _to_login(request, text)
-            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_AT not in request.session:
+            resolution = min(LAST_SEEN_RESOLUTION, settings.COR_SESSION_IDLE_SECONDS / 10)
+            if LAST_SEEN_AT not in request.session or (
+                not is_poll(request) and now - last_seen >= resolution
+            ):
                 request.session[LAST_SEEN_AT] = now
                 request.session.setdefault(AUTHENTICATED_AT, now)
         return self.get_response(request)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -19,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError
+from coresponder.core.spreadsheet import safe_csv_writer
 
 from . import actions, events
 from .forms import (
@@ -117,6 +116,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             "code",
             _("That code is not right, or was already used. Wait for the next code and try again."),
         )
+    if request.method == "POST" and form.errors:
+        # Every refused code is audited, so guessing at codes shows in the log.
+        events.second_factor_failed(user=user, enrolling=enrolling, request=request)
     context = {"form": form, "enrolling": enrolling}
     if enrolling:
         import segno
@@ -271,12 +273,6 @@ def training_compliance(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 @require_role(*TRAINING_OVERSEERS)
 def training_compliance_csv(request: HttpRequest) -> HttpResponse:
     """The compliance list as shown, one row per person and required qualification."""
@@ -284,7 +280,7 @@ def training_compliance_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"training-compliance-{context['today'].isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow(
         [
             "person",
@@ -313,5 +309,5 @@ def training_compliance_csv(request: HttpRequest) -> HttpResponse:
                 if item is not None
                 else ["", "", "", ""]
             )
-            writer.writerow([_csv_cell(value) for value in [*who, *what]])
+            writer.writerow([*who, *what])
     return response

@@ -10,7 +10,6 @@ saying which, and nothing is computed or logged.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coresponder.accounts.models import Program
+from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.privacy.audit import Actor
 
@@ -345,8 +345,6 @@ def _csv_cell(value: Any, unit: str) -> Any:
         return ""
     if unit == "percent":
         return round(value * 100, 1)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a spreadsheet must not read a label as a formula
     return value
 
 
@@ -753,7 +751,7 @@ def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"outcomes-{name}-{period.start.isoformat()}-{period.last.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    csv.writer(response).writerows(chart.csv_rows())
+    safe_csv_writer(response).writerows(chart.csv_rows())
     return response
 
 

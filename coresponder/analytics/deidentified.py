@@ -18,7 +18,6 @@ The folder is written whole or not at all: into a temporary sibling, renamed at 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -35,6 +34,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from coresponder.accounts.models import Program
+from coresponder.core.spreadsheet import neutralised_arrow_table, safe_csv_writer
 
 from . import facts
 from .kpis import day_number, from_day_number
@@ -478,7 +478,7 @@ def write_extract(
                 if parquet is not None:
                     parquet.write_table(table)
                 if csv_writer is not None:
-                    csv_writer.write_table(table)
+                    csv_writer.write_table(neutralised_arrow_table(table))
                 written += len(chunk)
                 if progress and written - reported >= progress_every:
                     progress(written)
@@ -493,7 +493,7 @@ def write_extract(
         if progress and reported != written:
             progress(written)
         with (folder / "data_dictionary.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = safe_csv_writer(handle)
             writer.writerow(["name", "type", "meaning", "safe_harbor_treatment"])
             writer.writerows(_dictionary(dates))
         (folder / "README.txt").write_text(

@@ -9,7 +9,6 @@ monthly sums, and is cached for a few minutes so that public traffic costs littl
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from coresponder.accounts.models import Program
+from coresponder.core.spreadsheet import safe_csv_writer
 
 from . import kpis
 from .access import engine_for
@@ -195,7 +195,7 @@ def public_csv(request, slug: str):
         return HttpResponse(UNSAFE, status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-outcomes.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow(CSV_COLUMNS)
 
     def percent(value) -> str:

@@ -10,13 +10,13 @@ template before a first submission.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from coresponder.accounts.models import Program
+from coresponder.core.spreadsheet import safe_csv_writer
 
 from . import facts
 from .deidentified import check_period, check_target, sha256_of, write_atomically
@@ -162,7 +162,7 @@ def write_state_export(
         for row in found:
             name = file_name(str(row[0]))
             with (folder / name).open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = safe_csv_writer(handle)
                 writer.writerow(HEADER)
                 writer.writerow(row)
             exported.files[name] = sha256_of(folder / name)

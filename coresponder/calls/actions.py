@@ -20,7 +20,7 @@ from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF
 
 from . import events, signals, triage
-from .access import DESK
+from .access import DESK, working_calls
 from .models import (
     OPEN_STATES,
     Call,
@@ -290,7 +290,15 @@ def override_triage(
     return locked
 
 
+# A call's notes are for those working it now; past this many the page polled every second
+# grows too heavy to read (and to send), and what matters belongs in the summary or the
+# encounter record. docs/dispatch.md says so.
+MAX_NOTES_PER_CALL = 200
+
+
 def add_note(call: Call, *, text: str, acting_user, request=None) -> CallNote:
+    """A note from someone working the call (the desk, its call-taker, a team sent to it) or
+    a supervisor, while the call is open, up to `MAX_NOTES_PER_CALL`."""
     text = (text or "").strip()
     if not acting_user.has_role(*PROGRAM_STAFF):
         raise PermissionDenied(_("Only the program's staff add notes to a call."))
@@ -304,8 +312,27 @@ def add_note(call: Call, *, text: str, acting_user, request=None) -> CallNote:
             fields={"text": [_("At most 2,000 characters, without NUL characters.")]},
         )
     with transaction.atomic():
-        note = CallNote.objects.create(call=call, author=acting_user, text=text)
-        Call.objects.filter(pk=call.pk).update(revision=call.revision + 1)
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state not in OPEN_STATES:
+            raise Conflict(_("The call is closed; it takes no more notes."))
+        if not acting_user.has_role(Role.SUPERVISOR) and locked.pk not in working_calls(
+            acting_user, [locked]
+        ):
+            raise PermissionDenied(
+                _("Only those working the call and supervisors add notes to it.")
+            )
+        if CallNote.objects.filter(call=locked).count() >= MAX_NOTES_PER_CALL:
+            raise Conflict(
+                _(
+                    "This call has %(count)d notes, the most a call takes. Put what matters "
+                    "in the call's summary or the encounter record."
+                )
+                % {"count": MAX_NOTES_PER_CALL}
+            )
+        note = CallNote.objects.create(call=locked, author=acting_user, text=text)
+        locked.revision += 1
+        locked.save(update_fields=["revision", "updated_at"])
+        call.revision = locked.revision
         events.note_added(note=note, actor=Actor.of_user(acting_user), request=request)
     return note
 

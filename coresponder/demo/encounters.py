@@ -878,8 +878,8 @@ def build_live_encounters(program, *, rng: random.Random) -> int:
 
 PLANS = {
     "suicide": {
-        "safety_concerns": "Past attempt by overdose of prescribed medication. Ask early about "
-        "stored medications and any firearm access.",
+        "safety_concerns": "Ask early and calmly about firearm access and anything at hand that "
+        "could cause harm; keep the person in sight until the clinician has spoken with them.",
         "triggers": "Anniversaries of a loss in the family; being told to calm down; crowded "
         "rooms.",
         "calming": "Talk outside or on the porch, seated at the same level; a warm drink; ask "
@@ -908,11 +908,11 @@ PLANS = {
         ],
     },
     "substance": {
-        "safety_concerns": "Has been combative when intoxicated and approached by several "
-        "officers; no weapons history.",
+        "safety_concerns": "Has pushed back physically when several officers approached at "
+        "once; no weapons history.",
         "triggers": "Being grabbed or handcuffed; talk of jail; running out of money at month end.",
-        "calming": "One responder talks; offer food and water; give real choices (detox, or a "
-        "ride to a friend's).",
+        "calming": "One responder talks; offer food and water; give real choices (a ride to the "
+        "crisis centre, or to a friend's).",
         "baseline": "On sober days friendly, works day labour, stays at the shelter.",
         "escalated": "Drinks from early morning, sleeps outdoors, falls; withdrawal seizures in "
         "the past.",

@@ -32,6 +32,7 @@ from coresponder.calls import triage
 from coresponder.calls.actions import CallIn, problems_with, reserve_references, rules_in_force
 from coresponder.calls.models import Call, CallState, Origin
 from coresponder.core.exceptions import DomainError
+from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.privacy.audit import Actor
 
 from . import events
@@ -719,7 +720,7 @@ def import_calls(
     try:
         with part, path.open(encoding=mapping.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=mapping.delimiter)
-            writer = csv.writer(part)
+            writer = safe_csv_writer(part)
             try:
                 header = [name.strip() for name in next(reader)]
             except StopIteration:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role, User
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.access import plans_for
 from coresponder.encounters.models import PlanState
 from coresponder.encounters.views.plans import may_draft
@@ -252,7 +251,7 @@ def record_csv(request: HttpRequest, person_id) -> HttpResponse:
     view = _person_or_404(request, person_id, "csv:person_record")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="person-{view.id}.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow(["class", "field", "value"])
     for name in view.names:
         writer.writerow([DataClass.OPERATIONAL.value, f"name ({name['kind']})", name["full"]])
@@ -279,6 +278,4 @@ def record_csv(request: HttpRequest, person_id) -> HttpResponse:
 def _csv_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return "" if value is None else str(value)

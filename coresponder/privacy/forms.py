@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from coresponder.accounts.models import Agency, AgencyKind
 
 from .classification import DataClass
+from .documents import document_suffix, read_head
 from .models import BreakGlassGrant, Consent
 
 
@@ -58,6 +59,19 @@ class ConsentForm(forms.Form):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient_agencies"].queryset = Agency.objects.filter(program=program)
+
+    def clean_form_document(self):
+        document = self.cleaned_data.get("form_document")
+        if not document:
+            return document
+        suffix = document_suffix(read_head(document))
+        if suffix is None:
+            raise forms.ValidationError(
+                _("The signed document must be a PDF, PNG or JPEG file; this file is none of them.")
+            )
+        # Kept under the name its bytes give, so it is served as what it is.
+        document.name = "signed-consent" + suffix
+        return document
 
 
 class RevokeForm(forms.Form):

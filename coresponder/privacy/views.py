@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.people.access import open_person, view_persons
 
 from . import actions
@@ -173,7 +173,7 @@ def disclosures(request: HttpRequest, person_id) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="disclosures-{view.id}.csv"'
-        writer = csv.writer(response)
+        writer = safe_csv_writer(response)
         writer.writerow(["when (UTC)", "recipient", "agency", "information", "basis", "channel"])
         for line in lines:
             row = line["row"]

@@ -14,7 +14,6 @@ updates each row in place, never duplicates it. Rows the package does not name a
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import time
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, Role, User
 from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.privacy.actions import end_relations, grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
@@ -271,7 +271,8 @@ def export_hsds_package(target: Path, *, program, acting_user=None) -> ExportRep
         headers = hsds.column_headers(table)
         rows = table_rows(table, program=program)
         with (target / table.file).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            # HSDS is data exchange read by other directories' software: verbatim (security.md).
+            writer = safe_csv_writer(handle, verbatim=True)
             writer.writerow(headers)
             for row in rows:
                 writer.writerow([hsds.format_value(row[name]) for name in headers])

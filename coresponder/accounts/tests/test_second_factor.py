@@ -117,3 +117,48 @@ def test_mfa_is_required_by_default_outside_the_demo():
 
     assert base.COR_REQUIRE_MFA is True
     assert dev.COR_REQUIRE_MFA is False
+
+
+def test_each_failed_code_is_audited_and_the_code_not_kept(client, make_user, sign_in):
+    # given an enrolled user past the password
+    user = make_user(Role.OFFICER)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    sign_in(user)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    before = AuditEntry.objects.count()
+
+    # when a wrong code and a malformed one are given
+    client.post("/login/second-factor/", {"code": wrong})
+    client.post("/login/second-factor/", {"code": "12ab"})
+
+    # then each failure is one entry naming the user, without the code
+    failures = list(AuditEntry.objects.order_by("seq"))[before:]
+    assert [entry.action for entry in failures] == [
+        events.SECOND_FACTOR_FAILED,
+        events.SECOND_FACTOR_FAILED,
+    ]
+    assert [(e.actor_username, e.object_id, e.detail) for e in failures] == [
+        (user.username, str(user.pk), {"enrolling": False}),
+        (user.username, str(user.pk), {"enrolling": False}),
+    ]
+    assert wrong not in str([e.detail for e in failures])
+    assert client.get("/")["Location"] == "/login/second-factor/"
+
+
+def test_a_failed_code_while_enrolling_is_audited_and_enrols_nothing(client, make_user, sign_in):
+    # given a user setting up an authenticator
+    user = make_user(Role.CLINICIAN)
+    sign_in(user)
+    client.get("/login/second-factor/")
+    device = TOTPDevice.objects.get(user=user)
+
+    # when the code is wrong
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    response = client.post("/login/second-factor/", {"code": wrong})
+
+    # then
+    assert response.status_code == 400
+    assert not TOTPDevice.objects.get(user=user).confirmed
+    failed = AuditEntry.objects.get(action=events.SECOND_FACTOR_FAILED)
+    assert failed.detail == {"enrolling": True}
+    assert not AuditEntry.objects.filter(action=events.SECOND_FACTOR_ENROLLED).exists()

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from coresponder.accounts.models import Role
 from coresponder.calls import actions as calls
 from coresponder.calls.models import Call, CallState, Origin
+from coresponder.core.spreadsheet import neutralised
 from coresponder.interop import csv_import, events
 from coresponder.privacy.models import AuditEntry
 from coresponder.testing.shared_data import shared_data
@@ -250,7 +251,9 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_good_rows_are_
         (9, "The row has 3 fields; the header has 13."),
         (13, "Blurred_Latitude is not a number. Blurred_Longitude is not a number."),
     ]
-    assert rejected[2][2:] == next(csv.reader([lines[3]]))  # the original row, as it was
+    # the original row, as it was, but cells a spreadsheet would run behind a quote
+    assert rejected[2][2:] == [neutralised(cell) for cell in next(csv.reader([lines[3]]))]
+    assert rejected[2][7] == "'--CRISIS COMPLAINT - GENERAL"
     assert rejected[7][2:] == ["2023000000008", "ASSISTANCE RENDERED", "911"]
     summary = out.splitlines()
     assert "  read             11" in summary
@@ -544,3 +547,24 @@ def test_an_agency_is_named_by_id_or_by_a_name_that_is_unique(police, tmp_path):
         stderr=StringIO(),
     )
     assert Call.objects.get().taken_by_agency == police
+
+
+def test_the_rejects_file_makes_cells_a_spreadsheet_would_run_text(police, tmp_path):
+    # given a rejected row whose cells start like formulas
+    bad = row("2023000000002", queued="13/45/2023 6:08:26 PM").replace(
+        ",EAST,", ",=cmd|' /C calc'!A0,"
+    )
+    path = write(tmp_path / "calls.csv", f"{RAW_HEADER}\r\n{bad}\r\n")
+    rejects = tmp_path / "rejected.csv"
+
+    # when it is imported
+    run(path, RAW, police, rejects)
+
+    # then the rejects file holds those cells as text, each behind a quote
+    (rejected,) = rejected_rows(rejects)[1:]
+    cells = dict(zip(RAW_HEADER.split(","), rejected[2:], strict=True))
+    assert cells["Precinct"] == "'=cmd|' /C calc'!A0"
+    assert cells["Final Call Type"] == "'--CRISIS COMPLAINT - GENERAL"
+    assert cells["Blurred_Longitude"] == "'-122.28112"
+    assert cells["Call Type"] == "911"
+    assert not Call.objects.exists()
