@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 NOTICE = (
     "Officers and dispatchers see only the safety summary: safety concerns, triggers and "
-    "what calms. It is for behaviour and safety. Before approving, check it names no diagnosis, medication, "
+    "what calms. It is for behaviour and safety. Before approving, check it names no "
+    "diagnosis, medication, "
     "substance-use treatment or hospital stay; those belong in the clinical part."
 )
 OFFICER_VISIBLE = ("safety_concerns", "triggers", "calming")
