@@ -109,7 +109,7 @@ class PlanRevisionOut(Schema):
     written_at: datetime
 
 
-class TimelineOut(Schema):
+class CaseTimelineOut(Schema):
     at: datetime
     kind: str
     title: str
@@ -147,7 +147,7 @@ class CaseOut(Schema):
     goals: list[GoalOut] | None
     safety_plan: list[PlanRevisionOut] | None = Field(description="Revisions, newest first.")
     care_team: list[str]
-    timeline: list[TimelineOut]
+    timeline: list[CaseTimelineOut]
 
 
 class WorklistItemOut(Schema):
@@ -444,7 +444,7 @@ def list_contacts(request: HttpRequest, case_id: UUID):
     return case_contacts(user, case_id, channel="api:case_contacts", request=request)
 
 
-class ContactIn(Schema):
+class CaseContactIn(Schema):
     method: MethodIn
     outcome: OutcomeIn
     note: str = Field("", max_length=4000)
@@ -456,7 +456,7 @@ class ContactIn(Schema):
     response={201: ContactOut},
     summary="Log an attempt to reach the person",
 )
-def create_contact(request: HttpRequest, case_id: UUID, payload: ContactIn):
+def create_contact(request: HttpRequest, case_id: UUID, payload: CaseContactIn):
     user = signed_in_user(request)
     case = access_case_by_id(user, case_id)
     contact = actions.log_contact(

@@ -33,7 +33,7 @@ from .models import Service
 router = Router(tags=["referrals"])
 
 
-class MoveOut(Schema):
+class ReferralMoveOut(Schema):
     from_state: str
     to_state: str
     at: datetime
@@ -63,7 +63,7 @@ class ReferralOut(Schema):
     moved_at: datetime
     need: str | None
     contact: str | None
-    moves: list[MoveOut]
+    moves: list[ReferralMoveOut]
     classes: list[str]
 
 
@@ -81,7 +81,7 @@ class ReferralIn(Schema):
     )
 
 
-class MoveIn(Schema):
+class ReferralMoveIn(Schema):
     to: Literal["received", "accepted", "declined", "scheduled", "attended", "no_show", "withdrawn"]
     reason: str = Field("", max_length=300, description="Required to decline.")
     appointment_at: datetime | None = Field(
@@ -188,7 +188,7 @@ def get_referral(request: HttpRequest, referral_id: UUID):
     summary="Move a referral: received, accepted, declined, scheduled, attended, no-show, "
     "withdrawn",
 )
-def move_referral(request: HttpRequest, referral_id: UUID, payload: MoveIn):
+def move_referral(request: HttpRequest, referral_id: UUID, payload: ReferralMoveIn):
     principal = Principal.of_request(request)
     referral = access_referral_by_id(principal, referral_id)
     actions.move_referral(
