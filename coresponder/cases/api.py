@@ -16,11 +16,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
 
 from coresponder.accounts.models import Role, User
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import DomainError, NotFound, PermissionDenied
+from coresponder.core.schemas import ZonedInstant
 from coresponder.people.access import access_person_by_id
 from coresponder.privacy.access import decide_for
 from coresponder.privacy.classification import DataClass
@@ -396,7 +396,7 @@ def list_tasks(request: HttpRequest, case_id: UUID):
 
 class TaskIn(Schema):
     title: str = Field(min_length=1, max_length=200)
-    due_at: AwareDatetime = Field(description="The deadline, with its time zone.")
+    due_at: ZonedInstant = Field(description="The deadline, with its time zone.")
     assignee_id: int | None = Field(None, description="None: the case's queue.")
 
 
@@ -448,7 +448,7 @@ class CaseContactIn(Schema):
     method: MethodIn
     outcome: OutcomeIn
     note: str = Field("", max_length=4000)
-    at: AwareDatetime | None = Field(None, description="When, with its time zone; None: now.")
+    at: ZonedInstant | None = Field(None, description="When, with its time zone; None: now.")
 
 
 @router.post(

@@ -7,10 +7,12 @@ Kept here, below every app, so each app's api.py can use it; `coresponder.api` a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import NinjaAPI, Schema
+from pydantic import AfterValidator, AwareDatetime
 
 
 class ErrorOut(Schema):
@@ -27,6 +29,17 @@ def one_of(values: Any) -> Any:
     if isinstance(values, type) and issubclass(values, Enum):
         values = [member.value for member in values]
     return Literal[tuple(values)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A time as the API takes it: an offset is read, then the instant kept in UTC. Python allows
+# offsets up to ±23:59 and PostgreSQL only ±15:59, so a time kept with an odd offset would
+# be a server error there; in UTC it is the same instant, which is all either database keeps.
+Instant = Annotated[datetime, AfterValidator(_in_utc)]
+ZonedInstant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

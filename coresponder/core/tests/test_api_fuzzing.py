@@ -22,6 +22,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -139,7 +140,7 @@ def examples_of(label, strategy, headers, cookies, sent, failures):
             response = case.call(headers=headers, cookies=cookies)
             sent.append(response.status_code)
             case.validate_response(response, checks=CHECKS, headers=headers)
-        except Exception as failure:  # every failure is collected, then shown together
+        except (Exception, FailureGroup) as failure:  # each is collected, then shown together
             failures.append(f"{label}: {failure}")
 
     return send

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import typing
 from collections import defaultdict
+from enum import Enum
 
 import pydantic
 import pytest
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _models_in(annotation, found: set) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        found.add(annotation)  # an enum class is a component of the document too
+        return
     if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
         if annotation not in found:
             found.add(annotation)
@@ -33,7 +37,7 @@ def _models_in(annotation, found: set) -> None:
 
 def schemas_by_name(ninja_api) -> dict[str, set]:
     """Each schema name the operations use, with the classes (and their JSON schemas)
-    that carry it: Ninja's input and output models, and every model inside them."""
+    that carry it: Ninja's input and output models, and every model and enum inside them."""
     by_name: dict[str, set] = defaultdict(set)
     for _prefix, router in ninja_api._routers:
         for path_view in router.path_operations.values():
@@ -44,7 +48,10 @@ def schemas_by_name(ninja_api) -> dict[str, set]:
                 for model in found:
                     if model.__module__ == "abc" or model.__module__.startswith("ninja."):
                         continue  # Ninja's parameter and response wrappers: never components
-                    shape = json.dumps(model.model_json_schema(), sort_keys=True)
+                    if issubclass(model, Enum):
+                        shape = json.dumps([member.value for member in model])
+                    else:
+                        shape = json.dumps(model.model_json_schema(), sort_keys=True)
                     by_name[model.__name__].add((model.__module__, model.__qualname__, shape))
     return by_name
 
