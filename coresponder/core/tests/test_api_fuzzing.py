@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from freezegun import freeze_time
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -39,7 +41,17 @@ from coresponder.encounters.models import Assessment, Encounter, ResponsePlan
 from coresponder.privacy.models import Consent
 from coresponder.referrals.models import Referral
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+# The demo program and the requests stand at a fixed time (the clock ticks on from it).
+DEMO_NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def demo_clock():
+    with freeze_time(DEMO_NOW, tick=True) as clock:
+        yield clock
+
 
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [
@@ -148,7 +160,7 @@ def examples_of(label, strategy, headers, cookies, sent, failures):
 
 def test_every_operation_answers_as_documented_with_a_token_and_with_a_session(client):
     # given the demo program, an agency's API token and a clinician of a team, signed in
-    demo = build_demo_program(history=False)
+    demo = build_demo_program(now=DEMO_NOW, history=False)
     police = Agency.objects.get(
         program=demo.program, kind=AgencyKind.LAW_ENFORCEMENT, name__contains="Police"
     )
