@@ -57,6 +57,14 @@ ERROR_WORDS = {
 }
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
 def error_statuses(operation) -> list[int]:
     """The error statuses an operation can answer, from what it takes and does.
 
@@ -90,3 +98,5 @@ def document_errors(api: NinjaAPI) -> None:
                     if status not in operation.response_models:
                         operation.response_models[status] = error_model
                         responses.setdefault(status, {"description": ERROR_WORDS[status]})
+                if 429 in responses:
+                    responses[429].setdefault("headers", RETRY_AFTER)

@@ -96,6 +96,7 @@ def test_every_operation_documents_its_errors_in_the_one_error_shape():
         for method, operation in operations.items():
             responses = operation["responses"]
             assert {"401", "403", "429"} <= set(responses), (method, path)
+            assert list(responses["429"]["headers"]) == ["Retry-After"], (method, path)
             if method != "get":
                 assert {"404", "409", "422"} <= set(responses), (method, path)
             for status in (s for s in responses if s.startswith("4") and s != "409"):
