@@ -13,14 +13,31 @@ from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from coresponder.accounts.actions import authenticate_api_token
-from coresponder.core.exceptions import DomainError
+from coresponder.core.exceptions import DomainError, PermissionDenied
+from coresponder.core.schemas import document_errors
 from coresponder.core.throttles import ApiRateThrottle
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
 
 
 class VerifiedSessionAuth(SessionAuth):
     """The pages' session; the second-factor middleware has already vetted it."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a signed-in session there is nothing to forge: 401, not a CSRF refusal.
+        if not request.user.is_authenticated:
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if self.csrf and not exempt and check_csrf(request) is not None:
+            raise CsrfFailed(
+                _("A write with the session needs its CSRF token in the X-CSRFToken header.")
+            )
+        return request.COOKIES.get(self.param_name)
 
 
 class AgencyTokenAuth(HttpBearer):
@@ -134,3 +151,6 @@ api.add_router("/v1/", "coresponder.encounters.api.router")
 api.add_router("/v1/", "coresponder.referrals.api.router")
 api.add_router("/v1/", "coresponder.cases.api.router")
 api.add_router("/v1/", "coresponder.analytics.api.router")
+
+# Last, once every operation is known: each documents the errors it can answer.
+document_errors(api)

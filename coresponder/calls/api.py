@@ -15,31 +15,35 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import PermissionDenied
+from coresponder.core.schemas import Instant, one_of
 from coresponder.privacy.audit import Actor
 
 from . import actions
 from .access import access_call_by_id, view_call
-from .models import Origin
+from .models import CallerRelation, Origin
+from .triage import Concern, Response, Screening, Source
 
 router = Router(tags=["calls"])
 
 
 class CallIn(Schema):
-    source: str = Field(description="911, 988, non_emergency, officer_initiated, walk_in, cad")
-    received_at: datetime | None = Field(None, description="Defaults to now.")
+    source: one_of(Source) = Field(description="How the call came in.")
+    received_at: Instant | None = Field(None, description="Defaults to now.")
     address: str = Field("", max_length=300)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     caller_name: str = Field("", max_length=200)
     caller_phone: str = Field("", max_length=32)
-    caller_relation: str = "unknown"
+    caller_relation: one_of(CallerRelation) = "unknown"
     person_id: UUID | None = None
-    concerns: list[str] = Field(default_factory=list, max_length=20)
-    screening: list[str] = Field(default_factory=list, max_length=10)
+    concerns: list[one_of(Concern)] = Field(default_factory=list, max_length=20)
+    screening: list[one_of(Screening)] = Field(default_factory=list, max_length=10)
     language: str = Field("", max_length=40)
     summary: str = Field("", max_length=4000)
     external_id: str = Field("", max_length=64)
-    response: str = Field("", description="Override the triage's response (with a reason).")
+    response: one_of(["", *(member.value for member in Response)]) = Field(
+        "", description="Override the triage's response (with a reason)."
+    )
     priority: int | None = Field(None, description="Override the triage's priority.")
     override_reason: str = Field("", max_length=500)
 
@@ -131,8 +135,8 @@ class CallOut(Schema):
     received_at: datetime
     source: str
     address: str
-    latitude: float | None
-    longitude: float | None
+    latitude: float | None = None
+    longitude: float | None = None
     concerns: list[str]
     language: str
     summary: str
@@ -140,7 +144,7 @@ class CallOut(Schema):
     caller_phone: str
     triage: dict[str, Any]
     override_reason: str
-    person_id: UUID | None
+    person_id: UUID | None = Field(None, description="Absent: no person linked yet.")
     external_id: str
     screening: list[str] | None = None
 

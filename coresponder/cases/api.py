@@ -16,11 +16,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
 
 from coresponder.accounts.models import Role, User
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import DomainError, NotFound, PermissionDenied
+from coresponder.core.schemas import ZonedInstant
 from coresponder.people.access import access_person_by_id
 from coresponder.privacy.access import decide_for
 from coresponder.privacy.classification import DataClass
@@ -109,7 +109,7 @@ class PlanRevisionOut(Schema):
     written_at: datetime
 
 
-class TimelineOut(Schema):
+class CaseTimelineOut(Schema):
     at: datetime
     kind: str
     title: str
@@ -147,7 +147,7 @@ class CaseOut(Schema):
     goals: list[GoalOut] | None
     safety_plan: list[PlanRevisionOut] | None = Field(description="Revisions, newest first.")
     care_team: list[str]
-    timeline: list[TimelineOut]
+    timeline: list[CaseTimelineOut]
 
 
 class WorklistItemOut(Schema):
@@ -396,7 +396,7 @@ def list_tasks(request: HttpRequest, case_id: UUID):
 
 class TaskIn(Schema):
     title: str = Field(min_length=1, max_length=200)
-    due_at: AwareDatetime = Field(description="The deadline, with its time zone.")
+    due_at: ZonedInstant = Field(description="The deadline, with its time zone.")
     assignee_id: int | None = Field(None, description="None: the case's queue.")
 
 
@@ -444,11 +444,11 @@ def list_contacts(request: HttpRequest, case_id: UUID):
     return case_contacts(user, case_id, channel="api:case_contacts", request=request)
 
 
-class ContactIn(Schema):
+class CaseContactIn(Schema):
     method: MethodIn
     outcome: OutcomeIn
     note: str = Field("", max_length=4000)
-    at: AwareDatetime | None = Field(None, description="When, with its time zone; None: now.")
+    at: ZonedInstant | None = Field(None, description="When, with its time zone; None: now.")
 
 
 @router.post(
@@ -456,7 +456,7 @@ class ContactIn(Schema):
     response={201: ContactOut},
     summary="Log an attempt to reach the person",
 )
-def create_contact(request: HttpRequest, case_id: UUID, payload: ContactIn):
+def create_contact(request: HttpRequest, case_id: UUID, payload: CaseContactIn):
     user = signed_in_user(request)
     case = access_case_by_id(user, case_id)
     contact = actions.log_contact(

@@ -12,9 +12,11 @@ from ninja import Field, Router, Schema, Status
 from coresponder.calls.access import DESK, RESPONDERS, access_call_by_id
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.core.schemas import one_of
 
 from . import actions
 from .models import Team
+from .status import Status as TeamStatus
 from .teams import board_teams
 
 router = Router(tags=["dispatch"])
@@ -98,8 +100,8 @@ def dispatch(request: HttpRequest, call_id: UUID, payload: DispatchIn):
     return Status(201, _event_out(event))
 
 
-class MoveIn(Schema):
-    status: str
+class TeamStatusMoveIn(Schema):
+    status: one_of(TeamStatus)
     note: str = Field("", max_length=300)
 
 
@@ -108,7 +110,7 @@ class MoveIn(Schema):
     response={201: StatusEventOut},
     summary="Move a team's status; 409 with the reason for an illegal move",
 )
-def move(request: HttpRequest, team_id: int, payload: MoveIn):
+def move(request: HttpRequest, team_id: int, payload: TeamStatusMoveIn):
     user = signed_in_user(request)
     event = actions.move_status(
         _team(user, team_id), payload.status, acting_user=user, note=payload.note, request=request

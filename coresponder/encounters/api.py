@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from coresponder.calls.access import access_call_by_id
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import NotFound
+from coresponder.core.schemas import one_of
 from coresponder.people.access import access_person_by_id
 
 from . import actions
@@ -26,9 +27,14 @@ from .access import (
     plans_for,
     view_encounter,
 )
+from .dispositions import Disposition
 from .models import Instrument
+from .sections import INTERVENTION_CODES
+from .sections import Kind as SectionKind
 
 router = Router(tags=["encounters"])
+
+SectionKindValue = one_of(SectionKind)
 
 
 class AddendumOut(Schema):
@@ -37,7 +43,7 @@ class AddendumOut(Schema):
     written_at: datetime
 
 
-class SectionOut(Schema):
+class EncounterSectionOut(Schema):
     kind: str
     title: str
     data_class: str
@@ -63,7 +69,7 @@ class AssessmentOut(Schema):
     at: datetime
 
 
-class TimelineOut(Schema):
+class EncounterTimelineOut(Schema):
     event: str
     at: datetime
 
@@ -97,9 +103,9 @@ class EncounterOut(Schema):
     interventions: list[str]
     interventions_note: str
     revision: int
-    timeline: list[TimelineOut]
+    timeline: list[EncounterTimelineOut]
     intervals_minutes: dict[str, float | None]
-    sections: list[SectionOut]
+    sections: list[EncounterSectionOut]
     assessments: list[AssessmentOut] | None
     part2_notice: str
     completed_at: datetime | None
@@ -163,11 +169,15 @@ class SavedSectionOut(Schema):
     content: dict[str, Any]
 
 
-class ConflictOut(Schema):
+class SectionConflictOut(Schema):
+    """The error shape; `current` when a colleague changed a field since you started."""
+
     message: str
     code: str
     fields: dict[str, list[str]]
-    current: SavedSectionOut
+    current: SavedSectionOut | None = Field(
+        None, description="The section as stored now; absent when the section is signed."
+    )
 
 
 def _saved(section) -> dict:
@@ -181,10 +191,12 @@ def _saved(section) -> dict:
 
 @router.put(
     "/encounters/{encounter_id}/sections/{kind}",
-    response={200: SavedSectionOut, 409: ConflictOut},
+    response={200: SavedSectionOut, 409: SectionConflictOut},
     summary="Save a draft section (autosave)",
 )
-def save_section(request: HttpRequest, encounter_id: UUID, kind: str, payload: SectionIn):
+def save_section(
+    request: HttpRequest, encounter_id: UUID, kind: SectionKindValue, payload: SectionIn
+):
     user = signed_in_user(request)
     encounter = access_encounter_by_id(user, encounter_id)
     try:
@@ -215,7 +227,7 @@ def save_section(request: HttpRequest, encounter_id: UUID, kind: str, payload: S
     response=SavedSectionOut,
     summary="Sign your section; later changes are addenda",
 )
-def sign_section(request: HttpRequest, encounter_id: UUID, kind: str):
+def sign_section(request: HttpRequest, encounter_id: UUID, kind: SectionKindValue):
     user = signed_in_user(request)
     encounter = access_encounter_by_id(user, encounter_id)
     return _saved(actions.sign_section(encounter, kind, acting_user=user, request=request))
@@ -230,7 +242,9 @@ class AddendumIn(Schema):
     response={201: AddendumOut},
     summary="Add an addendum to a signed section",
 )
-def add_addendum(request: HttpRequest, encounter_id: UUID, kind: str, payload: AddendumIn):
+def add_addendum(
+    request: HttpRequest, encounter_id: UUID, kind: SectionKindValue, payload: AddendumIn
+):
     user = signed_in_user(request)
     encounter = access_encounter_by_id(user, encounter_id)
     addendum = actions.add_addendum(
@@ -306,11 +320,13 @@ def update_assessment(
 
 
 class DispositionIn(Schema):
-    disposition: str = Field(description="One of the dispositions of DESIGN.md.")
+    disposition: one_of(Disposition) = Field(description="One of the dispositions of DESIGN.md.")
     destination: str = Field("", description="Where the person was taken, or the service.")
     legal_basis: str = Field("", description="An emergency hold's statute or order.")
     hold_criteria: list[str] = Field(default_factory=list, max_length=20)
-    interventions: list[str] = Field(default_factory=list, max_length=20)
+    interventions: list[one_of(sorted(INTERVENTION_CODES))] = Field(
+        default_factory=list, max_length=20
+    )
     interventions_note: str = ""
 
 
@@ -397,7 +413,7 @@ class PlanOut(Schema):
     content: dict[str, Any]
 
 
-class ContactIn(Schema):
+class PlanContactIn(Schema):
     name: str = Field(max_length=120)
     role: str = Field("", max_length=120)
     phone: str = Field("", max_length=40)
@@ -411,7 +427,7 @@ class PlanIn(Schema):
     baseline: str = ""
     escalated: str = ""
     strategies: list[str] = Field(default_factory=list, max_length=20)
-    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+    contacts: list[PlanContactIn] = Field(default_factory=list, max_length=20)
 
 
 @router.get(

@@ -16,11 +16,12 @@ import pydantic
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
 from coresponder.calls.models import CallerRelation
 from coresponder.calls.triage import Concern, Screening, Source
+from coresponder.core.schemas import ZonedInstant
 from coresponder.core.throttles import ApiRateThrottle
 
 from . import cad
@@ -52,7 +53,7 @@ class CadCallIn(Schema):
         pattern=r"^[^\x00-\x1f\x7f]+$",
         description="The CAD's incident or event number.",
     )
-    received_at: AwareDatetime = Field(
+    received_at: ZonedInstant = Field(
         description="When the CAD received the call: ISO 8601 with a time zone offset."
     )
     call_type: Text = Field(

@@ -11,10 +11,12 @@ from ninja import Field, Query, Router, Schema, Status
 
 from coresponder.core.access import signed_in_user as _user
 from coresponder.core.exceptions import DomainError
+from coresponder.core.schemas import one_of
 
 from . import actions
 from .access import search_for, view_person
 from .matching import PersonQuery
+from .models import AddressKind, IdentifierSystem, NameKind, PersonFlag, Sex, VeteranStatus
 
 router = Router(tags=["persons"])
 
@@ -67,7 +69,7 @@ def search_persons(request: HttpRequest, filters: Query[SearchIn]):
     ]
 
 
-class SectionOut(Schema):
+class PersonSectionOut(Schema):
     basis: str
     fields: dict[str, Any]
     identifiers: list[dict[str, str]]
@@ -81,11 +83,11 @@ class PersonOut(Schema):
 
     id: UUID
     names: list[NameOut]
-    operational: SectionOut | None = None
-    public_safety: SectionOut | None = None
-    clinical: SectionOut | None = None
-    sud_part2: SectionOut | None = None
-    care_coordination: SectionOut | None = None
+    operational: PersonSectionOut | None = None
+    public_safety: PersonSectionOut | None = None
+    clinical: PersonSectionOut | None = None
+    sud_part2: PersonSectionOut | None = None
+    care_coordination: PersonSectionOut | None = None
 
 
 def _person_out(view) -> dict:
@@ -113,11 +115,11 @@ class NameIn(Schema):
     given: str = Field("", max_length=100)
     middle: str = Field("", max_length=100)
     family: str = Field("", max_length=100)
-    kind: str = "legal"
+    kind: one_of(NameKind) = "legal"
 
 
 class IdentifierIn(Schema):
-    system: str
+    system: one_of(IdentifierSystem)
     issuer: str = Field(max_length=120)
     value: str = Field(max_length=64)
 
@@ -128,19 +130,19 @@ class AddressIn(Schema):
     city: str = Field("", max_length=100)
     region: str = Field("", max_length=100)
     postal_code: str = Field("", max_length=20)
-    kind: str = "home"
+    kind: one_of(AddressKind) = "home"
 
 
 class PersonIn(Schema):
     names: list[NameIn] = Field(min_length=1)
     date_of_birth: date | None = None
     birth_date_estimated: bool = False
-    sex: str = "unknown"
+    sex: one_of(Sex) = "unknown"
     gender_identity: str = Field("", max_length=80)
     pronouns: str = Field("", max_length=40)
     languages: list[str] = []
-    veteran_status: str = "unknown"
-    flags: list[str] = []
+    veteran_status: one_of(VeteranStatus) = "unknown"
+    flags: list[one_of(PersonFlag)] = []
     safety_concerns: str = ""
     clinical_summary: str = ""
     substance_use_treatment: str = ""

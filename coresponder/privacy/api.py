@@ -8,9 +8,10 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from coresponder.accounts.models import Agency
+from coresponder.accounts.models import Agency, AgencyKind
 from coresponder.core.access import signed_in_user as _user
 from coresponder.core.exceptions import DomainError
+from coresponder.core.schemas import Instant, one_of
 from coresponder.people.access import access_person_by_id, open_person
 
 from . import actions
@@ -67,16 +68,16 @@ def list_consents(request: HttpRequest, person_id: UUID):
 
 
 class ConsentIn(Schema):
-    kind: str
-    data_classes: list[str] = Field(min_length=1)
+    kind: one_of(Consent.Kind)
+    data_classes: list[one_of(DataClass)] = Field(min_length=1)
     recipient_agency_ids: list[int] = []
-    recipient_agency_kinds: list[str] = []
-    purpose: str
+    recipient_agency_kinds: list[one_of(AgencyKind)] = []
+    purpose: one_of(Consent.Purpose)
     purpose_detail: str = Field("", max_length=300)
-    starts_at: datetime
-    ends_at: datetime | None = None
-    form_kind: str
-    given_by: str = "person"
+    starts_at: Instant
+    ends_at: Instant | None = None
+    form_kind: one_of(Consent.FormKind)
+    given_by: one_of(Consent.GivenBy) = "person"
     representative_name: str = Field("", max_length=200)
     representative_authority: str = Field("", max_length=200)
 

@@ -17,6 +17,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.schemas import Instant
 from coresponder.encounters.access import access_encounter_by_id
 
 from . import actions
@@ -33,7 +34,7 @@ from .models import Service
 router = Router(tags=["referrals"])
 
 
-class MoveOut(Schema):
+class ReferralMoveOut(Schema):
     from_state: str
     to_state: str
     at: datetime
@@ -69,7 +70,7 @@ class ReferralOut(Schema):
     moved_at: datetime
     need: str | None
     contact: str | None
-    moves: list[MoveOut]
+    moves: list[ReferralMoveOut]
     classes: list[str]
     access_ended: bool
 
@@ -88,10 +89,10 @@ class ReferralIn(Schema):
     )
 
 
-class MoveIn(Schema):
+class ReferralMoveIn(Schema):
     to: Literal["received", "accepted", "declined", "scheduled", "attended", "no_show", "withdrawn"]
     reason: str = Field("", max_length=300, description="Required to decline.")
-    appointment_at: datetime | None = Field(
+    appointment_at: Instant | None = Field(
         None, description="Required to schedule: the appointment, with its time zone."
     )
     note: str = Field("", max_length=2000)
@@ -195,7 +196,7 @@ def get_referral(request: HttpRequest, referral_id: UUID):
     summary="Move a referral: received, accepted, declined, scheduled, attended, no-show, "
     "withdrawn",
 )
-def move_referral(request: HttpRequest, referral_id: UUID, payload: MoveIn):
+def move_referral(request: HttpRequest, referral_id: UUID, payload: ReferralMoveIn):
     principal = Principal.of_request(request)
     referral = access_referral_by_id(principal, referral_id)
     actions.move_referral(

@@ -193,8 +193,8 @@ def test_the_api_gives_a_reason_for_each_bad_field(client, sign_in, desk):
     assert response.status_code == 422
     assert {"latitude"} <= set(response.json()["fields"])
     response = post(client, {"source": "pager", "concerns": ["sad"], "address": "Main St"})
-    assert response.status_code == 400
-    assert {"source", "concerns"} <= set(response.json()["fields"])
+    assert response.status_code == 422
+    assert {"source", "concerns.0"} <= set(response.json()["fields"])
     assert not Call.objects.exists()
 
 

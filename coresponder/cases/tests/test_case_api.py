@@ -509,6 +509,27 @@ def test_tasks_are_listed_added_and_done(client, sign_in, followed):
     assert audits(events.TASK_DONE, followed.case) == 1
 
 
+def test_a_deadline_with_an_offset_no_zone_has_is_kept_as_the_same_instant(
+    client, sign_in, followed
+):
+    # given a deadline whose offset (+23:07) Python allows and PostgreSQL cannot store
+    sign_in(followed.manager)
+
+    # when a task is added with it
+    added = send(
+        client,
+        "post",
+        followed.url("/tasks"),
+        {"title": "Call the shelter", "due_at": "2030-05-05T19:06:35+23:07"},
+    )
+
+    # then it is taken, at that instant (in UTC), on either database
+    assert added.status_code == 201, added.content
+    task = followed.case.tasks.get(kind="other")
+    assert task.due_at.isoformat() == "2030-05-04T19:59:35+00:00"
+    assert audits(events.TASK_ADDED, followed.case) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "status", "fields"),
     [

@@ -61,12 +61,6 @@ HOLD = {
             "cannot be resolved on scene",
         ),
         ({"disposition": "referred_voluntary"}, "destination", "needs the service referred to"),
-        ({"disposition": "sent_home"}, "disposition", "Choose one disposition"),
-        (
-            {"disposition": "resolved_on_scene", "interventions": ["hugging"]},
-            "interventions",
-            "Not interventions of the list: hugging",
-        ),
     ],
 )
 def test_each_disposition_rule_is_refused_with_its_reason_and_nothing_is_saved(
@@ -79,6 +73,29 @@ def test_each_disposition_rule_is_refused_with_its_reason_and_nothing_is_saved(
     answer = response.json()
     assert answer["code"] == "refused"
     assert any(words in message for message in answer["fields"][field]), answer
+    stored = Encounter.objects.get(pk=scene.encounter.pk)
+    assert (stored.disposition, stored.destination, stored.interventions) == ("", "", [])
+    assert disposition_audits(scene) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"disposition": "sent_home"}, "disposition"),
+        ({"disposition": "resolved_on_scene", "interventions": ["hugging"]}, "interventions.0"),
+    ],
+)
+def test_a_disposition_or_intervention_off_the_list_is_invalid_and_nothing_is_saved(
+    client, sign_in, on_scene, body, field
+):
+    scene = on_scene()
+    sign_in(scene.clinician)
+
+    response = send(client, "put", url(scene, "/disposition"), body)
+
+    assert response.status_code == 422, response.content
+    answer = response.json()
+    assert (answer["code"], list(answer["fields"])) == ("invalid", [field])
     stored = Encounter.objects.get(pk=scene.encounter.pk)
     assert (stored.disposition, stored.destination, stored.interventions) == ("", "", [])
     assert disposition_audits(scene) == 0
