@@ -21,7 +21,7 @@ from .referral_fixtures import CONTACT, NEED, send_json
 
 # The state machine, without a database ------------------------------------------------
 
-LEGAL = [(current, wanted) for current, moves in MOVES.items() for wanted in moves]
+LEGAL = [(current, wanted) for current, moves in MOVES.items() for wanted in sorted(moves)]
 ILLEGAL = [
     (current, wanted) for current in State for wanted in State if wanted not in MOVES[current]
 ]
