@@ -24,8 +24,8 @@ from coresponder.dispatch.models import StatusEvent, TeamMember
 from coresponder.dispatch.status import WORDS as STATUS_WORDS
 from coresponder.dispatch.status import Status
 from coresponder.people.models import Person
+from coresponder.privacy import gate
 from coresponder.privacy.access import circumstances_for, readable_for_many, requester_of
-from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Circumstances, Decision, Relation, allowed_classes
 
@@ -182,7 +182,8 @@ class EncounterView:
     classes: list[str]
     part2_notice: str = ""
     completed_at: datetime | None = None
-    # What became of its referrals (referrals.access.encounter_outcomes): operational only.
+    # What became of its referrals (referrals.access.encounter_outcomes), as far as the
+    # reader may read each: the class of a referral is derived from its service.
     referrals: list = field(default_factory=list)
 
     def section(self, kind: str) -> SectionView | None:
@@ -244,7 +245,9 @@ def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timel
     return lines, timeline.intervals(received, moves)
 
 
-def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
+def _project(
+    encounter: Encounter, user, rights: Rights, *, channel: str, request=None
+) -> EncounterView:
     from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
 
     sections_by_kind = {
@@ -302,7 +305,10 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
         ]
     lines, figures = timeline_of(encounter)
     intervention_words = dict(INTERVENTIONS)
-    shows_part2 = any(view.data_class == DataClass.SUD_PART2 and view.content for view in views)
+    referrals = encounter_outcomes(user, encounter, channel=channel, request=request)
+    shows_part2 = any(
+        view.data_class == DataClass.SUD_PART2 and view.content for view in views
+    ) or any(outcome.part2 for outcome in referrals)
     return EncounterView(
         id=encounter.pk,
         call_id=encounter.call_id,
@@ -328,7 +334,7 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
         classes=sorted(rights.readable),
         part2_notice=str(PART2_NOTICE) if shows_part2 else "",
         completed_at=encounter.completed_at,
-        referrals=encounter_outcomes(encounter),
+        referrals=referrals,
     )
 
 
@@ -342,19 +348,28 @@ def view_encounter(
     rights = rights or rights_for(user, encounter.call)
     if not rights.reads(DataClass.OPERATIONAL):
         raise NotFound(_("No such encounter."))
-    view = _project(encounter, user, rights)
+    view = _project(encounter, user, rights, channel=channel, request=request)
     shown = sorted(
         {f"encounter:{s.data_class}" for s in view.sections if s.content is not None}
         | {"encounter:operational"}
         | ({"encounter:assessments"} if view.assessments is not None else set())
     )
-    events.on_encounter(
-        events.ENCOUNTER_VIEWED,
-        encounter,
-        person_id=encounter.call.person_id,
-        actor=Actor.of_user(user),
-        fields=shown,
-        detail={"reference": encounter.call.reference, "channel": channel},
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.ENCOUNTER_VIEWED,
+                label="encounter",
+                row_id=encounter.pk,
+                person_id=encounter.call.person_id,
+                fields=shown,
+                detail={
+                    "encounter": str(encounter.pk),
+                    "reference": encounter.call.reference,
+                    "channel": channel,
+                },
+            )
+        ],
         request=request,
     )
     return view
@@ -455,12 +470,25 @@ def plans_for(
         return []
     today = timezone.localdate()
     views = [_plan_view(plan, whole=whole, today=today) for plan in plans]
-    events.on_plan(
-        events.PLAN_VIEWED,
-        plans[0],
-        actor=Actor.of_user(user),
-        fields=[f"response_plan:{name}" for name in (FULL_FIELDS if whole else SUMMARY_FIELDS)],
-        detail={"channel": channel, "whole": whole, "plans": len(plans)},
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.PLAN_VIEWED,
+                label="response_plan",
+                row_id=plans[0].pk,
+                person_id=plans[0].person_id,
+                fields=[
+                    f"response_plan:{name}" for name in (FULL_FIELDS if whole else SUMMARY_FIELDS)
+                ],
+                detail={
+                    "plan": str(plans[0].pk),
+                    "channel": channel,
+                    "whole": whole,
+                    "plans": len(plans),
+                },
+            )
+        ],
         request=request,
     )
     return views
@@ -490,13 +518,19 @@ def plan_summaries_for(user, person_ids, *, channel: str, request=None) -> dict[
         )
     )
     today = timezone.localdate()
-    record_many(
-        events.plans_viewed(
-            plans,
-            actor=Actor.of_user(user),
-            fields=[f"response_plan:{name}" for name in SUMMARY_FIELDS],
-            detail={"channel": channel, "whole": False, "plans": 1},
-        ),
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.PLAN_VIEWED,
+                label="response_plan",
+                row_id=plan.pk,
+                person_id=plan.person_id,
+                fields=[f"response_plan:{name}" for name in SUMMARY_FIELDS],
+                detail={"plan": str(plan.pk), "channel": channel, "whole": False, "plans": 1},
+            )
+            for plan in plans
+        ],
         request=request,
     )
     return {plan.person_id: _plan_view(plan, whole=False, today=today) for plan in plans}
