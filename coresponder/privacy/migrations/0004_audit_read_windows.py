@@ -5,42 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_trainingrecord_training_changed'),
-        ('privacy', '0003_accessrelation_breakglassgrant_consent'),
+        ("accounts", "0003_trainingrecord_training_changed"),
+        ("privacy", "0003_accessrelation_breakglassgrant_consent"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadWindow',
+            name="ReadWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reader', models.CharField(max_length=40)),
-                ('action', models.CharField(max_length=64)),
-                ('record', models.CharField(max_length=100)),
-                ('fields', models.JSONField(default=list)),
-                ('entry_seq', models.BigIntegerField(unique=True)),
-                ('opened_at', models.DateTimeField()),
-                ('closes_at', models.DateTimeField()),
-                ('last_read_at', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reader", models.CharField(max_length=40)),
+                ("action", models.CharField(max_length=64)),
+                ("record", models.CharField(max_length=100)),
+                ("fields", models.JSONField(default=list)),
+                ("entry_seq", models.BigIntegerField(unique=True)),
+                ("opened_at", models.DateTimeField()),
+                ("closes_at", models.DateTimeField()),
+                ("last_read_at", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'indexes': [models.Index(fields=['reader', 'action', 'record', 'closes_at'], name='read_window_open')],
+                "indexes": [
+                    models.Index(
+                        fields=["reader", "action", "record", "closes_at"], name="read_window_open"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditSettings',
+            name="AuditSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_window_minutes', models.PositiveSmallIntegerField(default=15, help_text="A reader's repeated reads of the same record write one audit entry per window, with the count of reads; a read showing more than the window's entry writes a new one.", verbose_name='repeated reads of a record count as one audit entry within (minutes)')),
-                ('program', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='audit_settings', to='accounts.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "read_window_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="A reader's repeated reads of the same record write one audit entry per window, with the count of reads; a read showing more than the window's entry writes a new one.",
+                        verbose_name="repeated reads of a record count as one audit entry within (minutes)",
+                    ),
+                ),
+                (
+                    "program",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_settings",
+                        to="accounts.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit settings',
-                'verbose_name_plural': 'audit settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('read_window_minutes__gte', 1), ('read_window_minutes__lte', 1440)), name='audit_read_window_in_range')],
+                "verbose_name": "audit settings",
+                "verbose_name_plural": "audit settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("read_window_minutes__gte", 1), ("read_window_minutes__lte", 1440)
+                        ),
+                        name="audit_read_window_in_range",
+                    )
+                ],
             },
         ),
     ]
