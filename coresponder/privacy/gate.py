@@ -361,6 +361,7 @@ def read(
     disclosed: Callable[[Any, Projection], set[str]] | None = None,
     anonymous: bool = True,
     circumstances: Mapping[Any, Circumstances] | None = None,
+    name_fields: bool = False,
 ) -> list[Projection]:
     """Each row as `who` may see it, in the order given; rows showing nothing are left out.
 
@@ -378,7 +379,9 @@ def read(
     - `detail(row)`: what the entry says besides the channel, basis and disclosure;
     - `disclosed(row, projection)`: the classes disclosed, when `holder` is not enough;
     - `anonymous`: whether a row naming no person is audited (on itself) at all;
-    - `circumstances`: per person, when the caller has them already for this reader.
+    - `circumstances`: per person, when the caller has them already for this reader;
+    - `name_fields`: the entry names each field shown (`response_plan:triggers`), not
+      only its class.
     """
     reader = Reader.of(who)
     now = now or timezone.now()
@@ -426,7 +429,12 @@ def read(
                 record=f"{label}:{row.pk}",
                 object_type="person" if person_id is not None else label,
                 object_id=person_id if person_id is not None else row.pk,
-                fields=tuple(sorted(f"{prefix}{name}" for name in shown)),
+                fields=tuple(
+                    sorted(
+                        f"{prefix}{name}"
+                        for name in (projection.field_classes if name_fields else shown)
+                    )
+                ),
                 detail={
                     **(detail(row) if detail else {}),
                     "channel": channel,

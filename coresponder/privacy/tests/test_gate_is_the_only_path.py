@@ -54,9 +54,6 @@ PROJECTION_HELPERS = {
 }
 # Uses that stay, each with its reason. Remove a line when its use goes.
 ALLOWED_HELPER_USES = {
-    # The plan's two views (safety summary, whole plan) are chosen by field class; the
-    # plan's projection is still built in encounters/access.py (issue 16: move it here).
-    ("encounters/access.py", "fields_of_class"),
     # Writing: an action names the classes of the fields it changes, to ask the policy
     # for the right to write them. Not a read.
     ("people/actions.py", "privacy_classes"),
