@@ -30,8 +30,6 @@ def call_taken(*, call, actor: Actor, fields: list[str], request=None) -> None:
     )
 
 
-
-
 def triage_overridden(*, call, actor: Actor, request=None) -> None:
     record(
         TRIAGE_OVERRIDDEN,

@@ -59,4 +59,3 @@ def on_plan(action: str, plan, *, actor: Actor, fields=(), detail=None, request=
         detail={"plan": str(plan.pk), **(detail or {})},
         request=request,
     )
-
