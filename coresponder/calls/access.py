@@ -15,21 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Role
 from coresponder.core.exceptions import NotFound
-from coresponder.privacy.access import requester_of
-from coresponder.privacy.audit import Actor
+from coresponder.privacy import gate
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.policy import (
-    PROGRAM_STAFF,
-    Action,
-    Circumstances,
-    Decision,
-    Relation,
-    allowed_classes,
-)
+from coresponder.privacy.policy import PROGRAM_STAFF, Relation
 
 from . import events
 from .models import (
@@ -65,21 +58,6 @@ def working_calls(user, calls: list[Call]) -> set:
             .distinct()
         )
     return working
-
-
-def readable_classes(user, calls: list[Call]) -> dict[Any, dict[str, Decision]]:
-    requester = requester_of(user)
-    if requester is None:
-        return {call.pk: {} for call in calls}
-    working = working_calls(user, calls)
-    on_call = Circumstances(relations=frozenset({Relation.ON_CALL}))
-    alone = Circumstances()
-    return {
-        call.pk: allowed_classes(requester, Action.READ, on_call if call.pk in working else alone)
-        if call.program_id == user.agency.program_id
-        else {}
-        for call in calls
-    }
 
 
 @dataclass
@@ -164,69 +142,75 @@ class CallView:
         return data
 
 
-def project(call: Call, readable: dict[str, Decision]) -> CallView | None:
-    if DataClass.OPERATIONAL not in readable:
-        return None
-    may_see_screening = DataClass.PUBLIC_SAFETY in readable
+def _view(projection: gate.Projection) -> CallView:
+    """A call's view, built from what the gate let through (never from the row)."""
+    shown = projection.fields
+    screening = shown.get("screening")
+    overridden_by = shown["overridden_by"]
     return CallView(
-        id=call.pk,
-        reference=call.reference,
-        state=call.state,
-        state_words=call.get_state_display(),
-        priority=call.priority,
-        response=call.response,
-        response_words=RESPONSE_WORDS[Response(call.response)],
-        received_at=call.received_at,
-        source_words=str(SOURCE_WORDS.get(call.source, call.source)),
-        address=call.address,
-        latitude=call.latitude,
-        longitude=call.longitude,
-        concerns=list(call.concerns),
-        concern_words=[str(CONCERN_WORDS.get(c, c)) for c in call.concerns],
-        language=call.language,
-        summary=call.summary,
-        caller_name=call.caller_name,
-        caller_phone=call.caller_phone,
-        caller_relation_words=str(CallerRelation(call.caller_relation).label),
-        triage_response_words=RESPONSE_WORDS[Response(call.triage_response)],
-        triage_priority=call.triage_priority,
-        triage_says=call.triage_says,
-        triage_rule=call.triage_rule,
-        override_reason=call.override_reason,
-        has_person=call.person_id is not None,
-        person_id=call.person_id,
-        external_id=call.external_id,
-        screening=list(call.screening) if may_see_screening else None,
-        screening_words=[str(SCREENING_WORDS.get(s, s)) for s in call.screening]
-        if may_see_screening
+        id=projection.id,
+        reference=shown["reference"],
+        state=shown["state"],
+        state_words=str(CallState(shown["state"]).label),
+        priority=shown["priority"],
+        response=shown["response"],
+        response_words=RESPONSE_WORDS[Response(shown["response"])],
+        received_at=shown["received_at"],
+        source_words=str(SOURCE_WORDS.get(shown["source"], shown["source"])),
+        address=shown["address"],
+        latitude=shown["latitude"],
+        longitude=shown["longitude"],
+        concerns=list(shown["concerns"]),
+        concern_words=[str(CONCERN_WORDS.get(c, c)) for c in shown["concerns"]],
+        language=shown["language"],
+        summary=shown["summary"],
+        caller_name=shown["caller_name"],
+        caller_phone=shown["caller_phone"],
+        caller_relation_words=str(CallerRelation(shown["caller_relation"]).label),
+        triage_response_words=RESPONSE_WORDS[Response(shown["triage_response"])],
+        triage_priority=shown["triage_priority"],
+        triage_says=shown["triage_says"],
+        triage_rule=shown["triage_rule"],
+        override_reason=shown["override_reason"],
+        has_person=projection.person_id is not None,
+        person_id=projection.person_id,
+        external_id=shown["external_id"],
+        screening=list(screening) if screening is not None else None,
+        screening_words=[str(SCREENING_WORDS.get(s, s)) for s in screening]
+        if screening is not None
         else None,
-        classes=sorted(readable),
-        revision=call.revision,
-        overridden_by_name=str(call.overridden_by) if call.overridden_by_id else "",
+        classes=sorted(projection.readable),
+        revision=shown["revision"],
+        overridden_by_name=str(overridden_by) if overridden_by is not None else "",
     )
 
 
-def _fields(view: CallView) -> list[str]:
-    return [f"call:{data_class}" for data_class in view.classes]
-
-
-def view_calls(user, calls: list[Call], *, channel: str, request=None) -> list[CallView]:
-    """The calls as `user` may see them, each read of a person's call audited."""
-    readable = readable_classes(user, calls)
-    views, shown = [], []
-    for call in calls:
-        view = project(call, readable[call.pk])
-        if view is not None:
-            views.append(view)
-            shown.append(call)
-    events.calls_viewed(
-        calls=shown,
-        actor=Actor.of_user(user),
-        fields_by_call={view.id: _fields(view) for view in views},
+def view_calls(
+    user, calls: list[Call], *, channel: str, request=None, now: datetime | None = None
+) -> list[CallView]:
+    """The calls as `user` may see them, through the read gate: decided (those who work a
+    call are on it), projected, and each read of a person's call audited (one entry per
+    reader, call and window)."""
+    if not user.has_role(*CALL_READERS):
+        return []
+    working = working_calls(user, calls)
+    prefetch_related_objects(calls, "overridden_by")
+    projections = gate.read(
+        user,
+        calls,
         channel=channel,
         request=request,
+        now=now,
+        event=events.CALL_VIEWED,
+        label="call",
+        relations={call.pk: {Relation.ON_CALL} for call in calls if call.pk in working},
+        # A call is about what happened, not the person's record: operational and public
+        # safety are all it holds.
+        classes={DataClass.OPERATIONAL, DataClass.PUBLIC_SAFETY},
+        detail=lambda call: {"call": str(call.pk), "reference": call.reference},
+        anonymous=False,  # a call naming no one reveals no one
     )
-    return views
+    return [_view(projection) for projection in projections]
 
 
 def access_call_by_id(user, call_id) -> Call:
@@ -247,9 +231,9 @@ def access_call_by_id(user, call_id) -> Call:
     return call
 
 
-def view_call(user, call_id, *, channel: str, request=None) -> CallView:
+def view_call(user, call_id, *, channel: str, request=None, now=None) -> CallView:
     call = access_call_by_id(user, call_id)
-    views = view_calls(user, [call], channel=channel, request=request)
+    views = view_calls(user, [call], channel=channel, request=request, now=now)
     if not views:
         raise NotFound(_("No such call."))
     return views[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, Pending, record, record_many
+from coresponder.privacy.audit import Actor, record
 
 CALL_TAKEN = "calls.call_taken"
 CALL_VIEWED = "calls.call_viewed"
@@ -26,25 +26,6 @@ def call_taken(*, call, actor: Actor, fields: list[str], request=None) -> None:
         object_id=call.person_id or call.pk,
         fields=fields,
         detail={**_ids(call), "origin": call.origin},
-        request=request,
-    )
-
-
-def calls_viewed(*, calls, actor: Actor, fields_by_call: dict, channel: str, request=None):
-    """One entry per call shown that names a person; calls without one reveal no one."""
-    record_many(
-        [
-            Pending(
-                CALL_VIEWED,
-                actor,
-                "person",
-                call.person_id,
-                fields_by_call[call.pk],
-                {**_ids(call), "channel": channel},
-            )
-            for call in calls
-            if call.person_id
-        ],
         request=request,
     )
 

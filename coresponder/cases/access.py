@@ -24,8 +24,8 @@ from coresponder.calls.models import Call
 from coresponder.core.exceptions import NotFound, PermissionDenied
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.people.access import display_names, list_reads
+from coresponder.privacy import gate
 from coresponder.privacy.access import allowed_for, circumstances_for, readable_for_many
-from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import Action, Circumstances, Decision
@@ -484,15 +484,22 @@ def view_case(
     shown = sorted(
         {DataClass.OPERATIONAL, CASE_CLASS} | ({DataClass.CLINICAL} if clinical else set())
     )
-    events.on_case(
-        events.CASE_VIEWED,
-        case,
-        actor=Actor.of_user(user),
-        fields=[f"case:{name}" for name in shown],
-        detail={
-            "channel": channel,
-            "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
-        },
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.CASE_VIEWED,
+                label="case",
+                row_id=case.pk,
+                person_id=case.person_id,
+                fields=[f"case:{name}" for name in shown],
+                detail={
+                    "case": str(case.pk),
+                    "channel": channel,
+                    "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
+                },
+            )
+        ],
         request=request,
     )
     return view
@@ -883,16 +890,23 @@ def _read_part(user, case_id, *, part: str, channel: str, request, clinical: boo
             _("Only behavioural-health staff of the person's care team read this.")
         )
     shown = [DataClass.CLINICAL] if clinical else [DataClass.OPERATIONAL, CASE_CLASS]
-    events.on_case(
-        events.SAFETY_PLAN_VIEWED if part == "safety_plan" else events.CASE_VIEWED,
-        case,
-        actor=Actor.of_user(user),
-        fields=[f"{part}:{name}" for name in shown],
-        detail={
-            "channel": channel,
-            "part": part,
-            "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
-        },
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.SAFETY_PLAN_VIEWED if part == "safety_plan" else events.CASE_VIEWED,
+                label=f"case_{part}",
+                row_id=case.pk,
+                person_id=case.person_id,
+                fields=[f"{part}:{name}" for name in shown],
+                detail={
+                    "case": str(case.pk),
+                    "channel": channel,
+                    "part": part,
+                    "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
+                },
+            )
+        ],
         request=request,
     )
     return case, CASE_CLASS in readable
@@ -997,16 +1011,25 @@ def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list
     )
     readable = readable_for_many(user, [case.person for case in cases])
     visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
-    record_many(
-        events.cases_listed(
-            visible,
-            actor=Actor.of_user(user),
-            classes={
-                case.person_id: {DataClass.OPERATIONAL: readable[case.person_id][CASE_CLASS].basis}
-                for case in visible
-            },
-            channel="page:caseload",
-        ),
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.CASES_LISTED,
+                label="case",
+                row_id=case.pk,
+                person_id=case.person_id,
+                fields=[DataClass.OPERATIONAL],
+                detail={
+                    "case": str(case.pk),
+                    "channel": "page:caseload",
+                    "basis": "=".join(
+                        (DataClass.OPERATIONAL, readable[case.person_id][CASE_CLASS].basis)
+                    ),
+                },
+            )
+            for case in visible
+        ],
         request=request,
     )
     return [
@@ -1044,17 +1067,23 @@ def view_safety_plan(user, case_id, *, channel: str, request=None) -> SafetyPlan
         raise NotFound(_("No such case."))
     person = _shown_person(user, opened, channel=channel, request=request)
     revisions = safety_plan_of(case.person)
-    events.on_person(
-        events.SAFETY_PLAN_VIEWED,
-        case.person_id,
-        actor=Actor.of_user(user),
-        fields=["safety_plan:clinical"],
-        detail={
-            "case": str(case.pk),
-            "channel": channel,
-            "revision": revisions[0].number if revisions else 0,
-            "basis": readable[DataClass.CLINICAL].basis,
-        },
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.SAFETY_PLAN_VIEWED,
+                label="safety_plan",
+                row_id=case.pk,
+                person_id=case.person_id,
+                fields=["safety_plan:clinical"],
+                detail={
+                    "case": str(case.pk),
+                    "channel": channel,
+                    "revision": revisions[0].number if revisions else 0,
+                    "basis": readable[DataClass.CLINICAL].basis,
+                },
+            )
+        ],
         request=request,
     )
     return SafetyPlanView(case.pk, case.number, person, revisions)

@@ -3,7 +3,7 @@ so the person's accounting of disclosures lists every read and write of their ca
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, Pending, record
+from coresponder.privacy.audit import Actor, record
 
 CASE_OPENED = "cases.case_opened"
 CASE_REOPENED = "cases.case_reopened"
@@ -47,25 +47,3 @@ def on_person(
         detail=detail or {},
         request=request,
     )
-
-
-def cases_listed(cases, *, actor: Actor, classes: dict, channel: str) -> list[Pending]:
-    """One entry per case shown on a list (a worklist, the API), for `record_many`.
-    `classes` maps each person to the {class: basis} the row showed."""
-    return [
-        Pending(
-            CASES_LISTED,
-            actor,
-            object_type="person",
-            object_id=case.person_id,
-            fields=sorted(classes[case.person_id]),
-            detail={
-                "case": str(case.pk),
-                "channel": channel,
-                "basis": ";".join(
-                    f"{cls}={basis}" for cls, basis in sorted(classes[case.person_id].items())
-                ),
-            },
-        )
-        for case in cases
-    ]

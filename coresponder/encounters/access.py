@@ -23,9 +23,8 @@ from coresponder.core.exceptions import NotFound
 from coresponder.dispatch.models import StatusEvent, TeamMember
 from coresponder.dispatch.status import WORDS as STATUS_WORDS
 from coresponder.dispatch.status import Status
-from coresponder.people.models import Person
+from coresponder.privacy import gate
 from coresponder.privacy.access import circumstances_for, readable_for_many, requester_of
-from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Circumstances, Decision, Relation, allowed_classes
 
@@ -182,7 +181,8 @@ class EncounterView:
     classes: list[str]
     part2_notice: str = ""
     completed_at: datetime | None = None
-    # What became of its referrals (referrals.access.encounter_outcomes): operational only.
+    # What became of its referrals (referrals.access.encounter_outcomes), as far as the
+    # reader may read each: the class of a referral is derived from its service.
     referrals: list = field(default_factory=list)
 
     def section(self, kind: str) -> SectionView | None:
@@ -244,7 +244,9 @@ def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timel
     return lines, timeline.intervals(received, moves)
 
 
-def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
+def _project(
+    encounter: Encounter, user, rights: Rights, *, channel: str, request=None
+) -> EncounterView:
     from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
 
     sections_by_kind = {
@@ -302,7 +304,10 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
         ]
     lines, figures = timeline_of(encounter)
     intervention_words = dict(INTERVENTIONS)
-    shows_part2 = any(view.data_class == DataClass.SUD_PART2 and view.content for view in views)
+    referrals = encounter_outcomes(user, encounter, channel=channel, request=request)
+    shows_part2 = any(
+        view.data_class == DataClass.SUD_PART2 and view.content for view in views
+    ) or any(outcome.part2 for outcome in referrals)
     return EncounterView(
         id=encounter.pk,
         call_id=encounter.call_id,
@@ -328,7 +333,7 @@ def _project(encounter: Encounter, user, rights: Rights) -> EncounterView:
         classes=sorted(rights.readable),
         part2_notice=str(PART2_NOTICE) if shows_part2 else "",
         completed_at=encounter.completed_at,
-        referrals=encounter_outcomes(encounter),
+        referrals=referrals,
     )
 
 
@@ -342,19 +347,28 @@ def view_encounter(
     rights = rights or rights_for(user, encounter.call)
     if not rights.reads(DataClass.OPERATIONAL):
         raise NotFound(_("No such encounter."))
-    view = _project(encounter, user, rights)
+    view = _project(encounter, user, rights, channel=channel, request=request)
     shown = sorted(
         {f"encounter:{s.data_class}" for s in view.sections if s.content is not None}
         | {"encounter:operational"}
         | ({"encounter:assessments"} if view.assessments is not None else set())
     )
-    events.on_encounter(
-        events.ENCOUNTER_VIEWED,
-        encounter,
-        person_id=encounter.call.person_id,
-        actor=Actor.of_user(user),
-        fields=shown,
-        detail={"reference": encounter.call.reference, "channel": channel},
+    gate.record_reads(
+        user,
+        [
+            gate.Read.of(
+                events.ENCOUNTER_VIEWED,
+                label="encounter",
+                row_id=encounter.pk,
+                person_id=encounter.call.person_id,
+                fields=shown,
+                detail={
+                    "encounter": str(encounter.pk),
+                    "reference": encounter.call.reference,
+                    "channel": channel,
+                },
+            )
+        ],
         request=request,
     )
     return view
@@ -386,8 +400,9 @@ def records_to_finish(user, *, limit: int = 20) -> list[Encounter]:
 
 # Response plans -------------------------------------------------------------------------
 
-SUMMARY_FIELDS = ResponsePlan.fields_of_class(DataClass.PUBLIC_SAFETY)
-FULL_FIELDS = SUMMARY_FIELDS + ResponsePlan.fields_of_class(DataClass.CLINICAL)
+# A plan's safety summary is its public-safety fields, the whole plan adds the clinical
+# ones (`ResponsePlan.privacy_classes`); the gate projects them.
+PLAN_CLASSES = {DataClass.PUBLIC_SAFETY.value, DataClass.CLINICAL.value}
 
 
 @dataclass
@@ -407,19 +422,40 @@ class PlanView:
         return dict(vars(self))
 
 
-def _plan_view(plan: ResponsePlan, *, whole: bool, today) -> PlanView:
-    names = FULL_FIELDS if whole else SUMMARY_FIELDS
+def _plan_view(projection: gate.Projection, *, today) -> PlanView:
+    """A plan's view, built from what the gate let through (never from the row)."""
+    shown = projection.fields
+    names = projection.of_class(DataClass.PUBLIC_SAFETY) + projection.of_class(DataClass.CLINICAL)
+    approved_by, drafted_by = shown["approved_by"], shown["drafted_by"]
     return PlanView(
-        id=plan.pk,
-        person_id=plan.person_id,
-        state=plan.state,
-        review_by=plan.review_by,
-        expired=plan.is_expired(today),
-        approved_by=str(plan.approved_by) if plan.approved_by_id else "",
-        approved_at=plan.approved_at,
-        drafted_by=str(plan.drafted_by),
-        whole=whole,
-        content={name: getattr(plan, name) for name in names},
+        id=projection.id,
+        person_id=projection.person_id,
+        state=shown["state"],
+        review_by=shown["review_by"],
+        expired=shown["review_by"] < today,
+        approved_by=str(approved_by) if approved_by is not None else "",
+        approved_at=shown["approved_at"],
+        drafted_by=str(drafted_by),
+        whole=DataClass.CLINICAL in projection.shown,
+        content={name: shown[name] for name in names},
+    )
+
+
+def _read_plans(
+    user, plans, *, channel: str, whole: bool, request=None, relations=None, classes=None
+):
+    return gate.read(
+        user,
+        plans,
+        channel=channel,
+        request=request,
+        event=events.PLAN_VIEWED,
+        label="response_plan",
+        relations=relations,
+        classes=classes or PLAN_CLASSES,
+        require=None,
+        name_fields=True,
+        detail=lambda plan: {"plan": str(plan.pk), "state": plan.state, "whole": whole},
     )
 
 
@@ -436,10 +472,13 @@ def plans_for(
     """The person's plans `user` may see: the approved one, and drafts for clinicians.
 
     Readers of the clinical class see the whole plan; readers of public safety only (an
-    officer) the safety summary; anyone else nothing. Showing a plan is audited.
+    officer) the safety summary; anyone else nothing. The gate projects and audits each
+    plan shown (one entry per reader, plan and window).
     """
+    relations = None
     if call is not None:
-        readable = (rights or rights_for(user, call)).readable
+        rights = rights or rights_for(user, call)
+        readable = rights.readable
     else:
         readable = readable_for_many(user, [person])[person.pk]
     whole = DataClass.CLINICAL in readable
@@ -451,55 +490,40 @@ def plans_for(
             "approved_by", "drafted_by"
         )
     )
-    if not plans:
-        return []
+    if rights is not None and rights.works:
+        relations = {plan.pk: {Relation.ON_CALL} for plan in plans}
     today = timezone.localdate()
-    views = [_plan_view(plan, whole=whole, today=today) for plan in plans]
-    events.on_plan(
-        events.PLAN_VIEWED,
-        plans[0],
-        actor=Actor.of_user(user),
-        fields=[f"response_plan:{name}" for name in (FULL_FIELDS if whole else SUMMARY_FIELDS)],
-        detail={"channel": channel, "whole": whole, "plans": len(plans)},
-        request=request,
-    )
-    return views
+    return [
+        _plan_view(projection, today=today)
+        for projection in _read_plans(
+            user, plans, channel=channel, whole=whole, request=request, relations=relations
+        )
+    ]
 
 
 def plan_summaries_for(user, person_ids, *, channel: str, request=None) -> dict[object, PlanView]:
     """The safety summary of each person's approved plan, for a list (the intake's
     candidates): only for persons whose public-safety or clinical class `user` may read,
     in a fixed number of queries, one audit entry per plan shown."""
-
-    persons = list(
-        Person.objects.filter(pk__in=list(person_ids), program_id=user.agency.program_id).only(
-            "pk", "program_id"
-        )
-    )
-    readable = readable_for_many(user, persons)
-    allowed = [
-        person.pk
-        for person in persons
-        if {DataClass.PUBLIC_SAFETY, DataClass.CLINICAL} & set(readable[person.pk])
-    ]
-    if not allowed:
-        return {}
     plans = list(
-        ResponsePlan.objects.filter(person_id__in=allowed, state=PlanState.APPROVED).select_related(
-            "approved_by", "drafted_by"
-        )
+        ResponsePlan.objects.filter(
+            person_id__in=list(person_ids),
+            program_id=user.agency.program_id,
+            state=PlanState.APPROVED,
+        ).select_related("approved_by", "drafted_by")
     )
     today = timezone.localdate()
-    record_many(
-        events.plans_viewed(
+    return {
+        projection.person_id: _plan_view(projection, today=today)
+        for projection in _read_plans(
+            user,
             plans,
-            actor=Actor.of_user(user),
-            fields=[f"response_plan:{name}" for name in SUMMARY_FIELDS],
-            detail={"channel": channel, "whole": False, "plans": 1},
-        ),
-        request=request,
-    )
-    return {plan.person_id: _plan_view(plan, whole=False, today=today) for plan in plans}
+            channel=channel,
+            whole=False,
+            request=request,
+            classes={DataClass.PUBLIC_SAFETY.value},
+        )
+    }
 
 
 def plan_for_action(user, plan_id, *, person=None) -> ResponsePlan:

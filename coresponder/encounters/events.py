@@ -6,7 +6,7 @@ disclosures lists every read of their encounter.
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, Pending, record
+from coresponder.privacy.audit import Actor, record
 
 ENCOUNTER_STARTED = "encounters.encounter_started"
 ENCOUNTER_VIEWED = "encounters.encounter_viewed"
@@ -59,18 +59,3 @@ def on_plan(action: str, plan, *, actor: Actor, fields=(), detail=None, request=
         detail={"plan": str(plan.pk), **(detail or {})},
         request=request,
     )
-
-
-def plans_viewed(plans, *, actor: Actor, fields=(), detail=None) -> list[Pending]:
-    """One entry per plan shown on a list (the intake's candidates), for `record_many`."""
-    return [
-        Pending(
-            PLAN_VIEWED,
-            actor,
-            object_type="person",
-            object_id=plan.person_id,
-            fields=fields,
-            detail={"plan": str(plan.pk), **(detail or {})},
-        )
-        for plan in plans
-    ]

@@ -18,14 +18,24 @@ from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import NotFound
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.access import allowed_for, circumstances_for, readable_for_many
+from coresponder.privacy import gate
+from coresponder.privacy.access import allowed_for, readable_for_many
 from coresponder.privacy.actions import close_expired_grants
-from coresponder.privacy.audit import Actor, record_many
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Decision
 
 from .matching import PersonQuery, search
-from .models import IDENTIFIER_CLASSES, NameKind, Person, PersonFlag, PersonName, Sex, VeteranStatus
+from .models import (
+    IDENTIFIER_CLASSES,
+    AddressKind,
+    IdentifierSystem,
+    NameKind,
+    Person,
+    PersonFlag,
+    PersonName,
+    Sex,
+    VeteranStatus,
+)
 
 CHOICE_LABELS = {"sex": dict(Sex.choices), "veteran_status": dict(VeteranStatus.choices)}
 
@@ -102,100 +112,126 @@ def _display(name: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _project(person: Person, readable: dict[str, Decision]) -> PersonView:
+# A person's own rows, read with the person: each projected by its own classes.
+CHILDREN = {
+    "names": lambda person: person.names.all(),
+    "identifiers": lambda person: person.identifiers.all(),
+    "addresses": lambda person: person.addresses.all(),
+    "notes": lambda person: person.notes.all(),
+}
+
+
+def _view(projection) -> PersonView:
+    """A person's view, built from what the gate let through (never from the row)."""
     sections: dict[str, Section] = {}
     for data_class in CLASS_ORDER:
-        if data_class not in readable:
+        if data_class not in projection.shown:
             continue
-        section = Section(data_class, str(DataClass(data_class).label), readable[data_class].basis)
-        for name in Person.fields_of_class(data_class):
+        section = Section(
+            data_class, str(DataClass(data_class).label), projection.shown[data_class].basis
+        )
+        for name in projection.of_class(data_class):
             section.fields.append(
-                (name, str(Person._meta.get_field(name).verbose_name), getattr(person, name))
+                (name, str(Person._meta.get_field(name).verbose_name), projection[name])
             )
         if data_class == DataClass.SUD_PART2:
             section.notice = str(PART2_NOTICE)
         sections[data_class] = section
-    names = []
-    if DataClass.OPERATIONAL in readable:
-        names = [
-            {
-                "kind": n.kind,
-                "given": n.given,
-                "middle": n.middle,
-                "family": n.family,
-                "full": str(n),
-            }
-            for n in person.names.all()
-        ]
-    for identifier in person.identifiers.all():
-        data_class = IDENTIFIER_CLASSES[identifier.system]
-        if data_class in sections:
-            sections[data_class].identifiers.append(
+    names = [
+        {
+            "kind": name["kind"],
+            "given": name["given"],
+            "middle": name["middle"],
+            "family": name["family"],
+            "full": " ".join(
+                part for part in (name["given"], name["middle"], name["family"]) if part
+            ),
+        }
+        for name in projection.extra["names"]
+        if name.has("kind")
+    ]
+    for identifier in projection.extra["identifiers"]:
+        if identifier.has("system"):
+            system = IdentifierSystem(identifier["system"])
+            sections[IDENTIFIER_CLASSES[system]].identifiers.append(
                 {
-                    "system": identifier.system,
-                    "system_label": identifier.get_system_display(),
-                    "issuer": identifier.issuer,
-                    "value": identifier.value,
+                    "system": identifier["system"],
+                    "system_label": str(system.label),
+                    "issuer": identifier["issuer"],
+                    "value": identifier["value"],
                 }
             )
-    if DataClass.CARE_COORDINATION in sections:
-        sections[DataClass.CARE_COORDINATION].addresses = [
-            {
-                "kind": a.get_kind_display(),
-                "line1": a.line1,
-                "line2": a.line2,
-                "city": a.city,
-                "region": a.region,
-                "postal_code": a.postal_code,
-            }
-            for a in person.addresses.all()
-        ]
-    for note in person.notes.all():
-        if note.data_class in sections:
-            sections[note.data_class].notes.append(
+    for address in projection.extra["addresses"]:
+        if address.has("line1"):
+            sections[DataClass.CARE_COORDINATION].addresses.append(
                 {
-                    "id": str(note.pk),
-                    "body": note.body,
-                    "written_at": note.created_at,
-                    "author": note.author.full_name,
-                    "agency": note.agency.name,
-                    "agency_id": note.agency_id,
+                    "kind": str(AddressKind(address["kind"]).label),
+                    "line1": address["line1"],
+                    "line2": address["line2"],
+                    "city": address["city"],
+                    "region": address["region"],
+                    "postal_code": address["postal_code"],
+                }
+            )
+    for note in projection.extra["notes"]:
+        if note.has("body"):
+            sections[note.shown_class].notes.append(
+                {
+                    "id": str(note.id),
+                    "body": note["body"],
+                    "written_at": note["created_at"],
+                    "author": note["author"].full_name,
+                    "agency": note["agency"].name,
+                    "agency_id": note["agency"].pk,
                 }
             )
     return PersonView(
-        id=person.pk,
+        id=projection.id,
         names=names,
         sections=sections,
-        holder_agency_id=person.registered_by_agency_id,
+        holder_agency_id=getattr(
+            projection["registered_by_agency"], "pk", projection["registered_by_agency"]
+        ),
     )
 
 
-def _disclosed(view: PersonView, reader_agency_id: int) -> set[str]:
+def _disclosed(person: Person, projection, reader_agency_id: int) -> set[str]:
     """Classes shown to someone outside the agency that holds that information."""
     disclosed = set()
-    for data_class, section in view.sections.items():
-        holders = {note["agency_id"] for note in section.notes}
-        if section.fields or section.identifiers or section.addresses:
-            holders.add(view.holder_agency_id)
+    for data_class in projection.shown:
+        holders = {
+            note["agency"].pk
+            for note in projection.extra["notes"]
+            if note.has("body") and note.shown_class == data_class
+        }
+        if projection.of_class(data_class) or any(
+            child.has("system") and child.shown_class == data_class
+            for child in projection.extra["identifiers"]
+        ):
+            holders.add(person.registered_by_agency_id)
+        if data_class == DataClass.CARE_COORDINATION and any(
+            child.has("line1") for child in projection.extra["addresses"]
+        ):
+            holders.add(person.registered_by_agency_id)
         if holders - {reader_agency_id}:
             disclosed.add(data_class)
     return disclosed
 
 
-def _record(user, views: list[PersonView], *, channel: str, request=None) -> None:
-    shown = [
-        {
-            "person_id": view.id,
-            "classes": {name: section.basis for name, section in view.sections.items()},
-            "disclosed": _disclosed(view, user.agency_id),
-            "part2": DataClass.SUD_PART2 in view.sections,
-        }
-        for view in views
-        if view.sections
-    ]
-    record_many(
-        privacy_events.person_reads(actor=Actor.of_user(user), shown=shown, channel=channel),
+def _read(user, persons, *, channel: str, request=None, classes=None):
+    """The persons through the read gate: decided, projected, one audit entry per person
+    shown (per reader and window), naming the classes, their basis and the disclosures."""
+    return gate.read(
+        user,
+        persons,
+        channel=channel,
         request=request,
+        event=privacy_events.PERSON_READ,
+        label="person",
+        classes=classes,
+        require=None,
+        children=CHILDREN,
+        disclosed=lambda person, projection: _disclosed(person, projection, user.agency_id),
     )
 
 
@@ -227,15 +263,12 @@ def open_person(
     person = _persons().filter(pk=person_id, program_id=user.agency.program_id).first()
     if person is None:
         raise NotFound(_("No such person."))
-    situation = circumstances_for(user, person)
-    readable = allowed_for(user, person, Action.READ, situation=situation)
-    if not readable:
+    shown = _read(user, [person], channel=channel, request=request, classes=classes)
+    if not shown:
         raise NotFound(_("No such person."))
-    # A page that shows only who the person is reads (and audits) only that.
-    shown = readable if classes is None else {k: v for k, v in readable.items() if k in classes}
-    view = _project(person, shown)
-    _record(user, [view], channel=channel, request=request)
-    writable = list(allowed_for(user, person, Action.WRITE, situation=situation))
+    view = _view(shown[0])
+    writable = list(allowed_for(user, person, Action.WRITE))
+    readable = shown[0].readable
     return OpenedPerson(view=view, row=person, writable=writable, readable=set(readable))
 
 
@@ -261,16 +294,10 @@ def view_persons(
     `classes` narrows what is shown (a list shows identity only)."""
     persons = list(persons)
     prefetch_related_objects(persons, *PROJECTED)
-    readable = readable_for_many(user, persons)
-    views = []
-    for person in persons:
-        allowed = readable[person.pk]
-        if classes is not None:
-            allowed = {name: d for name, d in allowed.items() if name in classes}
-        if allowed:
-            views.append(_project(person, allowed))
-    _record(user, views, channel=channel, request=request)
-    return views
+    return [
+        _view(projection)
+        for projection in _read(user, persons, channel=channel, request=request, classes=classes)
+    ]
 
 
 def display_names(person_ids) -> dict[Any, str]:
@@ -302,21 +329,29 @@ def list_reads(
     """Audits the rows of a list that shows persons without their records: one person read
     per row, naming the classes the row showed, and whether that was a disclosure (the
     reader is outside the agency that registered the person)."""
-    record_many(
-        privacy_events.person_reads(
-            actor=Actor.of_user(user),
-            shown=[
-                {
-                    "person_id": person_id,
-                    "classes": {name: decision.basis for name, decision in classes.items()},
-                    "disclosed": set(classes) if holders[person_id] != user.agency_id else set(),
-                    "part2": False,
-                }
-                for person_id, classes in shown.items()
-                if classes
-            ],
-            channel=channel,
-        ),
+    gate.record_reads(
+        user,
+        [
+            gate.Read(
+                action=privacy_events.PERSON_READ,
+                record=f"person:{person_id}",
+                object_type="person",
+                object_id=person_id,
+                fields=tuple(sorted(classes)),
+                detail={
+                    "channel": channel,
+                    "basis": ";".join(
+                        f"{name}={decision.basis}" for name, decision in sorted(classes.items())
+                    ),
+                    "disclosed": ",".join(sorted(classes))
+                    if holders[person_id] != user.agency_id
+                    else "",
+                    "part2_notice": False,
+                },
+            )
+            for person_id, classes in shown.items()
+            if classes
+        ],
         request=request,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from .admin_audit import ReadOnlyModelAdmin
-from .models import AuditEntry
+from .admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from .models import AuditEntry, AuditSettings, ReadWindow
 
 
 @admin.register(AuditEntry)
@@ -21,3 +21,20 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_filter = ["action", "agency_name"]
     search_fields = ["actor_username", "object_id"]
     ordering = ["-seq"]
+
+
+@admin.register(AuditSettings)
+class AuditSettingsAdmin(AuditedModelAdmin):
+    """The program's read window: repeated reads of a record within it are one entry."""
+
+    list_display = ["program", "read_window_minutes"]
+
+
+@admin.register(ReadWindow)
+class ReadWindowAdmin(ReadOnlyModelAdmin):
+    """How many times each reader read a record in each window, beside the chain."""
+
+    list_display = ["entry_seq", "reader", "action", "record", "count", "opened_at", "closes_at"]
+    list_filter = ["action"]
+    search_fields = ["reader", "record"]
+    ordering = ["-entry_seq"]

@@ -92,40 +92,51 @@ def record(
     return record_many([pending], request=request)[0]
 
 
-def record_many(pending: list[Pending], *, request: HttpRequest | None = None) -> list[AuditEntry]:
-    """Append several entries under one lock and one insert (a page of search results)."""
+def record_many(
+    pending: list[Pending], *, request: HttpRequest | None = None, at=None
+) -> list[AuditEntry]:
+    """Append several entries under one lock and one insert (a page of search results).
+    `at`: when it happened, if not now (the read gate passes its reading time)."""
     if not pending:
         return []
     with transaction.atomic():
-        head = _locked_head()
-        now, ip, entries = timezone.now(), client_ip(request), []
-        seq, prev_hash = head.last_seq, head.last_hash
-        for item in pending:
-            seq += 1
-            actor = item.actor
-            entry = AuditEntry(
-                seq=seq,
-                occurred_at=now,
-                action=item.action,
-                actor_id=actor.user_id,
-                actor_username=actor.username,
-                actor_token=actor.token_prefix,
-                agency_id=actor.agency_id,
-                agency_name=actor.agency_name,
-                roles=",".join(actor.roles),
-                object_type=item.object_type,
-                object_id=str(item.object_id) if item.object_id != "" else "",
-                fields=sorted(item.fields),
-                detail=item.detail or {},
-                ip_address=ip,
-                prev_hash=prev_hash,
-            )
-            entry.entry_hash = entry.compute_hash()
-            prev_hash = entry.entry_hash
-            entries.append(entry)
-        AuditEntry.objects.bulk_create(entries)
-        head.last_seq, head.last_hash = seq, prev_hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        return append(pending, request=request, at=at)
+
+
+def append(pending: list[Pending], *, request: HttpRequest | None = None, at=None):
+    """`record_many` for a caller already inside its own transaction (the read gate):
+    the same lock and insert, without a savepoint of its own."""
+    if not pending:
+        return []
+    head = _locked_head()
+    now, ip, entries = at or timezone.now(), client_ip(request), []
+    seq, prev_hash = head.last_seq, head.last_hash
+    for item in pending:
+        seq += 1
+        actor = item.actor
+        entry = AuditEntry(
+            seq=seq,
+            occurred_at=now,
+            action=item.action,
+            actor_id=actor.user_id,
+            actor_username=actor.username,
+            actor_token=actor.token_prefix,
+            agency_id=actor.agency_id,
+            agency_name=actor.agency_name,
+            roles=",".join(actor.roles),
+            object_type=item.object_type,
+            object_id=str(item.object_id) if item.object_id != "" else "",
+            fields=sorted(item.fields),
+            detail=item.detail or {},
+            ip_address=ip,
+            prev_hash=prev_hash,
+        )
+        entry.entry_hash = entry.compute_hash()
+        prev_hash = entry.entry_hash
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries)
+    head.last_seq, head.last_hash = seq, prev_hash
+    head.save(update_fields=["last_seq", "last_hash"])
     return entries
 
 

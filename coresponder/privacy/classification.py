@@ -2,8 +2,10 @@
 
 Every model holding a person's information subclasses `PersonData` and lists each of its
 fields in `privacy_classes`: a `DataClass`, `STRUCTURAL` for keys, links and timestamps,
-or `BY_ROW` for fields whose class is the row's own (a note's class is chosen when it is
-written; see `row_class`). A test fails when a field is left out.
+`BY_ROW` for fields whose class is the row's own (a note's class is chosen when it is
+written; see `row_class`), or `DERIVED` for fields whose class follows from what the row
+says (a referral to a substance-use service is Part 2; see `derived_class`). A test fails
+when a field is left out. The read gate (`privacy/gate.py`) applies the classes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class DataClass(models.TextChoices):
 
 STRUCTURAL = "structural"
 BY_ROW = "by_row"
+DERIVED = "derived"
 
 # Whoever receives Part 2 information must be told it may not pass it on (42 CFR 2.32).
 PART2_NOTICE = _(
@@ -50,6 +53,11 @@ class PersonData(models.Model):
 
     def row_class(self) -> str:
         """The class of this row's `BY_ROW` fields; models with such fields override it."""
+        raise NotImplementedError
+
+    def derived_class(self, field_name: str, *, reader_agency_id) -> str:
+        """The class of a `DERIVED` field of this row, for a reader of `reader_agency_id`;
+        models with such fields override it beside their `privacy_classes`."""
         raise NotImplementedError
 
     @classmethod

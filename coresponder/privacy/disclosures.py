@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import events
-from .models import AuditEntry, Consent
+from .models import AuditEntry, Consent, ReadWindow
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Disclosure:
     basis: dict[str, str]
     channel: str
     seq: int
+    reads: int = 1  # repeated reads in the entry's audit window (ReadWindow), this one included
+    last_read_at: datetime | None = None
 
 
 def disclosures_of(person_id, *, readable) -> tuple[list[Disclosure], int]:
@@ -30,6 +32,14 @@ def disclosures_of(person_id, *, readable) -> tuple[list[Disclosure], int]:
         .order_by("-seq")
     )
     result, withheld = [], 0
+    entries = list(entries)
+    # A reader's repeated reads in one window are one entry; the window holds their count.
+    windows = {
+        seq: (count, last)
+        for seq, count, last in ReadWindow.objects.filter(
+            entry_seq__in=[entry.seq for entry in entries]
+        ).values_list("entry_seq", "count", "last_read_at")
+    }
     for entry in entries:
         disclosed = [name for name in entry.detail.get("disclosed", "").split(",") if name]
         if set(disclosed) - set(readable):
@@ -47,6 +57,8 @@ def disclosures_of(person_id, *, readable) -> tuple[list[Disclosure], int]:
                 basis={name: basis.get(name, "") for name in disclosed},
                 channel=entry.detail.get("channel", ""),
                 seq=entry.seq,
+                reads=windows.get(entry.seq, (1, None))[0],
+                last_read_at=windows.get(entry.seq, (1, None))[1],
             )
         )
     return result, withheld

@@ -359,3 +359,61 @@ class BreakGlassGrant(models.Model):
     def in_force(self, at=None) -> bool:
         at = at or timezone.now()
         return self.granted_at <= at < self.expires_at
+
+
+class AuditSettings(models.Model):
+    """A program's audit numbers; a program without a row has the defaults."""
+
+    program = models.OneToOneField(
+        "accounts.Program", on_delete=models.CASCADE, related_name="audit_settings"
+    )
+    read_window_minutes = models.PositiveSmallIntegerField(
+        _("repeated reads of a record count as one audit entry within (minutes)"),
+        default=15,
+        help_text=_(
+            "A reader's repeated reads of the same record write one audit entry per window, "
+            "with the count of reads; a read showing more than the window's entry writes a new one."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("audit settings")
+        verbose_name_plural = _("audit settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(read_window_minutes__gte=1, read_window_minutes__lte=1440),
+                name="audit_read_window_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"audit settings of {self.program}"
+
+
+class ReadWindow(models.Model):
+    """How many times a reader read one record during one audit window.
+
+    The chained entry (`entry_seq`) is written once, when the window opens, and names what
+    was shown; a read that shows nothing more only adds to `count` here. This table is not
+    the chain: it is a counter beside it, so it may be updated (an `F()` increment).
+    """
+
+    reader = models.CharField(max_length=40)  # "user:<id>" or "token:<prefix>"
+    action = models.CharField(max_length=64)
+    record = models.CharField(max_length=100)  # "<type>:<id>" of the record read
+    fields = models.JSONField(default=list)  # what the window's entry says was shown
+    entry_seq = models.BigIntegerField(unique=True)  # the chained entry that opened it
+    opened_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    last_read_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["reader", "action", "record", "closes_at"], name="read_window_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader} read {self.record} ×{self.count} (#{self.entry_seq})"

@@ -12,7 +12,6 @@ the policy lets them. Every read that shows a referral writes one audit entry on
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,24 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, ApiToken, Role
+from coresponder.calls.access import working_calls
 from coresponder.core.exceptions import NotFound
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.access import (
-    circumstances_for_many,
-    consents_in_force,
-    readable_for_many,
-    requester_of,
-)
-from coresponder.privacy.audit import Actor, record_many
+from coresponder.privacy import gate
+from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import (
     Action,
     Circumstances,
     Decision,
     Relation,
     Requester,
-    allowed_classes,
     decide,
 )
 
@@ -95,36 +88,8 @@ def agency_requester(agency: Agency) -> Requester:
     return Requester(roles=frozenset({Role.PARTNER}), agency_id=agency.pk, agency_kind=agency.kind)
 
 
-def agency_circumstances(
-    agency: Agency, person_ids: Iterable, *, at: datetime | None = None
-) -> dict[object, Circumstances]:
-    """A whole agency's circumstances towards each person: its relations and the
-    person's consents in force. For tokens, and for deciding what a referral may carry."""
-    at = at or timezone.now()
-    person_ids = list(person_ids)
-    related, resting = set(), defaultdict(set)
-    for person_id, consent_id in (
-        AccessRelation.objects.in_force(at)
-        .filter(
-            person_id__in=person_ids,
-            agency=agency,
-            kind=AccessRelation.Kind.REFERRAL_RECIPIENT,
-        )
-        .values_list("person_id", "consent_id")
-    ):
-        if consent_id is None:
-            related.add(person_id)
-        else:  # the policy holds it to its consent
-            resting[person_id].add((Relation.REFERRAL_RECIPIENT, str(consent_id)))
-    consents = consents_in_force(person_ids, at=at)
-    return {
-        person_id: Circumstances(
-            relations=frozenset({Relation.REFERRAL_RECIPIENT} if person_id in related else ()),
-            consents=tuple(consents[person_id]),
-            resting_on=frozenset(resting[person_id]),
-        )
-        for person_id in person_ids
-    }
+# A whole agency's circumstances towards each person (its token's): the gate works them out.
+agency_circumstances = gate.agency_circumstances
 
 
 REFERRAL_SENDERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
@@ -156,18 +121,12 @@ def partner_agencies(service_ids: Iterable) -> dict[object, Agency]:
 def partner_readable(
     principal: Principal, person_ids: Iterable
 ) -> dict[object, dict[str, Decision]]:
-    """For each person, the classes a partner principal may read now, with the basis."""
-    person_ids = list(person_ids)
-    if principal.token is not None:
-        requester = agency_requester(principal.agency)
-        every = agency_circumstances(principal.agency, person_ids)
-    else:
-        requester = requester_of(principal.user)
-        if requester is None:
-            return {person_id: {} for person_id in person_ids}
-        every = circumstances_for_many(principal.user, person_ids)
+    """For each person, the classes a partner principal may read now, with the basis (for
+    an action to check what it may write; reads go through the gate)."""
+    reader = gate.Reader.of(principal)
+    every = gate.circumstances_of(reader, person_ids)
     return {
-        person_id: allowed_classes(requester, Action.READ, every[person_id])
+        person_id: gate.decide_all(reader, every.get(person_id, Circumstances()))
         for person_id in person_ids
     }
 
@@ -215,60 +174,64 @@ class ReferralView:
 
 
 def _with_related(referrals):
-    return referrals.select_related("service", "organization", "sent_by").prefetch_related("events")
+    return referrals.select_related(
+        "service", "organization", "sent_by", "encounter__call"
+    ).prefetch_related("events")
 
 
-def _project(referral: Referral, readable: dict[str, Decision]) -> ReferralView:
-    care = CARE in readable
+def _view(projection: gate.Projection) -> ReferralView:
+    """A referral's view, built from what the gate let through (never from the row)."""
+    shown = projection.fields
     return ReferralView(
-        id=referral.pk,
-        encounter_id=referral.encounter_id,
-        person_id=referral.person_id,
-        kind=referral.kind,
-        voluntary=referral.voluntary,
-        state=referral.state,
-        state_words=str(WORDS[State(referral.state)]),
-        service_id=referral.service_id,
-        service=referral.service.name,
-        organization_id=referral.organization_id,
-        organization=referral.organization.name,
-        appointment_at=referral.appointment_at,
-        decline_reason=referral.decline_reason,
-        sent_by=str(referral.sent_by),
-        sent_at=referral.sent_at,
-        moved_at=referral.moved_at,
-        need=referral.need if care else None,
-        contact=referral.contact if care else None,
+        id=projection.id,
+        encounter_id=shown["encounter"].pk if shown["encounter"] else None,
+        person_id=projection.person_id,
+        kind=shown["kind"],
+        voluntary=shown["voluntary"],
+        state=shown["state"],
+        state_words=str(WORDS[State(shown["state"])]),
+        service_id=shown["service"].pk,
+        service=shown["service"].name,
+        organization_id=shown["organization"].pk,
+        organization=shown["organization"].name,
+        appointment_at=shown["appointment_at"],
+        decline_reason=shown["decline_reason"],
+        sent_by=str(shown["sent_by"]),
+        sent_at=shown["sent_at"],
+        moved_at=shown["moved_at"],
+        need=shown.get("need"),
+        contact=shown.get("contact"),
         moves=[
             MoveView(
-                from_state=event.from_state,
-                to_state=event.to_state,
-                at=event.at,
-                by=event.by_name,
-                note=event.note if care else None,
+                from_state=move["from_state"],
+                to_state=move["to_state"],
+                at=move["at"],
+                by=move["by_name"],
+                note=move.get("note"),
             )
-            for event in referral.events.all()
+            for move in projection.extra["moves"]
+            if move.has("to_state")
         ],
-        classes=sorted(cls for cls in readable if cls in (OPERATIONAL, CARE)),
+        classes=sorted(projection.shown),
     )
 
 
-def partner_access_ended(
-    referral: Referral,
-    readable: dict[str, Decision],
-    *,
-    days_after_attended: int | None = None,
-    now: datetime | None = None,
+def _closed_for_partner(
+    referral: Referral, days_after_attended: int | None = None, now: datetime | None = None
 ) -> bool:
-    """Whether the partner's access to the person through this referral has ended: its
-    relation has (the consent revoked or expired), or the referral was declined or
-    withdrawn, or attended longer ago than the program's grace period."""
-    if OPERATIONAL not in readable:
-        return True
+    """Whether the referral itself has ended the partner's access to the person: declined
+    or withdrawn, or attended longer ago than the program's grace period. (A relation
+    ended with its consent ends it too: the gate then shows nothing.)"""
     if days_after_attended is None:
         days_after_attended = ReferralSettings.days_after_attended_of(referral.program_id)
     ends = access_ends_at(State(referral.state), referral.moved_at, days_after_attended)
     return ends is not None and ends <= (now or timezone.now())
+
+
+def partner_access_ended(principal: Principal, referral: Referral) -> bool:
+    """Whether the partner no longer reaches the person through this referral (checked
+    before a partner's move; shows nothing, so not audited)."""
+    return _closed_for_partner(referral) or not gate.may_read(principal, referral, "service")
 
 
 def _project_ended(referral: Referral) -> ReferralView:
@@ -301,30 +264,26 @@ def _project_ended(referral: Referral) -> ReferralView:
     )
 
 
-def _record(principal: Principal, shown, *, channel: str, request=None) -> None:
-    """One audit entry per referral about a person shown, naming the classes and basis.
-
-    A referral's details are held by the sending agency; shown to anyone of another
-    agency, they are a disclosure and appear in the person's accounting."""
-    reader_agency = principal.agency.pk
-    items = [
-        {
-            "person_id": referral.person_id,
-            "classes": {f"referral:{cls}": readable[cls].basis for cls in view.classes},
-            "disclosed": {f"referral:{cls}" for cls in view.classes}
-            if referral.sent_by.agency_id != reader_agency
-            else set(),
-            "part2": False,
-        }
-        for referral, view, readable in shown
-        if referral.person_id is not None
-    ]
-    pending = privacy_events.person_reads(actor=principal.actor, shown=items, channel=channel)
-    for entry, (referral, _view, _readable) in zip(
-        pending, [s for s in shown if s[0].person_id is not None], strict=True
-    ):
-        entry.detail["referral"] = str(referral.pk)
-    record_many(pending, request=request)
+def _read(principal, referrals, *, channel: str, request=None, relations=None, event=None):
+    """The referrals through the read gate: decided, projected (a referral shows only
+    when its service may be read: see `Referral.derived_class`) and audited."""
+    return gate.read(
+        principal,
+        referrals,
+        channel=channel,
+        request=request,
+        event=event or privacy_events.PERSON_READ,
+        label="referral",
+        relations=relations,
+        require=None,
+        require_field="service",
+        children={"moves": lambda referral: referral.events.all()},
+        # A referral's details are held by the sending agency; shown to another agency,
+        # they are a disclosure and appear in the person's accounting.
+        holder=lambda referral: referral.sent_by.agency_id,
+        detail=lambda referral: {"referral": str(referral.pk)},
+        anonymous=False,
+    )
 
 
 def referrals_for_partner(
@@ -339,39 +298,34 @@ def referrals_for_partner(
     if state:
         referrals = referrals.filter(state=state)
     referrals = list(_with_related(referrals))
-    readable = partner_readable(principal, {r.person_id for r in referrals})
-    shown, views = [], []
+    # A partner whose access has ended (the referral closed past its grace period, or the
+    # relation ended with its consent: the gate then shows nothing) sees that it existed.
     days = ReferralSettings.days_after_attended_of(principal.agency.program_id)
-    for referral in referrals:
-        classes = readable[referral.person_id]
-        if partner_access_ended(referral, classes, days_after_attended=days):
-            views.append(_project_ended(referral))
-            continue
-        shown.append((referral, _project(referral, classes), classes))
-        views.append(shown[-1][1])
-    _record(principal, shown, channel=channel, request=request)
-    return views
+    now = timezone.now()
+    open_ones = [r for r in referrals if not _closed_for_partner(r, days, now)]
+    shown = {
+        projection.id: projection
+        for projection in _read(principal, open_ones, channel=channel, request=request)
+    }
+    return [
+        _view(shown[referral.pk]) if referral.pk in shown else _project_ended(referral)
+        for referral in referrals
+    ]
 
 
-def _staff_readable(user, referrals: list[Referral]) -> dict[object, dict[str, Decision]]:
-    """What a staff user may read of each referral: as of its encounter's call when it has
-    one (the call's workers are on it), else as of the person."""
-    from coresponder.encounters.access import rights_for
+def _on_call(user, referrals: list[Referral]) -> dict[object, set[Relation]]:
+    """The call's workers are on its referrals' person: the relation the gate adds."""
+    calls = [r.encounter.call for r in referrals if r.encounter_id is not None]
+    working = working_calls(user, list({call.pk: call for call in calls}.values()))
+    return {
+        r.pk: {Relation.ON_CALL}
+        for r in referrals
+        if r.encounter_id is not None and r.encounter.call_id in working
+    }
 
-    result: dict[object, dict[str, Decision]] = {}
-    by_person = readable_for_many(
-        user, [r.person for r in referrals if r.encounter_id is None and r.person_id]
-    )
-    calls = {}
-    for referral in referrals:
-        if referral.encounter_id is not None:
-            call = referral.encounter.call
-            if call.pk not in calls:
-                calls[call.pk] = rights_for(user, call).readable
-            result[referral.pk] = calls[call.pk]
-        else:
-            result[referral.pk] = by_person.get(referral.person_id, {})
-    return result
+
+def _staff_shown(user, referrals: list[Referral], **read) -> list[gate.Projection]:
+    return _read(Principal(user=user), referrals, relations=_on_call(user, referrals), **read)
 
 
 def access_referral_by_id(principal: Principal, referral_id) -> Referral:
@@ -392,12 +346,17 @@ def access_referral_by_id(principal: Principal, referral_id) -> Referral:
         if referral.kind == Referral.Kind.REFERRAL and principal.partner_of(referral.agency_id):
             return referral
         raise NotFound(_("No such referral."))
-    if (
-        principal.user is not None
-        and OPERATIONAL in _staff_readable(principal.user, [referral])[referral.pk]
-    ):
+    if principal.user is not None and _may_see(principal.user, referral):
         return referral
     raise NotFound(_("No such referral."))
+
+
+def _may_see(user, referral: Referral) -> bool:
+    """Whether the staff user may read the referral's service (a check for an action; it
+    shows nothing, so it is not a read)."""
+    return gate.may_read(
+        user, referral, "service", relations=_on_call(user, [referral]).get(referral.pk, ())
+    )
 
 
 def view_referral(
@@ -405,36 +364,29 @@ def view_referral(
 ) -> ReferralView:
     """One referral as the principal may see it (fetched by `access_referral_by_id`)."""
     if principal.is_partner:
-        readable = partner_readable(principal, [referral.person_id])[referral.person_id]
-        if partner_access_ended(referral, readable):
+        if _closed_for_partner(referral):
+            return _project_ended(referral)
+        shown = _read(principal, [referral], channel=channel, request=request)
+        if not shown:  # its agency's referral, the relation ended: that it existed
             return _project_ended(referral)
     else:
-        readable = _staff_readable(principal.user, [referral])[referral.pk]
-    if OPERATIONAL not in readable:
+        shown = _staff_shown(principal.user, [referral], channel=channel, request=request)
+    if not shown:
         raise NotFound(_("No such referral."))
-    view = _project(referral, readable)
-    _record(principal, [(referral, view, readable)], channel=channel, request=request)
-    return view
+    return _view(shown[0])
 
 
 def referrals_of_encounter(user, encounter, *, channel: str, request=None) -> list[ReferralView]:
     """The referrals made on an encounter, for staff who may read the encounter."""
     referrals = list(
-        _with_related(
-            Referral.objects.filter(encounter=encounter).select_related("encounter__call")
-        ).order_by("sent_at")
+        _with_related(Referral.objects.filter(encounter=encounter)).order_by("sent_at")
     )
     if not referrals:
         return []
-    readable = _staff_readable(user, referrals)
-    shown = [
-        (referral, _project(referral, readable[referral.pk]), readable[referral.pk])
-        for referral in referrals
-        if OPERATIONAL in readable[referral.pk]
+    return [
+        _view(projection)
+        for projection in _staff_shown(user, referrals, channel=channel, request=request)
     ]
-    principal = Principal(user=user)
-    _record(principal, shown, channel=channel, request=request)
-    return [view for _referral, view, _classes in shown]
 
 
 @dataclass
@@ -451,36 +403,40 @@ class OutcomeView:
     last_move: str
     last_move_at: datetime
     last_move_by: str
+    part2: bool = False  # Part 2 information: its reader is given the re-disclosure notice
 
     def as_dict(self) -> dict:
         return dict(vars(self))
 
 
-def encounter_outcomes(encounter) -> list[OutcomeView]:
-    """What became of the encounter's referrals, for whoever may read the encounter's
-    operational part (the caller has decided that, and audits the encounter's read)."""
-    referrals = (
-        Referral.objects.filter(encounter=encounter)
-        .select_related("service", "organization")
-        .prefetch_related("events")
-        .order_by("sent_at")
+def encounter_outcomes(user, encounter, *, channel: str, request=None) -> list[OutcomeView]:
+    """What became of the encounter's referrals, as far as `user` may read each: a
+    referral to a health service is care coordination, to a substance-use service Part 2
+    (`Referral.derived_class`); a referral the reader may not read is left out. The
+    gate audits each outcome shown."""
+    referrals = list(
+        _with_related(Referral.objects.filter(encounter=encounter)).order_by("sent_at")
     )
+    if not referrals:
+        return []
     outcomes = []
-    for referral in referrals:
-        moves = list(referral.events.all())
+    for projection in _staff_shown(user, referrals, channel=channel, request=request):
+        shown = projection.fields
+        moves = [move for move in projection.extra["moves"] if move.has("to_state")]
         last = moves[-1] if moves else None
         outcomes.append(
             OutcomeView(
-                id=referral.pk,
-                kind=referral.kind,
-                service=referral.service.name,
-                organization=referral.organization.name,
-                state=referral.state,
-                state_words=str(WORDS[State(referral.state)]),
-                appointment_at=referral.appointment_at,
-                last_move=last.to_state if last else referral.state,
-                last_move_at=last.at if last else referral.moved_at,
-                last_move_by=last.by_name if last else "",
+                id=projection.id,
+                kind=shown["kind"],
+                service=shown["service"].name,
+                organization=shown["organization"].name,
+                state=shown["state"],
+                state_words=str(WORDS[State(shown["state"])]),
+                appointment_at=shown["appointment_at"],
+                last_move=last["to_state"] if last else shown["state"],
+                last_move_at=last["at"] if last else shown["moved_at"],
+                last_move_by=last["by_name"] if last else "",
+                part2=DataClass.SUD_PART2 in projection.shown,
             )
         )
     return outcomes

@@ -589,8 +589,7 @@ def _may_move(referral: Referral, wanted: State, principal: Principal) -> None:
                 _("Only the partner the referral was sent to marks it %(state)s.")
                 % {"state": WORDS[wanted]}
             )
-        readable = partner_readable(principal, [referral.person_id])[referral.person_id]
-        if partner_access_ended(referral, readable):
+        if partner_access_ended(principal, referral):
             raise PermissionDenied(_("Your access to this referral has ended."))
         return
     user = principal.user

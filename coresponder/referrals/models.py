@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Program
 from coresponder.core.models import BaseModel
-from coresponder.privacy.classification import STRUCTURAL, DataClass, PersonData
+from coresponder.privacy.classification import DERIVED, STRUCTURAL, DataClass, PersonData
 
 from .hsds import ID_MAX, NUMBER_DIGITS, NUMBER_PLACES, SHORT_MAX
 from .loop import WORDS, State
@@ -79,6 +79,30 @@ class ServiceKind(models.TextChoices):
     YOUTH_COUNSELING = "youth_counseling", _("Youth counselling")
     FOOD_BENEFITS = "food_benefits", _("Food and benefits")
     OTHER = "other", _("Other")
+
+
+# What a referral to each kind of service reveals about the person (docs/privacy.md):
+# substance-use treatment is Part 2 (42 CFR Part 2), other health care is care
+# coordination; social services (shelter, food, veterans' benefits) reveal nothing more.
+SUBSTANCE_USE_KINDS = frozenset({ServiceKind.DETOX, ServiceKind.SUBSTANCE_USE_TREATMENT})
+HEALTH_KINDS = frozenset(
+    {
+        ServiceKind.CRISIS_STABILIZATION,
+        ServiceKind.INPATIENT_PSYCHIATRIC,
+        ServiceKind.OUTPATIENT_THERAPY,
+        ServiceKind.SUPPORT_GROUP,
+        ServiceKind.YOUTH_COUNSELING,
+    }
+)
+
+
+def revealed_class(service_kind: str, base: str = DataClass.OPERATIONAL) -> str:
+    """The class of what a referral to a service of `service_kind` says about a person."""
+    if service_kind in SUBSTANCE_USE_KINDS:
+        return DataClass.SUD_PART2
+    if service_kind in HEALTH_KINDS:
+        return DataClass.CARE_COORDINATION
+    return base
 
 
 class Sex(models.TextChoices):
@@ -463,14 +487,36 @@ class Referral(PersonData, BaseModel):
     moved_at = models.DateTimeField()
     reminded_at = models.DateTimeField(null=True, blank=True)
 
+    # What a referral says depends on where it sends the person: to a substance-use
+    # service it says they have a substance-use disorder (Part 2), to another health
+    # service that they receive health care (care coordination). Its service, state and
+    # details are therefore DERIVED: `derived_class` below, applied by the read gate.
     privacy_classes = {
         "id": STRUCTURAL,
         "program": STRUCTURAL,
         "encounter": STRUCTURAL,
         "person": STRUCTURAL,
+        "service": DERIVED,
+        "organization": DERIVED,
+        "agency": STRUCTURAL,
+        "kind": DERIVED,
+        "voluntary": DERIVED,
+        "state": DERIVED,
+        "need": DERIVED,
+        "contact": DERIVED,
+        "appointment_at": DERIVED,
+        "decline_reason": DERIVED,
+        "sent_by": STRUCTURAL,
+        "sent_at": STRUCTURAL,
+        "moved_at": STRUCTURAL,
+        "reminded_at": STRUCTURAL,
+        "created_at": STRUCTURAL,
+        "updated_at": STRUCTURAL,
+    }
+    # The class of each DERIVED field when the service reveals nothing more (a shelter).
+    base_classes = {
         "service": OPERATIONAL,
         "organization": OPERATIONAL,
-        "agency": STRUCTURAL,
         "kind": OPERATIONAL,
         "voluntary": OPERATIONAL,
         "state": OPERATIONAL,
@@ -478,12 +524,6 @@ class Referral(PersonData, BaseModel):
         "contact": CARE_COORDINATION,
         "appointment_at": OPERATIONAL,
         "decline_reason": OPERATIONAL,
-        "sent_by": STRUCTURAL,
-        "sent_at": STRUCTURAL,
-        "moved_at": STRUCTURAL,
-        "reminded_at": STRUCTURAL,
-        "created_at": STRUCTURAL,
-        "updated_at": STRUCTURAL,
     }
 
     class Meta:
@@ -526,6 +566,15 @@ class Referral(PersonData, BaseModel):
     def __str__(self) -> str:
         return f"referral to {self.service_id} ({self.state})"
 
+    def derived_class(self, field_name: str, *, reader_agency_id) -> str:
+        """Part 2 for a substance-use service, care coordination for another health
+        service, else the field's base class. The agency the referral was sent to holds
+        it (it is that service): it reads it at the base classes."""
+        base = self.base_classes[field_name]
+        if reader_agency_id is not None and reader_agency_id == self.agency_id:
+            return base
+        return revealed_class(self.service.kind, base)
+
 
 class ReferralEvent(PersonData, models.Model):
     """One move of a referral's loop: from, to, when, by whom (a user or an agency's token)."""
@@ -544,17 +593,20 @@ class ReferralEvent(PersonData, models.Model):
     by_name = models.CharField(max_length=200)
     note = models.TextField(blank=True)
 
+    # A move says what its referral says: derived as the referral's state (the note as
+    # its need).
     privacy_classes = {
         "id": STRUCTURAL,
         "referral": STRUCTURAL,
-        "from_state": OPERATIONAL,
-        "to_state": OPERATIONAL,
+        "from_state": DERIVED,
+        "to_state": DERIVED,
         "at": STRUCTURAL,
         "by_user": STRUCTURAL,
         "by_token": STRUCTURAL,
-        "by_name": OPERATIONAL,
-        "note": CARE_COORDINATION,
+        "by_name": DERIVED,
+        "note": DERIVED,
     }
+    as_referral = {"from_state": "state", "to_state": "state", "by_name": "state", "note": "need"}
 
     class Meta:
         ordering = ["at", "id"]
@@ -567,6 +619,11 @@ class ReferralEvent(PersonData, models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '—'} → {self.to_state}"
+
+    def derived_class(self, field_name: str, *, reader_agency_id) -> str:
+        return self.referral.derived_class(
+            self.as_referral[field_name], reader_agency_id=reader_agency_id
+        )
 
 
 DEFAULT_DAYS_AFTER_ATTENDED = 14

@@ -18,6 +18,7 @@ from coresponder.accounts.models import Program, Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.encounters.access import access_encounter_by_id, rights_for
+from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import PROGRAM_STAFF
 
 from . import actions, directory
@@ -133,7 +134,13 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
     encounter, rights = _working_encounter(request.user, encounter_id)
     needs, found = directory.suggest_for(encounter, request.user, request=request)
     call = encounter.call
-    kinds = [directory.kind_words(kind) for kind in needs.kinds]
+    # The services wanted (a psychiatric bed, detox) are a clinical judgement about the
+    # person: shown to those who may read the clinical class only (docs/privacy.md).
+    kinds = (
+        [directory.kind_words(kind) for kind in needs.kinds]
+        if rights.reads(DataClass.CLINICAL)
+        else []
+    )
     return TemplateResponse(
         request,
         "referrals/suggestions.html",
@@ -142,6 +149,7 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
             "call": call,
             "needs": needs,
             "kinds": kinds,
+            "shows_wanted": rights.reads(DataClass.CLINICAL),
             "results": found,
             "offers": _offers(encounter, request.user, rights, found),
             "need": kinds[0] if kinds else "",

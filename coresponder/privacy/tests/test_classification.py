@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 
-from coresponder.privacy.classification import BY_ROW, STRUCTURAL, DataClass, PersonData
+from coresponder.privacy.classification import BY_ROW, DERIVED, STRUCTURAL, DataClass, PersonData
 
-ALLOWED = {*DataClass.values, STRUCTURAL, BY_ROW}
+ALLOWED = {*DataClass.values, STRUCTURAL, BY_ROW, DERIVED}
 
 
 def person_data_models():
@@ -36,3 +36,12 @@ def test_every_field_of_a_persons_record_declares_its_class(model):
 )
 def test_row_classed_models_say_the_class_of_their_rows(model):
     assert model.row_class is not PersonData.row_class
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for model in person_data_models() if DERIVED in model.privacy_classes.values()],
+    ids=lambda model: model.__name__,
+)
+def test_derived_models_say_how_their_classes_are_derived(model):
+    assert model.derived_class is not PersonData.derived_class

@@ -16,7 +16,7 @@ from coresponder.privacy import actions as privacy
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy.models import AuditEntry, Consent
 from coresponder.referrals import actions
-from coresponder.referrals.models import Referral, ServiceCapacity
+from coresponder.referrals.models import Referral, Service, ServiceCapacity
 
 from .referral_fixtures import CONTACT, NEED, send_json
 
@@ -177,6 +177,10 @@ def test_a_consent_naming_a_kind_of_agency_lets_a_referral_be_sent(scene, harbor
 
 
 def test_an_officer_on_the_call_sees_the_outcome_not_the_details(client, sign_in, scene, harbor):
+    # A shelter reveals nothing of the person's health: its referral is operational (a
+    # referral to a health service is care coordination: test_referral_derived_class).
+    Service.objects.filter(pk=harbor.service.pk).update(kind=Service.Kind.SHELTER_HOUSING)
+    harbor.service.refresh_from_db()
     send(scene, harbor)
     sign_in(scene.officer)
     [body] = client.get(f"/api/v1/referrals?encounter_id={scene.encounter.pk}").json()
@@ -301,13 +305,17 @@ def test_the_partner_list_takes_the_same_queries_for_one_referral_or_many(scene,
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # given a referral the partner has read (its read window is open) and a new one
     send(scene, harbor)
     partner = harbor.client()
     partner.get("/api/v1/referrals")  # the token's first use is recorded once
-    with CaptureQueriesContext(connection) as one:
-        assert len(partner.get("/api/v1/referrals").json()) == 1
+    send(on_scene(), harbor)
+    # when the partner lists them, and again after three more came
+    with CaptureQueriesContext(connection) as two:
+        assert len(partner.get("/api/v1/referrals").json()) == 2
     for _ in range(3):
         send(on_scene(), harbor)
-    with CaptureQueriesContext(connection) as four:
-        assert len(partner.get("/api/v1/referrals").json()) == 4
-    assert len(four.captured_queries) == len(one.captured_queries)
+    with CaptureQueriesContext(connection) as five:
+        assert len(partner.get("/api/v1/referrals").json()) == 5
+    # then the queries are the same: reads counted and new entries written in bulk
+    assert len(five.captured_queries) == len(two.captured_queries)
