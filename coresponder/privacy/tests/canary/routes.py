@@ -78,7 +78,7 @@ QUERIES = {
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\{(?P<api>\w+)\}")
 
 
-def _parameters(planted) -> dict[str, list[str]]:
+def parameters(planted) -> dict[str, list[str]]:
     """Each path parameter's values, by its name: the planted records of that kind."""
     return {
         "person_id": [planted.person.pk],
@@ -141,7 +141,7 @@ class Operation:
 
     def urls(self, planted) -> list[str]:
         names = [m.group("name") or m.group("api") for m in _PARAMETER.finditer(self.pattern)]
-        values = _parameters(planted)
+        values = parameters(planted)
         urls = []
         for chosen in itertools.product(*(values[name] for name in names)):
             filled = iter(chosen)

@@ -349,6 +349,7 @@ def test_no_reader_sees_a_canary_the_policy_denies_them(settings, capsys, quiet_
     planted = plant()
     operations, problems = routes.walked_operations()
     assert problems == []
+    assert set(routes.parameters(planted)) == routes.PARAMETER_NAMES
     findings: list[Finding] = []
     used: set = set()
     held: dict = {}
