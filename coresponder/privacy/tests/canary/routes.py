@@ -66,14 +66,19 @@ API_WRITES = {
     "coresponder_cases_api_revise_safety_plan": "revises the safety plan",
 }
 
-# What a search or list is asked, so that it finds the person.
-QUERIES = {
-    "people/": {"name": "Canary"},
-    "calls/new/persons/": {"family": "Canary", "given": "Demo"},
-    "directory/": {"text": "withdrawal"},
-    "/api/v1/persons": {"name": "Canary"},
-    "/api/v1/referrals": {},
-}
+
+def queries(planted) -> dict[str, list[dict]]:
+    """What a search or list is asked, so that it finds the person; each query is a
+    request of its own (a page and its CSV, a partner's list and a sender's)."""
+    return {
+        "people/": [{"name": "Canary"}],
+        "calls/new/persons/": [{"family": "Canary", "given": "Demo"}],
+        "directory/": [{"text": "withdrawal"}],
+        "people/<uuid:person_id>/disclosures/": [{}, {"format": "csv"}],
+        "/api/v1/persons": [{"name": "Canary"}],
+        "/api/v1/referrals": [{}, {"encounter_id": str(planted.encounter.pk)}],
+    }
+
 
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\{(?P<api>\w+)\}")
 

@@ -17,6 +17,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -74,6 +75,7 @@ KNOWN_LEAKS: list[tuple[str, str, str, str, str]] = [
             "cases/<uuid:case_id>/",
             "/api/v1/calls/{call_id}/encounter",
             "/api/v1/encounters/{encounter_id}",
+            "/api/v1/referrals",
             "/api/v1/referrals/{referral_id}",
             "/api/v1/cases/{case_id}",
         )
@@ -204,6 +206,7 @@ def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
     """Every operation as every reader in the state; returns the number of cases."""
     cases = 0
     consents = consents_in_force([planted.person.pk], at=timezone.now())[planted.person.pk]
+    queries = routes.queries(planted)
     for reader in readers:
         requester = _requester(reader)
         circumstances = _intended(planted, reader, state, consents)
@@ -220,9 +223,15 @@ def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
             if reader.is_token and not operation.api:
                 continue  # a token has no session: pages are for people
             cases += 1
-            for url in operation.urls(planted):
+            asked = [
+                (url, query)
+                for url in operation.urls(planted)
+                for query in queries.get(operation.pattern, [{}])
+            ]
+            for path, query in asked:
+                url = f"{path}?{urlencode(query)}" if query else path
                 before = _last_seq()
-                response = client.get(url, routes.QUERIES.get(operation.pattern, {}))
+                response = client.get(path, query)
                 if response.status_code >= 500:
                     findings.append(
                         Finding(operation.pattern, url, reader.label, state, "server error")
