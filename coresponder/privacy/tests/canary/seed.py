@@ -76,13 +76,6 @@ CANARIES: dict[str, str] = {
 # The substance-use service's name is a directory entry: pages that list the directory
 # name it for everyone; linked to the person it is Part 2.
 SUD_SERVICE_NAME = "cnrySUDservice7f3a withdrawal management"
-CANARY_CLASS_OF = dict(CANARIES)
-
-
-def canary(data_class: str, key: str) -> str:
-    name = f"cnry{key}7f3a"
-    assert CANARIES[name] == data_class, name
-    return name
 
 
 @dataclass
@@ -289,12 +282,8 @@ def plant() -> Planted:
         "safety": (officer, {"narrative": "cnryPSsection7f3a"}),
         "clinical": (clinician, {"behaviour": "cnryCLnote7f3a"}),
         "substance_use": (clinician, {"treatment": "cnrySUDsection7f3a"}),
-        "medical": (emt, {}),
+        "medical": (emt, {"observations": "cnryCLmedical7f3a"}),
     }
-    from coresponder.encounters.sections import SECTIONS, Kind
-
-    medical_text = next(f.name for f in SECTIONS[Kind.MEDICAL].fields if f.type == "text")
-    sections["medical"] = (emt, {medical_text: "cnryCLmedical7f3a"})
     for kind, (writer, content) in sections.items():
         encounters.save_section(encounter, kind, content=content, acting_user=writer)
         encounters.sign_section(encounter, kind, acting_user=writer)
