@@ -316,7 +316,9 @@ def safety_plan_of(person) -> list[PlanRevisionView]:
     ]
 
 
-def _timeline(case: Case, readable: set[str], *, care: bool) -> list[TimelineEntry]:
+def _timeline(
+    case: Case, readable: set[str], *, care: bool, reader_agency_id
+) -> list[TimelineEntry]:
     """Everything about the person the reader may see, newest first: calls, encounters,
     assessments, referrals and their moves, contacts and tasks, plans."""
     person_id = case.person_id
@@ -382,6 +384,11 @@ def _timeline(case: Case, readable: set[str], *, care: bool) -> list[TimelineEnt
             referral__person_id=person_id, referral__kind=Referral.Kind.REFERRAL
         ).select_related("referral__service", "referral__organization")
         for move in moves:
+            # A referral says what service the person needed: to a substance-use service it
+            # is Part 2, to another health service care coordination (its derived class).
+            shown_as = move.referral.derived_class("service", reader_agency_id=reader_agency_id)
+            if shown_as not in readable:
+                continue
             entries.append(
                 TimelineEntry(
                     move.at,
@@ -479,7 +486,7 @@ def view_case(
         goals=goals,
         safety_plan=plan,
         care_team=team,
-        timeline=_timeline(case, set(readable), care=care),
+        timeline=_timeline(case, set(readable), care=care, reader_agency_id=user.agency_id),
     )
     shown = sorted(
         {DataClass.OPERATIONAL, CASE_CLASS} | ({DataClass.CLINICAL} if clinical else set())
