@@ -341,6 +341,7 @@ def quiet_refusals():
     logger.setLevel(level)
 
 
+@pytest.mark.slow  # minutes: every operation as every reader in every state
 def test_no_reader_sees_a_canary_the_policy_denies_them(settings, capsys, quiet_refusals):
     # given one person with a canary in every class, and readers of every role
     settings.COR_PUBLIC_OUTCOMES = ["walk"]
