@@ -316,9 +316,7 @@ def safety_plan_of(person) -> list[PlanRevisionView]:
     ]
 
 
-def _timeline(
-    case: Case, readable: set[str], *, care: bool, reader_agency_id
-) -> list[TimelineEntry]:
+def _timeline(case: Case, readable: set[str], *, care: bool, reader) -> list[TimelineEntry]:
     """Everything about the person the reader may see, newest first: calls, encounters,
     assessments, referrals and their moves, contacts and tasks, plans."""
     person_id = case.person_id
@@ -383,11 +381,13 @@ def _timeline(
         moves = ReferralEvent.objects.filter(
             referral__person_id=person_id, referral__kind=Referral.Kind.REFERRAL
         ).select_related("referral__service", "referral__organization")
+        moves = list(moves)
+        # A referral says what service the person needed: to a substance-use service it is
+        # Part 2, to another health service care coordination (its derived class).
+        referrals = {move.referral_id: move.referral for move in moves}
+        visible = {r.pk for r in gate.showing(reader, referrals.values(), "service", readable)}
         for move in moves:
-            # A referral says what service the person needed: to a substance-use service it
-            # is Part 2, to another health service care coordination (its derived class).
-            shown_as = move.referral.derived_class("service", reader_agency_id=reader_agency_id)
-            if shown_as not in readable:
+            if move.referral_id not in visible:
                 continue
             entries.append(
                 TimelineEntry(
@@ -486,7 +486,7 @@ def view_case(
         goals=goals,
         safety_plan=plan,
         care_team=team,
-        timeline=_timeline(case, set(readable), care=care, reader_agency_id=user.agency_id),
+        timeline=_timeline(case, set(readable), care=care, reader=user),
     )
     shown = sorted(
         {DataClass.OPERATIONAL, CASE_CLASS} | ({DataClass.CLINICAL} if clinical else set())

@@ -185,6 +185,15 @@ def class_of(row: PersonData, name: str, reader: Reader) -> str:
     return declared
 
 
+def showing(who, rows: Iterable[PersonData], field_name: str, readable: Iterable[str]) -> list:
+    """The rows whose `field_name` the reader may see (its class, derived ones included),
+    given the classes already decided for their person: for a page that lists records of
+    one person it decides and audits as a whole (a case's timeline of referral moves)."""
+    reader = Reader.of(who)
+    readable = set(readable)
+    return [row for row in rows if class_of(row, field_name, reader) in readable]
+
+
 def _project(
     row: PersonData,
     reader: Reader,
