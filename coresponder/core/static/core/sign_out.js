@@ -23,6 +23,9 @@
       event.preventDefault();
       return;
     }
+    // The field view stops writing first, so a save started as the page goes away
+    // cannot put the words back.
+    document.dispatchEvent(new CustomEvent("coresponder:signing-out"));
     keys.forEach(function (key) { window.localStorage.removeItem(key); });
   });
 })();

@@ -41,7 +41,13 @@
     try { return JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { return null; }
   }
 
+  // Set when the user signs out of this phone: a flush started by the page hiding (or
+  // the retry timer) must not write back the words sign-out has just deleted.
+  var signedOut = false;
+  document.addEventListener("coresponder:signing-out", function () { signedOut = true; });
+
   function save(key, value) {
+    if (signedOut && value) return;
     try {
       if (value) window.localStorage.setItem(key, JSON.stringify(value));
       else window.localStorage.removeItem(key);
@@ -234,7 +240,7 @@
     var self = this;
     var state = this.state;
     if (this.busy) return this.busy;
-    if (this.conflict || this.halted || !this.pending()) return Promise.resolve();
+    if (signedOut || this.conflict || this.halted || !this.pending()) return Promise.resolve();
     if (!navigator.onLine) { this.show("offline"); return Promise.resolve(); }
     if (!state.sending) {
       state.sending = { content: state.draft.content, base: state.draft.base, save_id: newSaveId() };

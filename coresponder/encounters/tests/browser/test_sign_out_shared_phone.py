@@ -38,3 +38,39 @@ def test_signing_out_with_unsent_words_warns_and_leaves_nothing_on_the_phone(
     # then the session ends and the words are gone from this phone
     expect(phone).to_have_url(f"{live_server.url}/login/", timeout=5000)
     assert phone.evaluate("key => window.localStorage.getItem(key)", key) is None
+
+
+def test_a_save_started_as_the_page_goes_away_cannot_put_the_words_back(
+    live_server, page_at, on_scene
+):
+    # given unsent words, and a sign-out whose request has not yet left the phone
+    scene = on_scene(emt=False)
+    phone = page_at(*PHONE)
+    sign_in(phone, live_server.url, scene.clinician)
+    open_field(phone, live_server.url, scene.encounter)
+    phone.context.set_offline(True)
+    phone.get_by_label("Behaviour", exact=True).fill("Words that must not stay")
+    key = draft_key(scene.clinician, scene.encounter, "clinical")
+    phone.wait_for_function("key => window.localStorage.getItem(key) !== null", arg=key)
+    phone.context.set_offline(False)
+    phone.route("**/api/v1/encounters/**", lambda route: route.abort())
+    # the page stays, as it does for a moment while it unloads
+    phone.evaluate(
+        "document.querySelector('form[data-sign-out]')"
+        ".addEventListener('submit', event => event.preventDefault())"
+    )
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name="Sign out").click()
+    phone.wait_for_function("key => window.localStorage.getItem(key) === null", arg=key)
+
+    # when the page hides (as it does while leaving) and the connection comes back
+    phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+
+    # then no save wrote the words back to this phone
+    phone.wait_for_function(
+        "() => !document.querySelector('[data-autosave=due]')"
+        " && [...document.querySelectorAll('[data-state]')]"
+        ".every(el => el.dataset.state !== 'saving')"
+    )
+    assert phone.evaluate("key => window.localStorage.getItem(key)", key) is None
