@@ -76,6 +76,15 @@ def _draft(encounter: Encounter) -> None:
         )
 
 
+def _locked_draft(encounter: Encounter) -> Encounter:
+    """The encounter's row, locked, and still a draft: taken first in every write that
+    changes a draft, so completing it cannot slip between the check and the write (the
+    same order as `complete_encounter`: the encounter, then its sections)."""
+    locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    _draft(locked)
+    return locked
+
+
 def start_encounter(call: Call, *, acting_user, request=None) -> Encounter:
     """The call's encounter, made on first need once a team has been sent to the call."""
     rights = rights_for(acting_user, call)
@@ -158,6 +167,7 @@ def save_section(
         raise DomainError(_("The section was not saved."), fields=problems)
     save_id = (save_id or "")[:64]
     with transaction.atomic():
+        _locked_draft(encounter)
         section, _created = Section.objects.select_for_update().get_or_create(
             encounter=encounter,
             kind=kind,
@@ -189,7 +199,7 @@ def save_section(
         section.last_save_id = save_id
         section.written_by = acting_user
         section.save()
-        Encounter.objects.filter(pk=encounter.pk).update(
+        Encounter.objects.filter(pk=encounter.pk, state=EncounterState.DRAFT).update(
             revision=F("revision") + 1, updated_at=timezone.now()
         )
         events.on_encounter(
@@ -315,6 +325,7 @@ def record_assessment(
         raise DomainError(_("The answers were not saved."), fields=problems)
     result = instruments.score(parsed, answers)
     with transaction.atomic():
+        _locked_draft(encounter)
         if assessment is None:
             assessment = Assessment(encounter=encounter, instrument=instrument)
         assessment.answers = answers
@@ -411,10 +422,12 @@ def set_disposition(
     if rights.team_role is None or not rights.writes(DataClass.OPERATIONAL):
         raise PermissionDenied(_("The responders on the call record its disposition."))
     _draft(encounter)
-    if problems := problems_with_disposition(encounter, disposition_in):
-        raise DomainError(_("The disposition was not saved."), fields=problems)
     with transaction.atomic():
-        Encounter.objects.filter(pk=encounter.pk).update(
+        # Checked again on the locked row: the record may have changed since it was read.
+        locked = _locked_draft(encounter)
+        if problems := problems_with_disposition(locked, disposition_in):
+            raise DomainError(_("The disposition was not saved."), fields=problems)
+        Encounter.objects.filter(pk=encounter.pk, state=EncounterState.DRAFT).update(
             disposition=disposition_in.disposition,
             destination=disposition_in.destination.strip(),
             legal_basis=disposition_in.legal_basis.strip(),
@@ -445,8 +458,11 @@ def mark_arrived(encounter: Encounter, *, acting_user, request=None) -> Encounte
     if encounter.team is None or encounter.team.status != Status.TRANSPORTING:
         raise Conflict(_("The team is not transporting anyone."))
     with transaction.atomic():
+        _locked_draft(encounter)
         now = timezone.now()
-        Encounter.objects.filter(pk=encounter.pk).update(arrived_at=now, updated_at=now)
+        Encounter.objects.filter(pk=encounter.pk, state=EncounterState.DRAFT).update(
+            arrived_at=now, updated_at=now
+        )
         events.on_encounter(
             events.ARRIVED,
             encounter,
