@@ -223,10 +223,13 @@ def add_shift(team: Team, *, starts_at: datetime, ends_at: datetime, acting_user
         raise PermissionDenied(_("Only supervisors and administrators plan shifts."))
     if ends_at <= starts_at:
         raise DomainError(_("A shift ends after it starts."), fields={"ends_at": [_("Too early.")]})
-    overlapping = Shift.objects.filter(team=team, starts_at__lt=ends_at, ends_at__gt=starts_at)
-    if overlapping.exists():
-        raise Conflict(_("%(team)s already has a shift then.") % {"team": team.name})
     with transaction.atomic():
+        # The team's row is the lock two planners adding shifts at once queue on, so the
+        # overlap seen is the one committed.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        overlapping = Shift.objects.filter(team=team, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        if overlapping.exists():
+            raise Conflict(_("%(team)s already has a shift then.") % {"team": team.name})
         shift = Shift.objects.create(team=team, starts_at=starts_at, ends_at=ends_at)
         events.shift_added(
             shift=shift,

@@ -8,15 +8,17 @@ connection, released together by a barrier, on whichever database the suite runs
 from __future__ import annotations
 
 import threading
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from coresponder.accounts.models import Role
 from coresponder.calls.models import Call, CallState
 from coresponder.core.exceptions import Conflict
 from coresponder.dispatch import actions
-from coresponder.dispatch.models import StatusEvent, Team
+from coresponder.dispatch.models import Shift, StatusEvent, Team
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,3 +72,48 @@ def test_one_team_sent_to_several_calls_at_once_goes_to_exactly_one(
         assert set(losers.values_list("state", flat=True)) == {CallState.OPEN}
         # Free the team for the next round.
         actions.move_status(team, "available", acting_user=desks[0])
+
+
+def test_two_planners_adding_overlapping_shifts_at_once_add_one(make_team, make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks that make a writer wait are PostgreSQL's; SQLite locks the file")
+    team = make_team("Charlie 3")
+    planner, other_planner = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    # Years before the team's shift of today, whatever today is.
+    starts = datetime(2001, 3, 2, 8, tzinfo=UTC)
+    refused = []
+
+    def other():
+        try:
+            actions.add_shift(
+                team,
+                starts_at=starts + timedelta(hours=2),
+                ends_at=starts + timedelta(hours=10),
+                acting_user=other_planner,
+            )
+        except Conflict as refusal:
+            refused.append(refusal.message)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=other)
+    with transaction.atomic():
+        actions.add_shift(
+            team, starts_at=starts, ends_at=starts + timedelta(hours=8), acting_user=planner
+        )
+        writer.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock():
+            assert writer.is_alive(), "the second shift was added without waiting for the first"
+            assert time.monotonic() < deadline, "the second planner never queued"
+            time.sleep(0.01)
+    writer.join(timeout=30)
+
+    assert refused == ["Charlie 3 already has a shift then."]
+    assert Shift.objects.filter(team=team, starts_at__year=2001).count() == 1
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
