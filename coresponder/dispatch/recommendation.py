@@ -6,27 +6,14 @@ routing engine can replace the great-circle estimate.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-EARTH_RADIUS_KM = 6371.0088
+from coresponder.core.geography import Place, great_circle_km
+
 ROAD_FACTOR = 1.3  # roads are longer than the straight line
 SPEED_KMH = 45.0  # average urban response speed with lights
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-
-
-def great_circle_km(a: Place, b: Place) -> float:
-    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
-    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def estimate_minutes(origin: Place, destination: Place) -> float:

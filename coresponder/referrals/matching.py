@@ -23,9 +23,10 @@ from enum import IntEnum
 
 from django.utils.translation import gettext as _
 
+from coresponder.core.geography import Place, great_circle_km
+
 from .models import ServiceKind
 
-EARTH_RADIUS_KM = 6371.0088
 SOON = timedelta(hours=2)  # opening within this is "opens soon"
 LOOK_AHEAD_DAYS = 7  # a closed service's next opening is looked for this far ahead
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -81,19 +82,6 @@ def kinds_for(
     if veteran:
         wanted.append(K.VETERANS_SERVICES)
     return tuple(str(kind) for kind in dict.fromkeys(wanted))
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-
-
-def great_circle_km(a: Place, b: Place) -> float:
-    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
-    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 # Opening hours -------------------------------------------------------------------------
