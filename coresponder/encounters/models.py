@@ -104,6 +104,10 @@ class Encounter(PersonData, BaseModel):
     def __str__(self) -> str:
         return f"encounter on call {self.call_id}"
 
+    def person_key(self):
+        """The encounter is about its call's person."""
+        return self.call.person_id
+
     @property
     def is_complete(self) -> bool:
         return self.state == EncounterState.COMPLETE
@@ -149,6 +153,8 @@ class Section(PersonData, BaseModel):
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,
     }
+    # Its writer and signer read it whatever their class (the EMT their medical section).
+    privacy_authors = ("written_by", "signed_by")
 
     class Meta:
         ordering = ["encounter", "kind"]
