@@ -361,9 +361,13 @@ def _an_app_reads(section):
 def test_the_encounter_and_case_pages_are_built_from_the_gates_projections():
     # given one person's call, encounter (every section, the C-SSRS), referrals and case,
     # planted through the real actions (the canary walk's seed)
-    from coresponder.privacy.tests.canary.seed import plant
+    from coresponder.privacy.tests.canary.seed import plant, walk_clock
 
-    planted = plant()
+    with walk_clock() as now:
+        _served_from_projections(plant(now))
+
+
+def _served_from_projections(planted) -> None:
     writers = {**planted.writers}
     queue_case_manager = next(r.user for r in planted.readers if r.label == "queue case manager")
     encounter, case = planted.encounter.pk, planted.case.pk

@@ -41,7 +41,7 @@ from coresponder.privacy.policy import (
 from coresponder.referrals.access import agency_circumstances
 
 from . import routes
-from .seed import CANARIES, SUD_SERVICE_NAME, Planted, Reader, plant
+from .seed import CANARIES, SUD_SERVICE_NAME, WALK_NOW, Planted, Reader, plant, walk_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +194,7 @@ def _standing(planted: Planted, reader: Reader, intended: Circumstances) -> tupl
 def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
     """Every operation as every reader in the state; returns the number of cases."""
     cases = 0
+    # The clock the pages read: frozen at the walk's moment, ticking on (`walk_clock`).
     consents = consents_in_force([planted.person.pk], at=timezone.now())[planted.person.pk]
     queries = routes.queries(planted)
     for reader in readers:
@@ -254,7 +255,7 @@ def _enter(state: str, planted: Planted, readers: list[Reader], held: dict) -> l
     """Puts the readers in the state through the real actions; returns who takes part."""
     person = planted.person
     clinician = planted.writers["clinician"]
-    now = timezone.now()
+    now = planted.now
     users = [r for r in readers if not r.is_token]
     if state == NONE:
         return readers
@@ -345,7 +346,11 @@ def quiet_refusals():
 def test_no_reader_sees_a_canary_the_policy_denies_them(settings, capsys, quiet_refusals):
     # given one person with a canary in every class, and readers of every role
     settings.COR_PUBLIC_OUTCOMES = ["walk"]
-    planted = plant()
+    with walk_clock(WALK_NOW) as now:
+        _walk(plant(now), capsys)
+
+
+def _walk(planted: Planted, capsys) -> None:
     operations, problems = routes.walked_operations()
     assert problems == []
     assert set(routes.parameters(planted)) == routes.PARAMETER_NAMES
