@@ -24,6 +24,7 @@ from coresponder.accounts.models import Program, Role, User
 from coresponder.calls.models import SOURCE_WORDS, Call
 from coresponder.calls.triage import RESPONSE_WORDS
 from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.encounters import instruments
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.people.access import display_names, list_reads
@@ -58,6 +59,8 @@ from .models import (
 )
 
 CASE_CLASS = DataClass.CARE_COORDINATION
+# The risk level the follow-up queue triages by: its class, declared beside the model.
+RISK_CLASS = Assessment.triage_class
 SUPERVISORS = (Role.SUPERVISOR,)
 CASE_WORKERS = (Role.CASE_MANAGER, Role.CLINICIAN, Role.SUPERVISOR)
 
@@ -632,6 +635,16 @@ class WorklistRow:
     repeat_crisis: bool
     unreached: bool
     is_new: bool
+    opened_because: str = ""
+    opened_because_label: str = ""
+    # The risk level of the latest C-SSRS screening (`rules.risk_level`), for those the
+    # policy gives its class (`Assessment.triage_class`); None when none is complete.
+    risk: rules.Risk | None = None
+    risk_readable: bool = False
+
+    @property
+    def risk_label(self) -> str:
+        return str(rules.RISK_WORDS[self.risk]) if self.risk else ""
 
     @property
     def flagged(self) -> bool:
@@ -693,6 +706,7 @@ WORKLIST_COLUMNS = (
     "pk",
     "number",
     "status",
+    "opened_because",
     "opened_at",
     "case_manager_id",
     "person_id",
@@ -744,8 +758,9 @@ def worklist(
 
     A constant number of queries however many cases (listed in
     tests/test_worklist_queries.py): the user's roles, the cases (one query), the policy's
-    circumstances (four), the persons' names, the open tasks and the contacts (one each),
-    and the audit: one person read per row shown, one insert under one lock (on SQLite
+    circumstances (four), the persons' names, the open tasks, the contacts and the page's
+    screenings (one each), and the audit: one person read per row shown, one insert under
+    one lock (on SQLite
     Django splits an insert every 62 entries, its 999-parameter limit)."""
     if not user.has_role(*CASE_WORKERS):
         raise PermissionDenied(_("The worklist is for case managers, clinicians and supervisors."))
@@ -767,7 +782,7 @@ def worklist(
     readable = readable_for_many(
         user,
         [PersonKey(case.person_id, case.person__program_id) for case in cases],
-        classes=(DataClass.OPERATIONAL, CASE_CLASS),
+        classes=(DataClass.OPERATIONAL, CASE_CLASS, RISK_CLASS),
         among=person_ids if connection.vendor == "postgresql" else None,
     )
     visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
@@ -775,6 +790,7 @@ def worklist(
     tasks = _open_tasks(case_ids)
     contacts = _contact_figures(case_ids)
     status_labels = {value: str(label) for value, label in CaseStatus.choices}
+    because_labels = {value: str(label) for value, label in OpenedBecause.choices}
     rows = []
     for case in visible:
         open_tasks = tasks.get(case.pk, [])
@@ -799,6 +815,9 @@ def worklist(
                 unreached=case.unreached_at is not None,
                 is_new=case.case_manager_id is None
                 or (not figures.ever_reached and now - case.opened_at <= NEW_FOR),
+                opened_because=case.opened_because,
+                opened_because_label=because_labels[case.opened_because],
+                risk_readable=RISK_CLASS in readable[case.person_id],
             )
         )
     counts = Counter(name for row in rows for name in row.groups)
@@ -810,13 +829,17 @@ def worklist(
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
     shown = shown[(page - 1) * per_page : page * per_page]
+    screenings = _screenings([row.person_id for row in shown if row.risk_readable])
+    for row in shown:
+        if row.risk_readable:
+            row.risk = rules.risk_level(screenings.get(row.person_id, []))
     holders = {case.person_id: case.person__registered_by_agency_id for case in visible}
     list_reads(
         user,
         {
             row.person_id: {
                 name: readable[row.person_id][name]
-                for name in (DataClass.OPERATIONAL, CASE_CLASS)
+                for name in (DataClass.OPERATIONAL, CASE_CLASS, RISK_CLASS)
                 if name in readable[row.person_id]
             }
             for row in shown
@@ -836,6 +859,31 @@ def worklist(
         pages=pages,
         per_page=per_page,
     )
+
+
+def _screenings(person_ids: list) -> dict[Any, list[rules.Screening]]:
+    """Each person's C-SSRS screenings, with the version each answered, for their risk
+    level (one query; each version's definition parsed once)."""
+    found: dict[Any, list[rules.Screening]] = defaultdict(list)
+    if not person_ids:
+        return found
+    parsed: dict[Any, instruments.Instrument] = {}
+    rows = Assessment.objects.filter(
+        encounter__call__person_id__in=person_ids,
+        instrument__key=instruments.SCREENER,
+        complete=True,
+    ).values_list(
+        "encounter__call__person_id",
+        "created_at",
+        "answers",
+        "instrument_id",
+        "instrument__definition",
+    )
+    for person_id, at, answers, instrument_id, definition in rows:
+        if instrument_id not in parsed:
+            parsed[instrument_id] = instruments.parse_instrument(definition)
+        found[person_id].append(rules.Screening(at, answers, parsed[instrument_id]))
+    return found
 
 
 def _open_tasks(case_ids) -> dict[Any, list[tuple[datetime, str]]]:

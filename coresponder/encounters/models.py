@@ -279,6 +279,11 @@ class Assessment(PersonData, BaseModel):
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,
     }
+    # The risk level follow-up triages by (`cases.rules.risk_level`: the band of the latest
+    # complete C-SSRS screening, never its answers) is care coordination: the follow-up
+    # queue that triages a case reads it (issue 16, item 7), as it never reads the answers,
+    # level and label above.
+    triage_class = DataClass.CARE_COORDINATION
 
     class Meta:
         ordering = ["created_at"]
