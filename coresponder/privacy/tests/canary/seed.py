@@ -374,8 +374,10 @@ def plant(now: datetime) -> Planted:
     assert call.state == "closed", call.state
 
     # Follow-up: the case, its care coordination, its clinical goal and safety plan.
+    # The case stays in the queue (its readers triage it on their worklist); the writing
+    # case manager works it from the person's care team.
     case = Case.objects.get(person=person)
-    cases.assign_case(case, case_manager=case_manager, acting_user=supervisor)
+    privacy.add_to_care_team(person, member=case_manager, acting_user=supervisor)
     cases.log_contact(
         case,
         cases.ContactIn("phone", "reached", note="cnryCCcontactnote7f3a"),
