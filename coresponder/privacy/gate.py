@@ -558,7 +558,6 @@ def record_reads(
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> None:
-    """Audits reads the app has shown from projections it had of `read()` (several
-    projections of one record make one page: an encounter and its sections). Only for
-    the apps' access modules, which the gate test lets call it."""
+    """Audits reads an app showed without a projection: the worklist's rows, read as values
+    in bulk (`people.access.list_reads`). The gate test allows no other caller."""
     audit(Reader.of(who), reads, now=now or timezone.now(), request=request)
