@@ -75,7 +75,15 @@ def _to_login(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _idle_text() -> str:
-    minutes = max(1, round(settings.COR_SESSION_IDLE_SECONDS / 60))
+    seconds = settings.COR_SESSION_IDLE_SECONDS
+    if seconds < 60:
+        # A limit under a minute (a kiosk's, a test's) is said as it is, not as "1 minute".
+        return ngettext(
+            "You were signed out after %(seconds)d second without activity.",
+            "You were signed out after %(seconds)d seconds without activity.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = round(seconds / 60)
     return ngettext(
         "You were signed out after %(minutes)d minute without activity.",
         "You were signed out after %(minutes)d minutes without activity.",

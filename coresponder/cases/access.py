@@ -14,23 +14,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Program, Role, User
-from coresponder.calls.models import Call
+from coresponder.calls.models import SOURCE_WORDS, Call
+from coresponder.calls.triage import RESPONSE_WORDS
 from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.encounters import instruments
+from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.people.access import display_names, list_reads
+from coresponder.people.models import NameKind, PersonName
 from coresponder.privacy import gate
 from coresponder.privacy.access import allowed_for, circumstances_for, readable_for_many
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import Action, Circumstances, Decision
 from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
-from coresponder.referrals.models import Referral, ReferralEvent
+from coresponder.referrals.models import Referral
 
 from . import events, rules
 from .models import (
@@ -38,16 +43,24 @@ from .models import (
     NOT_CLOSED,
     Case,
     CaseStatus,
+    CloseReason,
     ContactAttempt,
+    ContactMethod,
+    ContactOutcome,
     FollowUpRule,
     FollowUpSettings,
     Goal,
+    GoalStatus,
+    OpenedBecause,
     SafetyPlanRevision,
     Task,
+    TaskKind,
     TaskState,
 )
 
 CASE_CLASS = DataClass.CARE_COORDINATION
+# The risk level the follow-up queue triages by: its class, declared beside the model.
+RISK_CLASS = Assessment.triage_class
 SUPERVISORS = (Role.SUPERVISOR,)
 CASE_WORKERS = (Role.CASE_MANAGER, Role.CLINICIAN, Role.SUPERVISOR)
 
@@ -152,17 +165,20 @@ class PersonShown:
     display_name: str
 
 
-def _shown_person(user, opened: Opened, *, channel: str, request=None) -> PersonShown:
-    """The person's name, audited as a read of who they are (operational)."""
-    person = opened.case.person
-    list_reads(
-        user,
-        {person.pk: {DataClass.OPERATIONAL: opened.readable[DataClass.OPERATIONAL]}},
-        {person.pk: person.registered_by_agency_id},
-        channel=channel,
-        request=request,
-    )
-    return PersonShown(person.pk, display_names([person.pk]).get(person.pk) or _("(no name)"))
+def _person_shown(projection: gate.Projection) -> PersonShown:
+    """Who the case is about, by the names the gate let through with it: the legal name,
+    else the first."""
+    names = [
+        (
+            name["kind"],
+            " ".join(part for part in (name["given"], name["middle"], name["family"]) if part),
+        )
+        for name in projection.extra.get("names", [])
+        if name.has("kind")
+    ]
+    legal = [full for kind, full in names if kind == NameKind.LEGAL]
+    first = legal or [full for _kind, full in names]
+    return PersonShown(projection.person_id, first[0] if first else _("(no name)"))
 
 
 def open_case_of(person) -> Case | None:
@@ -274,242 +290,327 @@ def _name_of(user) -> str:
     return user.full_name or user.username
 
 
-def _task_view(task: Task, *, now, end_of_today, care: bool) -> TaskView:
+def _task_view(task: gate.Projection, *, now, end_of_today) -> TaskView:
+    """A task's view, from what the gate let through: its note only to readers of care
+    coordination (None for others)."""
+    assignee, queue = task["assignee"], task["queue"]
     return TaskView(
-        id=task.pk,
-        kind=task.kind,
-        kind_label=str(task.get_kind_display()),
-        title=task.title,
-        due_at=task.due_at,
-        standing=rules.standing(task.due_at, now=now, end_of_today=end_of_today)
-        if task.state == TaskState.OPEN
-        else task.state,
-        state=task.state,
-        assignee=_name_of(task.assignee),
-        queue=task.queue.name,
-        done_at=task.done_at,
-        done_note=task.done_note if care else None,
-        referral_id=task.referral_id,
+        id=task.id,
+        kind=task["kind"],
+        kind_label=str(TaskKind(task["kind"]).label),
+        title=task["title"],
+        due_at=task["due_at"],
+        standing=rules.standing(task["due_at"], now=now, end_of_today=end_of_today)
+        if task["state"] == TaskState.OPEN
+        else task["state"],
+        state=task["state"],
+        assignee=_name_of(assignee),
+        queue=queue.name,
+        done_at=task["done_at"],
+        done_note=task.get("done_note"),
+        referral_id=task["referral"],
     )
 
 
-def _contact_view(contact: ContactAttempt, *, care: bool) -> ContactView:
+def _contact_view(contact: gate.Projection) -> ContactView:
     return ContactView(
-        id=contact.pk,
-        method=contact.method,
-        method_label=str(contact.get_method_display()),
-        outcome=contact.outcome,
-        outcome_label=str(contact.get_outcome_display()),
-        at=contact.at,
-        by=_name_of(contact.by),
-        note=contact.note if care else None,
+        id=contact.id,
+        method=contact["method"],
+        method_label=str(ContactMethod(contact["method"]).label),
+        outcome=contact["outcome"],
+        outcome_label=str(ContactOutcome(contact["outcome"]).label),
+        at=contact["at"],
+        by=_name_of(contact["by"]),
+        note=contact.get("note"),
     )
 
 
-def safety_plan_of(person) -> list[PlanRevisionView]:
-    """The person's safety-plan revisions, newest first."""
-    return [
-        PlanRevisionView(r.number, r.answers, r.note, _name_of(r.written_by), r.written_at)
-        for r in SafetyPlanRevision.objects.filter(person=person)
-        .select_related("written_by")
-        .order_by("-number")
-    ]
+def _revision_view(revision: gate.Projection) -> PlanRevisionView:
+    return PlanRevisionView(
+        revision["number"],
+        revision["answers"],
+        revision["note"],
+        _name_of(revision["written_by"]),
+        revision["written_at"],
+    )
 
 
-def _timeline(case: Case, readable: set[str], *, care: bool, reader) -> list[TimelineEntry]:
-    """Everything about the person the reader may see, newest first: calls, encounters,
+def _goal_view(goal: gate.Projection) -> GoalView:
+    return GoalView(
+        goal.id,
+        goal["text"],
+        goal["status"],
+        str(GoalStatus(goal["status"]).label),
+        goal["progress_note"],
+        goal["target_date"],
+    )
+
+
+def _open_first(tasks: list[gate.Projection]) -> list[gate.Projection]:
+    """Open tasks first, each group by deadline."""
+    return sorted(tasks, key=lambda task: (task["state"] != TaskState.OPEN, task["due_at"]))
+
+
+# A case's own rows and what its page shows of the person, read with it by the gate, each
+# projected by its own classes (`privacy_classes` beside each model): the person's names,
+# the case's tasks, contacts and goals, the safety plan, and for the timeline the person's
+# calls, encounters, assessments, approved response plans and referrals with their moves.
+CASE_ROWS: dict[str, gate.Rows] = {
+    "names": gate.Rows(
+        lambda case: PersonName.objects.filter(person_id=case.person_id).order_by("kind", "id"),
+        only=frozenset({"kind", "given", "middle", "family"}),
+    ),
+    "tasks": gate.Rows(lambda case: case.tasks.select_related("assignee", "queue")),
+    "contacts": gate.Rows(lambda case: case.contacts.select_related("by").order_by("-at", "-id")),
+    "goals": gate.Rows(lambda case: case.goals.all()),
+    "safety_plan": gate.Rows(
+        lambda case: (
+            SafetyPlanRevision.objects.filter(person_id=case.person_id)
+            .select_related("written_by")
+            .order_by("-number")
+        )
+    ),
+    "calls": gate.Rows(
+        lambda case: Call.objects.filter(person_id=case.person_id).order_by("-received_at")[:200],
+        only=frozenset({"reference", "received_at", "source", "triage_response"}),
+    ),
+    "encounters": gate.Rows(
+        lambda case: Encounter.objects.filter(call__person_id=case.person_id).select_related(
+            "call"
+        ),
+        {"call": gate.Rows(lambda encounter: [encounter.call], only=frozenset({"reference"}))},
+        only=frozenset({"disposition", "completed_at", "updated_at"}),
+    ),
+    "assessments": gate.Rows(
+        lambda case: Assessment.objects.filter(
+            encounter__call__person_id=case.person_id
+        ).select_related("instrument"),
+        only=frozenset({"instrument", "label", "created_at"}),
+    ),
+    "plans": gate.Rows(
+        lambda case: ResponsePlan.objects.filter(
+            person_id=case.person_id, state=PlanState.APPROVED
+        ),
+        # That a plan was approved is clinical: its clinical fields mark it shown.
+        only=frozenset({"approved_at", "updated_at", "review_by", "baseline"}),
+    ),
+    "referrals": gate.Rows(
+        lambda case: (
+            Referral.objects.filter(person_id=case.person_id, kind=Referral.Kind.REFERRAL)
+            .select_related("service", "organization")
+            .prefetch_related("events")
+        ),
+        {"moves": lambda referral: referral.events.all()},
+        only=frozenset({"service", "organization"}),
+    ),
+}
+# What a page of one part of a case reads: the case's number, and that part.
+PART_FIELDS = frozenset({"number"})
+
+
+def _timeline(projection: gate.Projection) -> list[TimelineEntry]:
+    """Everything about the person the gate let through, newest first: calls, encounters,
     assessments, referrals and their moves, contacts and tasks, plans."""
-    person_id = case.person_id
+    extra = projection.extra
     entries: list[TimelineEntry] = []
-    clinical = DataClass.CLINICAL in readable
-    if DataClass.OPERATIONAL in readable:
-        for call in Call.objects.filter(person_id=person_id).order_by("-received_at")[:200]:
+    for call in extra["calls"]:
+        if call.has("reference"):
             entries.append(
                 TimelineEntry(
-                    call.received_at,
+                    call["received_at"],
                     "call",
                     _("Call %(number)s (%(source)s)")
-                    % {"number": call.reference, "source": call.get_source_display()},
-                    str(call.get_triage_response_display()),
-                    link=f"/calls/{call.pk}/",
+                    % {
+                        "number": call["reference"],
+                        "source": SOURCE_WORDS.get(call["source"], call["source"]),
+                    },
+                    str(RESPONSE_WORDS.get(call["triage_response"], call["triage_response"])),
+                    link=f"/calls/{call.id}/",
                 )
             )
-        for encounter in Encounter.objects.filter(call__person_id=person_id).select_related("call"):
-            if encounter.disposition:
-                entries.append(
-                    TimelineEntry(
-                        encounter.completed_at or encounter.updated_at,
-                        "encounter",
-                        _("Encounter on call %(number)s") % {"number": encounter.call.reference},
-                        str(encounter.get_disposition_display()),
-                    )
-                )
-    if clinical:
-        for assessment in Assessment.objects.filter(
-            encounter__call__person_id=person_id
-        ).select_related("instrument"):
+    for encounter in extra["encounters"]:
+        if encounter.get("disposition"):
             entries.append(
                 TimelineEntry(
-                    assessment.created_at,
+                    encounter["completed_at"] or encounter["updated_at"],
+                    "encounter",
+                    _("Encounter on call %(number)s")
+                    % {"number": encounter.extra["call"][0]["reference"]},
+                    str(DISPOSITION_WORDS.get(encounter["disposition"], encounter["disposition"])),
+                )
+            )
+    for assessment in extra["assessments"]:
+        if assessment.has("label"):
+            entries.append(
+                TimelineEntry(
+                    assessment["created_at"],
                     "assessment",
-                    assessment.instrument.title,
-                    assessment.label,
+                    assessment["instrument"].title,
+                    assessment["label"],
                     DataClass.CLINICAL,
                 )
             )
-        for plan in ResponsePlan.objects.filter(person_id=person_id, state=PlanState.APPROVED):
+    for plan in extra["plans"]:
+        if plan.shows(DataClass.CLINICAL):
             entries.append(
                 TimelineEntry(
-                    plan.approved_at or plan.updated_at,
+                    plan["approved_at"] or plan["updated_at"],
                     "plan",
                     _("Response plan approved"),
-                    _("review by %(date)s") % {"date": plan.review_by.isoformat()},
+                    _("review by %(date)s") % {"date": plan["review_by"].isoformat()},
                     DataClass.CLINICAL,
                 )
             )
-        for revision in SafetyPlanRevision.objects.filter(person_id=person_id):
+    for revision in extra["safety_plan"]:
+        if revision.has("note"):
             entries.append(
                 TimelineEntry(
-                    revision.written_at,
+                    revision["written_at"],
                     "safety_plan",
-                    _("Safety plan, revision %(number)s") % {"number": revision.number},
-                    revision.note,
+                    _("Safety plan, revision %(number)s") % {"number": revision["number"]},
+                    revision["note"],
                     DataClass.CLINICAL,
                 )
             )
-    if DataClass.OPERATIONAL in readable:
-        moves = ReferralEvent.objects.filter(
-            referral__person_id=person_id, referral__kind=Referral.Kind.REFERRAL
-        ).select_related("referral__service", "referral__organization")
-        moves = list(moves)
-        # A referral says what service the person needed: to a substance-use service it is
-        # Part 2, to another health service care coordination (its derived class).
-        referrals = {move.referral_id: move.referral for move in moves}
-        visible = {r.pk for r in gate.showing(reader, referrals.values(), "service", readable)}
-        for move in moves:
-            if move.referral_id not in visible:
-                continue
-            entries.append(
-                TimelineEntry(
-                    move.at,
-                    "referral",
-                    _("Referral to %(service)s, %(organization)s")
-                    % {
-                        "service": move.referral.service.name,
-                        "organization": move.referral.organization.name,
-                    },
-                    str(REFERRAL_WORDS.get(move.to_state, move.to_state)),
+    # A referral says what service the person needed: to a substance-use service it is
+    # Part 2, to another health service care coordination (its derived class).
+    for referral in extra["referrals"]:
+        if not referral.has("service"):
+            continue
+        for move in referral.extra["moves"]:
+            if move.has("to_state"):
+                entries.append(
+                    TimelineEntry(
+                        move["at"],
+                        "referral",
+                        _("Referral to %(service)s, %(organization)s")
+                        % {
+                            "service": referral["service"].name,
+                            "organization": referral["organization"].name,
+                        },
+                        str(REFERRAL_WORDS.get(move["to_state"], move["to_state"])),
+                    )
                 )
-            )
-    for contact in case.contacts.select_related("by"):
+    for contact in extra["contacts"]:
+        note = contact.get("note") or ""
         entries.append(
             TimelineEntry(
-                contact.at,
+                contact["at"],
                 "contact",
                 _("%(method)s: %(outcome)s")
                 % {
-                    "method": contact.get_method_display(),
-                    "outcome": contact.get_outcome_display(),
+                    "method": ContactMethod(contact["method"]).label,
+                    "outcome": ContactOutcome(contact["outcome"]).label,
                 },
-                contact.note if care else "",
-                DataClass.CARE_COORDINATION if care and contact.note else DataClass.OPERATIONAL,
+                note,
+                DataClass.CARE_COORDINATION if note else DataClass.OPERATIONAL,
             )
         )
-    for task in case.tasks.filter(state=TaskState.DONE):
-        entries.append(TimelineEntry(task.done_at, "task", _("Done: %(task)s") % {"task": task}))
+    for task in extra["tasks"]:
+        if task["state"] == TaskState.DONE:
+            entries.append(
+                TimelineEntry(
+                    task["done_at"], "task", _("Done: %(task)s") % {"task": task["title"]}
+                )
+            )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
+
+
+def _fetch(user, case_id) -> Case:
+    """The case's row in the user's program, for the gate to decide on; NotFound for a bad
+    id or another program's."""
+    try:
+        case = (
+            Case.objects.select_related("person", "case_manager", "queue")
+            .filter(pk=case_id, program_id=user.agency.program_id)
+            .first()
+        )
+    except (ValueError, ValidationError):
+        case = None
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def _the_case(shown: list[gate.Projection]) -> gate.Projection:
+    """The case the gate showed; NotFound when it showed nothing (the reader may not read
+    the person's care coordination, or the class the page needs), so a forbidden case's
+    existence is never revealed."""
+    if not shown:
+        raise NotFound(_("No such case."))
+    return shown[0]
+
+
+def _case_detail(case: Case) -> dict:
+    return {"case": str(case.pk)}
 
 
 def view_case(
     user, case_id, *, channel: str, request=None, now: datetime | None = None
 ) -> CaseView:
-    """One case as `user` may see it, with its timeline; one audit entry naming the
-    classes shown (the person's identity is audited as a person read)."""
+    """One case as `user` may see it, with its timeline, through the read gate: one audit
+    entry naming the classes shown (the person's name among them)."""
     now = now or timezone.now()
-    opened = _open(user, case_id)
-    case, readable = opened.case, opened.readable
-    care = CASE_CLASS in readable
-    clinical = DataClass.CLINICAL in readable
-    person = _shown_person(user, opened, channel=channel, request=request)
-    today_ends = end_of_day(now)
-    tasks = [
-        _task_view(task, now=now, end_of_today=today_ends, care=care)
-        # Open tasks first, each group by deadline.
-        for task in sorted(
-            case.tasks.select_related("assignee", "queue"),
-            key=lambda task: (task.state != TaskState.OPEN, task.due_at),
+    case = _fetch(user, case_id)
+    projection = _the_case(
+        gate.read(
+            user,
+            [case],
+            channel=channel,
+            request=request,
+            now=now,
+            event=events.CASE_VIEWED,
+            label="case",
+            require=CASE_CLASS,
+            children=CASE_ROWS,
+            detail=_case_detail,
         )
-    ]
-    contacts = [
-        _contact_view(contact, care=care)
-        for contact in case.contacts.select_related("by").order_by("-at", "-id")
-    ]
-    goals = None
-    plan = None
-    if clinical:
-        goals = [
-            GoalView(
-                g.pk, g.text, g.status, str(g.get_status_display()), g.progress_note, g.target_date
-            )
-            for g in case.goals.all()
-        ]
-        plan = safety_plan_of(case.person)
+    )
+    shown, extra = projection.fields, projection.extra
+    today_ends = end_of_day(now)
+    clinical = projection.reads(DataClass.CLINICAL)
     team = [
         f"{_name_of(rel.user)} ({rel.user.agency.name})" if rel.user else rel.agency.name
         for rel in AccessRelation.objects.in_force(now)
         .filter(person_id=case.person_id, kind=AccessRelation.Kind.CARE_TEAM)
         .select_related("user__agency", "agency")
     ]
-    view = CaseView(
-        id=case.pk,
-        number=case.number,
-        person=person,
-        rights=case_rights(user, case, situation=opened.situation),
-        status=case.status,
-        status_label=str(case.get_status_display()),
-        opened_because=case.opened_because,
-        opened_because_label=str(case.get_opened_because_display()),
-        opened_at=case.opened_at,
-        case_manager=_name_of(case.case_manager),
+    close_reason = shown.get("close_reason")
+    return CaseView(
+        id=projection.id,
+        number=shown["number"],
+        person=_person_shown(projection),
+        rights=case_rights(user, case, closed=shown["status"] == CaseStatus.CLOSED),
+        status=shown["status"],
+        status_label=str(CaseStatus(shown["status"]).label),
+        opened_because=shown["opened_because"],
+        opened_because_label=str(OpenedBecause(shown["opened_because"]).label),
+        opened_at=shown["opened_at"],
+        case_manager=_name_of(shown["case_manager"]),
         case_manager_id=case.case_manager_id,
-        queue=case.queue.name,
-        closed_at=case.closed_at,
-        close_reason=str(case.get_close_reason_display()) if care and case.close_reason else None,
-        close_note=case.close_note if care else None,
-        repeat_crisis_at=case.repeat_crisis_at,
-        unreached_at=case.unreached_at,
-        revision=case.revision,
-        readable={name: decision.basis for name, decision in readable.items()},
-        tasks=tasks,
-        contacts=contacts,
-        goals=goals,
-        safety_plan=plan,
-        care_team=team,
-        timeline=_timeline(case, set(readable), care=care, reader=user),
-    )
-    shown = sorted(
-        {DataClass.OPERATIONAL, CASE_CLASS} | ({DataClass.CLINICAL} if clinical else set())
-    )
-    gate.record_reads(
-        user,
-        [
-            gate.Read.of(
-                events.CASE_VIEWED,
-                label="case",
-                row_id=case.pk,
-                person_id=case.person_id,
-                fields=[f"case:{name}" for name in shown],
-                detail={
-                    "case": str(case.pk),
-                    "channel": channel,
-                    "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
-                },
-            )
+        queue=shown["queue"].name,
+        closed_at=shown["closed_at"],
+        close_reason=str(CloseReason(close_reason).label) if close_reason else None,
+        close_note=shown.get("close_note"),
+        repeat_crisis_at=shown["repeat_crisis_at"],
+        unreached_at=shown["unreached_at"],
+        revision=shown["revision"],
+        readable={name: decision.basis for name, decision in projection.readable.items()},
+        tasks=[
+            _task_view(task, now=now, end_of_today=today_ends)
+            for task in _open_first(extra["tasks"])
         ],
-        request=request,
+        contacts=[_contact_view(contact) for contact in extra["contacts"]],
+        goals=[_goal_view(goal) for goal in extra["goals"] if goal.has("text")]
+        if clinical
+        else None,
+        safety_plan=[_revision_view(r) for r in extra["safety_plan"] if r.has("answers")]
+        if clinical
+        else None,
+        care_team=team,
+        timeline=_timeline(projection),
     )
-    return view
 
 
 # --- the worklist --------------------------------------------------------------------------
@@ -534,6 +635,16 @@ class WorklistRow:
     repeat_crisis: bool
     unreached: bool
     is_new: bool
+    opened_because: str = ""
+    opened_because_label: str = ""
+    # The risk level of the latest C-SSRS screening (`rules.risk_level`), for those the
+    # policy gives its class (`Assessment.triage_class`); None when none is complete.
+    risk: rules.Risk | None = None
+    risk_readable: bool = False
+
+    @property
+    def risk_label(self) -> str:
+        return str(rules.RISK_WORDS[self.risk]) if self.risk else ""
 
     @property
     def flagged(self) -> bool:
@@ -595,6 +706,7 @@ WORKLIST_COLUMNS = (
     "pk",
     "number",
     "status",
+    "opened_because",
     "opened_at",
     "case_manager_id",
     "person_id",
@@ -646,8 +758,9 @@ def worklist(
 
     A constant number of queries however many cases (listed in
     tests/test_worklist_queries.py): the user's roles, the cases (one query), the policy's
-    circumstances (four), the persons' names, the open tasks and the contacts (one each),
-    and the audit: one person read per row shown, one insert under one lock (on SQLite
+    circumstances (four), the persons' names, the open tasks, the contacts and the page's
+    screenings (one each), and the audit: one person read per row shown, one insert under
+    one lock (on SQLite
     Django splits an insert every 62 entries, its 999-parameter limit)."""
     if not user.has_role(*CASE_WORKERS):
         raise PermissionDenied(_("The worklist is for case managers, clinicians and supervisors."))
@@ -669,7 +782,7 @@ def worklist(
     readable = readable_for_many(
         user,
         [PersonKey(case.person_id, case.person__program_id) for case in cases],
-        classes=(DataClass.OPERATIONAL, CASE_CLASS),
+        classes=(DataClass.OPERATIONAL, CASE_CLASS, RISK_CLASS),
         among=person_ids if connection.vendor == "postgresql" else None,
     )
     visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
@@ -677,6 +790,7 @@ def worklist(
     tasks = _open_tasks(case_ids)
     contacts = _contact_figures(case_ids)
     status_labels = {value: str(label) for value, label in CaseStatus.choices}
+    because_labels = {value: str(label) for value, label in OpenedBecause.choices}
     rows = []
     for case in visible:
         open_tasks = tasks.get(case.pk, [])
@@ -701,6 +815,9 @@ def worklist(
                 unreached=case.unreached_at is not None,
                 is_new=case.case_manager_id is None
                 or (not figures.ever_reached and now - case.opened_at <= NEW_FOR),
+                opened_because=case.opened_because,
+                opened_because_label=because_labels[case.opened_because],
+                risk_readable=RISK_CLASS in readable[case.person_id],
             )
         )
     counts = Counter(name for row in rows for name in row.groups)
@@ -712,13 +829,17 @@ def worklist(
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
     shown = shown[(page - 1) * per_page : page * per_page]
+    screenings = _screenings([row.person_id for row in shown if row.risk_readable])
+    for row in shown:
+        if row.risk_readable:
+            row.risk = rules.risk_level(screenings.get(row.person_id, []))
     holders = {case.person_id: case.person__registered_by_agency_id for case in visible}
     list_reads(
         user,
         {
             row.person_id: {
                 name: readable[row.person_id][name]
-                for name in (DataClass.OPERATIONAL, CASE_CLASS)
+                for name in (DataClass.OPERATIONAL, CASE_CLASS, RISK_CLASS)
                 if name in readable[row.person_id]
             }
             for row in shown
@@ -738,6 +859,31 @@ def worklist(
         pages=pages,
         per_page=per_page,
     )
+
+
+def _screenings(person_ids: list) -> dict[Any, list[rules.Screening]]:
+    """Each person's C-SSRS screenings, with the version each answered, for their risk
+    level (one query; each version's definition parsed once)."""
+    found: dict[Any, list[rules.Screening]] = defaultdict(list)
+    if not person_ids:
+        return found
+    parsed: dict[Any, instruments.Instrument] = {}
+    rows = Assessment.objects.filter(
+        encounter__call__person_id__in=person_ids,
+        instrument__key=instruments.SCREENER,
+        complete=True,
+    ).values_list(
+        "encounter__call__person_id",
+        "created_at",
+        "answers",
+        "instrument_id",
+        "instrument__definition",
+    )
+    for person_id, at, answers, instrument_id, definition in rows:
+        if instrument_id not in parsed:
+            parsed[instrument_id] = instruments.parse_instrument(definition)
+        found[person_id].append(rules.Screening(at, answers, parsed[instrument_id]))
+    return found
 
 
 def _open_tasks(case_ids) -> dict[Any, list[tuple[datetime, str]]]:
@@ -888,65 +1034,60 @@ def access_task_by_id(user, task_id) -> Task:
     return task
 
 
-def _read_part(user, case_id, *, part: str, channel: str, request, clinical: bool = False):
-    """The case and what `user` may read of it, with one audit entry for the part read."""
-    opened = _open(user, case_id)
-    case, readable = opened.case, opened.readable
-    if clinical and DataClass.CLINICAL not in readable:
-        raise PermissionDenied(
-            _("Only behavioural-health staff of the person's care team read this.")
+def _read_part(user, case_id, *, part: str, channel: str, request, require=CASE_CLASS):
+    """One part of the case (its tasks, contacts or safety plan) and the case's number,
+    through the gate: one audit entry for the part read."""
+    return _the_case(
+        gate.read(
+            user,
+            [_fetch(user, case_id)],
+            channel=channel,
+            request=request,
+            event=events.SAFETY_PLAN_VIEWED if part == "safety_plan" else events.CASE_VIEWED,
+            label=f"case_{part}",
+            require=require,
+            only=PART_FIELDS,
+            children={part: CASE_ROWS[part]},
+            detail=_case_detail,
         )
-    shown = [DataClass.CLINICAL] if clinical else [DataClass.OPERATIONAL, CASE_CLASS]
-    gate.record_reads(
-        user,
-        [
-            gate.Read.of(
-                events.SAFETY_PLAN_VIEWED if part == "safety_plan" else events.CASE_VIEWED,
-                label=f"case_{part}",
-                row_id=case.pk,
-                person_id=case.person_id,
-                fields=[f"{part}:{name}" for name in shown],
-                detail={
-                    "case": str(case.pk),
-                    "channel": channel,
-                    "part": part,
-                    "basis": ";".join(f"{n}={readable[n].basis}" for n in shown if n in readable),
-                },
-            )
-        ],
-        request=request,
     )
-    return case, CASE_CLASS in readable
 
 
 def case_tasks(user, case_id, *, channel: str, request=None, now=None) -> list[TaskView]:
     """The case's tasks, open first by deadline; one audit entry."""
-    case, care = _read_part(user, case_id, part="tasks", channel=channel, request=request)
+    projection = _read_part(user, case_id, part="tasks", channel=channel, request=request)
     now = now or timezone.now()
     today_ends = end_of_day(now)
-    tasks = sorted(
-        case.tasks.select_related("assignee", "queue"),
-        key=lambda task: (task.state != TaskState.OPEN, task.due_at),
-    )
-    return [_task_view(task, now=now, end_of_today=today_ends, care=care) for task in tasks]
+    return [
+        _task_view(task, now=now, end_of_today=today_ends)
+        for task in _open_first(projection.extra["tasks"])
+    ]
 
 
 def case_contacts(user, case_id, *, channel: str, request=None) -> list[ContactView]:
     """The case's contact attempts, newest first; one audit entry."""
-    case, care = _read_part(user, case_id, part="contacts", channel=channel, request=request)
-    return [
-        _contact_view(contact, care=care)
-        for contact in case.contacts.select_related("by").order_by("-at", "-id")
-    ]
+    projection = _read_part(user, case_id, part="contacts", channel=channel, request=request)
+    return [_contact_view(contact) for contact in projection.extra["contacts"]]
 
 
 def case_safety_plan(user, case_id, *, channel: str, request=None) -> list[PlanRevisionView]:
     """The person's safety plan revisions, newest first, for readers of clinical
-    information (PermissionDenied for others); one audit entry."""
-    case, _care = _read_part(
-        user, case_id, part="safety_plan", channel=channel, request=request, clinical=True
-    )
-    return safety_plan_of(case.person)
+    information (PermissionDenied for others who may read the case); one audit entry."""
+    case = _open(user, case_id).case  # NotFound for whoever may not read the case
+    try:
+        projection = _read_part(
+            user,
+            case.pk,
+            part="safety_plan",
+            channel=channel,
+            request=request,
+            require=DataClass.CLINICAL,
+        )
+    except NotFound:
+        raise PermissionDenied(
+            _("Only behavioural-health staff of the person's care team read this.")
+        ) from None
+    return [_revision_view(r) for r in projection.extra["safety_plan"] if r.has("answers")]
 
 
 # --- for the case pages (appended) ---------------------------------------------------------
@@ -960,10 +1101,14 @@ class CaseRights:
     clinical: bool  # writes goals and the safety plan
 
 
-def case_rights(user, case: Case, *, situation: Circumstances | None = None) -> CaseRights:
+def case_rights(
+    user, case: Case, *, situation: Circumstances | None = None, closed: bool | None = None
+) -> CaseRights:
     """Which of the case's forms to show `user` (a case read through `access_case_by_id`);
-    `situation` when the user's circumstances towards the person are already known."""
-    if not user.has_role(*CASE_WORKERS) or case.is_closed:
+    `situation` when the user's circumstances towards the person are already known,
+    `closed` when the caller has the case's status from the gate."""
+    closed = case.is_closed if closed is None else closed
+    if not user.has_role(*CASE_WORKERS) or closed:
         return CaseRights(care=False, clinical=False)
     writable = set(allowed_for(user, case.person, Action.WRITE, situation=situation))
     return CaseRights(care=CASE_CLASS in writable, clinical=DataClass.CLINICAL in writable)
@@ -997,6 +1142,10 @@ class QueueRow:
     overdue: int
 
 
+# What the caseload shows of an unassigned case: the case, not the person.
+QUEUE_FIELDS = frozenset({"number", "queue", "opened_at", "opened_because"})
+
+
 def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list[QueueRow]:
     """The program's unassigned open cases that the supervisor may read, oldest first, to
     assign. Shows the case, not the person; still one audit entry per case listed."""
@@ -1016,40 +1165,30 @@ def unassigned_queue(user, *, now: datetime | None = None, request=None) -> list
         .select_related("person", "queue")
         .order_by("opened_at")
     )
-    readable = readable_for_many(user, [case.person for case in cases])
-    visible = [case for case in cases if CASE_CLASS in readable[case.person_id]]
-    gate.record_reads(
+    rows = {case.pk: case for case in cases}
+    shown = gate.read(
         user,
-        [
-            gate.Read.of(
-                events.CASES_LISTED,
-                label="case",
-                row_id=case.pk,
-                person_id=case.person_id,
-                fields=[DataClass.OPERATIONAL],
-                detail={
-                    "case": str(case.pk),
-                    "channel": "page:caseload",
-                    "basis": "=".join(
-                        (DataClass.OPERATIONAL, readable[case.person_id][CASE_CLASS].basis)
-                    ),
-                },
-            )
-            for case in visible
-        ],
+        cases,
+        channel="page:caseload",
         request=request,
+        now=now,
+        event=events.CASES_LISTED,
+        label="case",
+        require=CASE_CLASS,
+        only=QUEUE_FIELDS,
+        detail=lambda case: {"case": str(case.pk)},
     )
     return [
         QueueRow(
-            id=case.pk,
-            number=case.number,
-            queue=case.queue.name,
-            opened_at=case.opened_at,
-            opened_because_label=str(case.get_opened_because_display()),
-            next_due_at=case.next_due_at,
-            overdue=case.overdue,
+            id=case.id,
+            number=case["number"],
+            queue=case["queue"].name,
+            opened_at=case["opened_at"],
+            opened_because_label=str(OpenedBecause(case["opened_because"]).label),
+            next_due_at=rows[case.id].next_due_at,
+            overdue=rows[case.id].overdue,
         )
-        for case in visible
+        for case in shown
     ]
 
 
@@ -1067,30 +1206,21 @@ class SafetyPlanView:
 
 def view_safety_plan(user, case_id, *, channel: str, request=None) -> SafetyPlanView:
     """The person's safety plan, from their case, for whoever may read its clinical class
-    (NotFound for anyone else); one SAFETY_PLAN_VIEWED entry on the person."""
-    opened = _open(user, case_id)
-    case, readable = opened.case, opened.readable
-    if DataClass.CLINICAL not in readable:
-        raise NotFound(_("No such case."))
-    person = _shown_person(user, opened, channel=channel, request=request)
-    revisions = safety_plan_of(case.person)
-    gate.record_reads(
-        user,
-        [
-            gate.Read.of(
-                events.SAFETY_PLAN_VIEWED,
-                label="safety_plan",
-                row_id=case.pk,
-                person_id=case.person_id,
-                fields=["safety_plan:clinical"],
-                detail={
-                    "case": str(case.pk),
-                    "channel": channel,
-                    "revision": revisions[0].number if revisions else 0,
-                    "basis": readable[DataClass.CLINICAL].basis,
-                },
-            )
-        ],
-        request=request,
+    (NotFound for anyone else); one SAFETY_PLAN_VIEWED entry on the person, through the
+    gate."""
+    projection = _the_case(
+        gate.read(
+            user,
+            [_fetch(user, case_id)],
+            channel=channel,
+            request=request,
+            event=events.SAFETY_PLAN_VIEWED,
+            label="safety_plan",
+            require=DataClass.CLINICAL,
+            only=PART_FIELDS,
+            children={part: CASE_ROWS[part] for part in ("names", "safety_plan")},
+            detail=_case_detail,
+        )
     )
-    return SafetyPlanView(case.pk, case.number, person, revisions)
+    revisions = [_revision_view(r) for r in projection.extra["safety_plan"] if r.has("answers")]
+    return SafetyPlanView(projection.id, projection["number"], _person_shown(projection), revisions)

@@ -162,6 +162,11 @@ class WorklistItemOut(Schema):
     due_today: int
     last_contact_at: datetime | None
     flags: list[str]
+    opened_because: str = Field(description="Why the case opened.")
+    risk_level: Literal["none", "low", "moderate", "high"] | None = Field(
+        description="The risk level of the person's latest complete C-SSRS screening, by the "
+        "screener's triage; null when none is complete, or not yours to read."
+    )
 
 
 class WorklistOut(Schema):
@@ -251,6 +256,8 @@ def list_cases(request: HttpRequest, filters: Query[WorklistQuery]):
                 "due_today": row.due_today,
                 "last_contact_at": row.last_contact_at,
                 "flags": _flags(row.repeat_crisis, row.unreached),
+                "opened_because": row.opened_because,
+                "risk_level": row.risk.value if row.risk else None,
             }
             for row in found.rows
         ],

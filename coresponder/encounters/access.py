@@ -1,10 +1,11 @@
-"""Reading encounters and response plans through the privacy policy.
+"""Reading encounters and response plans: fetched here, handed to the read gate.
 
 Who works a call (its dispatch desk while open, the call-taker, the teams sent) is on the
-call; their circumstances towards the person are the person's relations and consents plus
-that. Each section is shown only when the policy lets the reader read its class, or when
-the reader wrote it (an EMT reads the medical section they wrote, not the clinician's
-note). Every read that shows an encounter or a plan writes one audit entry.
+call: the gate adds that relation to the person's own. The gate shows each section only
+when the policy lets the reader read its class, or when the reader wrote it (an EMT reads
+the medical section they wrote, not the clinician's note: `Section.privacy_authors`), and
+writes one audit entry per reader, encounter or plan, and window. `Rights` is what the
+reader may write, for the forms and the actions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +32,7 @@ from coresponder.privacy.policy import Action, Circumstances, Decision, Relation
 
 from . import events, timeline
 from .dispositions import WORDS as DISPOSITION_WORDS
-from .models import Assessment, Encounter, EncounterState, PlanState, ResponsePlan, Section
+from .models import Assessment, Encounter, EncounterState, PlanState, ResponsePlan
 from .sections import INTERVENTIONS, SECTIONS
 
 
@@ -95,13 +97,6 @@ def access_encounter_by_id(user, encounter_id) -> Encounter:
     if encounter is None:
         raise NotFound(_("No such encounter."))
     return encounter
-
-
-def section_readable(section: Section, user, rights: Rights) -> bool:
-    return rights.reads(section.data_class) or user.pk in (
-        section.written_by_id,
-        section.signed_by_id,
-    )
 
 
 @dataclass
@@ -223,11 +218,13 @@ def status_events(encounter: Encounter) -> list[tuple[str, datetime]]:
     return list(rows.order_by("occurred_at", "id").values_list("to_status", "occurred_at"))
 
 
-def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timeline.Intervals]:
+def timeline_of(
+    encounter: Encounter, received: datetime
+) -> tuple[list[tuple[str, datetime]], timeline.Intervals]:
+    """The team's moves on the call, from `received` (the call's time, as projected)."""
     moves = status_events(encounter)
     if encounter.arrived_at:
         moves.append(("arrived", encounter.arrived_at))
-    received = encounter.call.received_at
     lines = [(_("received"), received)]
     seen = set()
     for status, at in sorted(moves, key=lambda move: move[1]):
@@ -244,95 +241,120 @@ def timeline_of(encounter: Encounter) -> tuple[list[tuple[str, datetime]], timel
     return lines, timeline.intervals(received, moves)
 
 
-def _project(
-    encounter: Encounter, user, rights: Rights, *, channel: str, request=None
-) -> EncounterView:
-    from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
-
-    sections_by_kind = {
-        section.kind: section
-        for section in encounter.sections.select_related("signed_by").prefetch_related(
+# What an encounter shows besides its own fields, read with it by the gate: its call's
+# reference and time, its sections (each in its kind's class; its writer reads it) with
+# their addenda, and its assessments (clinical).
+ENCOUNTER_ROWS = {
+    "call": gate.Rows(
+        lambda encounter: [encounter.call], only=frozenset({"reference", "received_at"})
+    ),
+    "sections": gate.Rows(
+        lambda encounter: encounter.sections.select_related("signed_by").prefetch_related(
             "addenda__author"
-        )
-    }
+        ),
+        {"addenda": lambda section: section.addenda.all()},
+    ),
+    "assessments": lambda encounter: encounter.assessments.select_related("instrument", "by"),
+}
+
+
+def _section_views(projection: gate.Projection, rights: Rights) -> list[SectionView]:
+    """The sections the gate let through, and the empty ones the reader may write or
+    read, in the order of `SECTIONS`."""
+    written = {section["kind"]: section for section in projection.extra["sections"]}
     views = []
     for kind, spec in SECTIONS.items():
-        section = sections_by_kind.get(kind)
+        section = written.get(kind.value)
         may_write = rights.team_role == spec.writer and rights.writes(spec.data_class)
-        readable = (
-            section_readable(section, user, rights) if section else rights.reads(spec.data_class)
-        )
+        readable = section.has("content") if section else projection.reads(spec.data_class)
         if not readable and not may_write:
             continue
+        signed_by = section["signed_by"] if section else None
         views.append(
             SectionView(
                 kind=kind.value,
                 title=spec.title,
                 data_class=spec.data_class.value,
-                state=section.state if section else "new",
-                content=dict(section.content)
+                state=section["state"] if section else "new",
+                content=dict(section["content"])
                 if section and readable
                 else ({} if readable else None),
-                revision=section.revision if section else 0,
-                signed_by=str(section.signed_by) if section and section.signed_by_id else "",
-                signed_at=section.signed_at if section else None,
+                revision=section["revision"] if section else 0,
+                signed_by=str(signed_by) if signed_by is not None else "",
+                signed_at=section["signed_at"] if section else None,
                 addenda=[
-                    AddendumView(a.text, str(a.author), a.written_at) for a in section.addenda.all()
+                    AddendumView(a["text"], str(a["author"]), a["written_at"])
+                    for a in section.extra["addenda"]
+                    if a.has("text")
                 ]
-                if section and readable
+                if section
                 else [],
                 may_write=may_write,
                 fields=list(spec.fields),
             )
         )
-    assessments = None
-    if rights.reads(DataClass.CLINICAL):
-        assessments = [
-            AssessmentView(
-                id=a.pk,
-                instrument=a.instrument.key,
-                version=a.instrument.version,
-                title=a.instrument.title,
-                answers=dict(a.answers),
-                complete=a.complete,
-                level=a.level,
-                label=a.label,
-                by=str(a.by),
-                at=a.updated_at,
-            )
-            for a in encounter.assessments.select_related("instrument", "by")
-        ]
-    lines, figures = timeline_of(encounter)
+    return views
+
+
+def _assessment_views(projection: gate.Projection) -> list[AssessmentView] | None:
+    """The assessments, for a reader of the clinical class (None for anyone else)."""
+    if not projection.reads(DataClass.CLINICAL):
+        return None
+    return [
+        AssessmentView(
+            id=a.id,
+            instrument=a["instrument"].key,
+            version=a["instrument"].version,
+            title=a["instrument"].title,
+            answers=dict(a["answers"]),
+            complete=a["complete"],
+            level=a["level"],
+            label=a["label"],
+            by=str(a["by"]),
+            at=a["updated_at"],
+        )
+        for a in projection.extra["assessments"]
+        if a.has("answers")
+    ]
+
+
+def _view(
+    encounter: Encounter, projection: gate.Projection, rights: Rights, referrals: list
+) -> EncounterView:
+    """An encounter's view, built from what the gate let through (never from the row)."""
+    shown = projection.fields
+    (call,) = projection.extra["call"]
+    sections = _section_views(projection, rights)
+    lines, figures = timeline_of(encounter, call["received_at"])
     intervention_words = dict(INTERVENTIONS)
-    referrals = encounter_outcomes(user, encounter, channel=channel, request=request)
     shows_part2 = any(
-        view.data_class == DataClass.SUD_PART2 and view.content for view in views
+        view.data_class == DataClass.SUD_PART2 and view.content for view in sections
     ) or any(outcome.part2 for outcome in referrals)
+    disposition = shown.get("disposition", "")
+    interventions = list(shown.get("interventions", []))
     return EncounterView(
-        id=encounter.pk,
+        id=projection.id,
         call_id=encounter.call_id,
-        call_reference=encounter.call.reference,
-        person_id=encounter.call.person_id,
-        state=encounter.state,
-        team=encounter.team.name if encounter.team_id else "",
-        disposition=encounter.disposition,
-        disposition_words=DISPOSITION_WORDS.get(encounter.disposition, "")
-        if encounter.disposition
-        else "",
-        destination=encounter.destination,
-        legal_basis=encounter.legal_basis,
-        hold_criteria=list(encounter.hold_criteria),
-        interventions=list(encounter.interventions),
-        intervention_words=[intervention_words.get(i, i) for i in encounter.interventions],
-        interventions_note=encounter.interventions_note,
-        revision=encounter.revision,
+        call_reference=call["reference"],
+        person_id=projection.person_id,
+        state=shown["state"],
+        team=shown["team"].name if shown["team"] is not None else "",
+        disposition=disposition,
+        disposition_words=DISPOSITION_WORDS.get(disposition, "") if disposition else "",
+        destination=shown.get("destination", ""),
+        legal_basis=shown.get("legal_basis", ""),
+        hold_criteria=list(shown.get("hold_criteria", [])),
+        interventions=interventions,
+        intervention_words=[intervention_words.get(i, i) for i in interventions],
+        interventions_note=shown.get("interventions_note", ""),
+        revision=shown["revision"],
         timeline=lines,
         intervals=figures.as_minutes(),
-        sections=views,
-        assessments=assessments,
-        classes=sorted(rights.readable),
+        sections=sections,
+        assessments=_assessment_views(projection),
+        classes=sorted(projection.readable),
         part2_notice=str(PART2_NOTICE) if shows_part2 else "",
-        completed_at=encounter.completed_at,
+        completed_at=shown["completed_at"],
         referrals=referrals,
     )
 
@@ -340,38 +362,32 @@ def _project(
 def view_encounter(
     user, encounter: Encounter, *, channel: str, request=None, rights: Rights | None = None
 ) -> EncounterView:
-    """The encounter as `user` may see it; the read is audited with the classes shown.
+    """The encounter as `user` may see it, through the read gate: decided (those who work
+    the call are on it; a section's writer reads it), projected (its sections, addenda
+    and assessments each by their class) and audited in one entry naming the classes
+    shown. NotFound when the reader may see nothing of it.
 
     `rights`: the user's rights on the call when the caller has them already (a page that
     asks several reads of one call)."""
+    from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
+
     rights = rights or rights_for(user, encounter.call)
-    if not rights.reads(DataClass.OPERATIONAL):
-        raise NotFound(_("No such encounter."))
-    view = _project(encounter, user, rights, channel=channel, request=request)
-    shown = sorted(
-        {f"encounter:{s.data_class}" for s in view.sections if s.content is not None}
-        | {"encounter:operational"}
-        | ({"encounter:assessments"} if view.assessments is not None else set())
-    )
-    gate.record_reads(
+    prefetch_related_objects([encounter], "call", "team")  # those not fetched with it
+    shown = gate.read(
         user,
-        [
-            gate.Read.of(
-                events.ENCOUNTER_VIEWED,
-                label="encounter",
-                row_id=encounter.pk,
-                person_id=encounter.call.person_id,
-                fields=shown,
-                detail={
-                    "encounter": str(encounter.pk),
-                    "reference": encounter.call.reference,
-                    "channel": channel,
-                },
-            )
-        ],
+        [encounter],
+        channel=channel,
         request=request,
+        event=events.ENCOUNTER_VIEWED,
+        label="encounter",
+        relations={encounter.pk: {Relation.ON_CALL}} if rights.works else None,
+        children=ENCOUNTER_ROWS,
+        detail=lambda row: {"encounter": str(row.pk)},
     )
-    return view
+    if not shown:
+        raise NotFound(_("No such encounter."))
+    referrals = encounter_outcomes(user, encounter, channel=channel, request=request)
+    return _view(encounter, shown[0], rights, referrals)
 
 
 def encounter_of_call(call: Call) -> Encounter | None:

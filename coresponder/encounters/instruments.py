@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 SHIPPED = Path(__file__).parent / "instruments"
+# The C-SSRS screener: asked first on every encounter, and what follow-up triages by.
+SCREENER = "cssrs-screener"
 ANSWER_TYPES = ("yes_no", "choice", "number", "text", "date", "list", "contacts")
 CONDITION_KINDS = ("yes", "no", "answered", "equals", "any", "all")
 MAX_TEXT = 2000

@@ -104,6 +104,10 @@ class Encounter(PersonData, BaseModel):
     def __str__(self) -> str:
         return f"encounter on call {self.call_id}"
 
+    def person_key(self):
+        """The encounter is about its call's person."""
+        return self.call.person_id
+
     @property
     def is_complete(self) -> bool:
         return self.state == EncounterState.COMPLETE
@@ -149,6 +153,8 @@ class Section(PersonData, BaseModel):
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,
     }
+    # Its writer and signer read it whatever their class (the EMT their medical section).
+    privacy_authors = ("written_by", "signed_by")
 
     class Meta:
         ordering = ["encounter", "kind"]
@@ -273,6 +279,11 @@ class Assessment(PersonData, BaseModel):
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,
     }
+    # The risk level follow-up triages by (`cases.rules.risk_level`: the band of the latest
+    # complete C-SSRS screening, never its answers) is care coordination: the follow-up
+    # queue that triages a case reads it (issue 16, item 7), as it never reads the answers,
+    # level and label above.
+    triage_class = DataClass.CARE_COORDINATION
 
     class Meta:
         ordering = ["created_at"]

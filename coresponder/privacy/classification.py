@@ -47,9 +47,17 @@ class PersonData(models.Model):
     """Marks a model whose rows are a person's information."""
 
     privacy_classes: ClassVar[dict[str, str]] = {}
+    # The fields naming the users who wrote the row: its author reads it by the author's
+    # relation (`policy.Relation.AUTHOR`), as an EMT reads the medical section they wrote.
+    privacy_authors: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
+
+    def person_key(self):
+        """The id of the person the row is about (None: no one). A row that reaches its
+        person through another record (an encounter, by its call) says so here."""
+        return getattr(self, "person_id", None)
 
     def row_class(self) -> str:
         """The class of this row's `BY_ROW` fields; models with such fields override it."""

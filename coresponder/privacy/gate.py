@@ -103,6 +103,10 @@ class Projection:
     def reads(self, data_class: str) -> bool:
         return data_class in self.readable
 
+    def shows(self, data_class: str) -> bool:
+        """Whether fields of `data_class` are among those shown."""
+        return data_class in self.shown
+
     def of_class(self, data_class: str) -> list[str]:
         """The names of the fields shown of `data_class`, in the model's order."""
         return [name for name, held in self.field_classes.items() if held == data_class]
@@ -194,13 +198,48 @@ def showing(who, rows: Iterable[PersonData], field_name: str, readable: Iterable
     return [row for row in rows if class_of(row, field_name, reader) in readable]
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A record's own rows, read with it by the same reader (an encounter's sections, a
+    section's addenda): `of(record)` gives them, `children` are their own rows in turn."""
+
+    of: Callable[[Any], Iterable[PersonData]]
+    children: Mapping[str, Rows | Callable[[Any], Iterable[PersonData]]] = field(
+        default_factory=dict
+    )
+    only: frozenset[str] | None = None  # the fields the page shows of them
+
+
+Children = Mapping[str, Rows | Callable[[Any], Iterable[PersonData]]]
+
+
+def _rows(spec) -> Rows:
+    return spec if isinstance(spec, Rows) else Rows(spec)
+
+
+def authored_by(row: PersonData, reader: Reader) -> bool:
+    """Whether the reader wrote the row (its `privacy_authors`): a relation of its own."""
+    if reader.user is None:
+        return False
+    return any(
+        getattr(row, row._meta.get_field(name).attname) == reader.user.pk
+        for name in row.privacy_authors
+    )
+
+
 def _project(
     row: PersonData,
     reader: Reader,
     readable: dict[str, Decision],
     only,
-    children: Mapping[str, Callable[[Any], Iterable[PersonData]]] | None = None,
+    children: Children | None = None,
+    *,
+    decide_with: Callable[[frozenset], dict[str, Decision]] | None = None,
 ) -> Projection:
+    """The row as the reader may see it. A row the reader wrote is decided again with the
+    author's relation (`decide_with`), for that row and its own rows alone."""
+    if decide_with is not None and row.privacy_authors and authored_by(row, reader):
+        readable = {**decide_with(frozenset({Relation.AUTHOR})), **readable}
     fields, shown, field_classes = {}, {}, {}
     for name in row.privacy_classes:
         if only is not None and name not in only:
@@ -220,10 +259,25 @@ def _project(
         shown=shown,
         field_classes=field_classes,
     )
-    for name, rows_of in (children or {}).items():
-        # A record's own rows (a referral's moves) are read as it is, by the same reader.
-        projection.extra[name] = [_project(child, reader, readable, None) for child in rows_of(row)]
+    for name, spec in (children or {}).items():
+        # A record's own rows are read as it is, by the same reader.
+        rows = _rows(spec)
+        projection.extra[name] = [
+            _project(child, reader, readable, rows.only, rows.children, decide_with=decide_with)
+            for child in rows.of(row)
+        ]
     return projection
+
+
+def shown_in_all(projection: Projection) -> dict[str, Decision]:
+    """The classes shown by a projection and by its own rows, with their basis: what the
+    audit entry of the read names."""
+    shown = dict(projection.shown)
+    for rows in projection.extra.values():
+        for child in rows:
+            for name, decision in shown_in_all(child).items():
+                shown.setdefault(name, decision)
+    return shown
 
 
 def _value(row, name: str) -> Any:
@@ -237,6 +291,8 @@ def _value(row, name: str) -> Any:
 def person_of(row) -> Any:
     if type(row).__name__ == "Person":
         return row.pk
+    if isinstance(row, PersonData):
+        return row.person_key()
     return getattr(row, "person_id", None)
 
 
@@ -372,7 +428,7 @@ def read(
     only: Iterable[str] | None = None,
     require: str | None = DataClass.OPERATIONAL,
     require_field: str | None = None,
-    children: Mapping[str, Callable[[Any], Iterable[PersonData]]] | None = None,
+    children: Children | None = None,
     holder: Callable[[Any], Any] | None = None,
     detail: Callable[[Any], dict] | None = None,
     disclosed: Callable[[Any, Projection], set[str]] | None = None,
@@ -390,8 +446,9 @@ def read(
     - `only`: the fields the page shows (a list reads fewer);
     - `require`: a class without which the row is not shown at all;
     - `require_field`: a field without which the row is not shown at all;
-    - `children`: the record's own rows to project with it (`{"moves": row -> rows}`), in
-      `projection.extra`;
+    - `children`: the record's own rows to project with it (`{"moves": row -> rows}`, or
+      `Rows` for rows with rows of their own), in `projection.extra`; the entry names the
+      classes they show too;
     - `holder(row)`: the agency holding the record, to tell a disclosure (shown outside it);
     - `detail(row)`: what the entry says besides the channel, basis and disclosure;
     - `disclosed(row, projection)`: the classes disclosed, when `holder` is not enough;
@@ -412,27 +469,34 @@ def read(
     if circumstances is None:
         circumstances = circumstances_of(reader, [person_of(row) for row in mine], at=now)
     only = set(only) if only is not None else None
+    classes = set(classes) if classes is not None else None
     projections, reads = [], []
     for row in mine:
         base = circumstances.get(person_of(row), Circumstances())
         extra = frozenset(relations.get(row.pk, ()))
+        if row.privacy_authors and authored_by(row, reader):
+            extra |= {Relation.AUTHOR}
         if extra:
             base = replace(base, relations=base.relations | extra)
         readable = decide_all(reader, base)
-        visible = readable
-        if classes is not None:
-            visible = {name: d for name, d in readable.items() if name in set(classes)}
+        visible = _within(readable, classes)
         if require is not None and require not in visible:
             continue
-        projection = _project(row, reader, visible, only, children)
+
+        def decide_with(more, base=base):
+            return _within(
+                decide_all(reader, replace(base, relations=base.relations | more)), classes
+            )
+
+        projection = _project(row, reader, visible, only, children, decide_with=decide_with)
         projection.readable = readable
-        if not projection.shown or (require_field and not projection.has(require_field)):
+        shown = shown_in_all(projection)
+        if not shown or (require_field and not projection.has(require_field)):
             continue
         projections.append(projection)
         person_id = projection.person_id
         if person_id is None and not anonymous:
             continue
-        shown = projection.shown
         if disclosed is not None:
             outside = disclosed(row, projection)
         elif holder is not None and holder(row) != reader.agency.pk:
@@ -465,6 +529,12 @@ def read(
     return projections
 
 
+def _within(readable: dict[str, Decision], classes: set[str] | None) -> dict[str, Decision]:
+    if classes is None:
+        return readable
+    return {name: decision for name, decision in readable.items() if name in classes}
+
+
 def may_read(
     who, row: PersonData, field_name: str, *, relations: Iterable[Relation] = (), now=None
 ) -> bool:
@@ -488,7 +558,6 @@ def record_reads(
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> None:
-    """Audits reads the app has shown from projections it had of `read()` (several
-    projections of one record make one page: an encounter and its sections). Only for
-    the apps' access modules, which the gate test lets call it."""
+    """Audits reads an app showed without a projection: the worklist's rows, read as values
+    in bulk (`people.access.list_reads`). The gate test allows no other caller."""
     audit(Reader.of(who), reads, now=now or timezone.now(), request=request)

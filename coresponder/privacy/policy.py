@@ -29,6 +29,8 @@ class Relation(StrEnum):
     FOLLOW_UP_QUEUE = "follow_up_queue"
     REFERRAL_RECIPIENT = "referral_recipient"  # the agency received a referral for them
     SUPERVISOR = "supervisor"  # supervises someone of their agency who has a relation
+    # Wrote the record read (a section): of that record only, never a relation to the person.
+    AUTHOR = "author"
 
 
 class ConsentKind(StrEnum):
@@ -133,6 +135,14 @@ def decide(
     decision = _read_by_consent(requester, DataClass(data_class), circumstances)
     if decision:
         return decision
+    # The program's staff read what they wrote themselves (the EMT the medical section,
+    # not the clinician's note); Part 2 still only by a Part 2 consent.
+    if (
+        Relation.AUTHOR in circumstances.relations
+        and data_class != DataClass.SUD_PART2
+        and requester.roles & PROGRAM_STAFF
+    ):
+        return Decision(True, f"relation:{Relation.AUTHOR}")
     if (
         circumstances.break_glass
         # Break-the-glass never opens Part 2 records: only a Part 2 consent does.
@@ -260,7 +270,7 @@ def _write(requester: Requester, data_class: DataClass, circumstances: Circumsta
         if _has(requester, *BEHAVIORAL_HEALTH_STAFF) and relation and not community:
             return Decision(True, f"relation:{relation}")
         # The EMT on the call writes the medical section: health information, so clinical,
-        # though the EMT reads only what they wrote (encounters.access), not the clinician's.
+        # though the EMT reads only what they wrote (`Relation.AUTHOR`), not the clinician's.
         if (
             data_class == DataClass.CLINICAL
             and _has(requester, Role.EMT)

@@ -132,3 +132,27 @@ def test_every_polling_element_marks_its_requests_as_polls(template, element):
     assert 'hx-trigger="every' in tag
     assert """hx-headers='{"X-Coresponder-Poll": "1"}'""" in tag
     assert 'hx-disinherit="hx-headers"' in tag
+
+
+@pytest.mark.parametrize(
+    ("idle_seconds", "said"),
+    [
+        (1800, "You were signed out after 30 minutes without activity."),
+        (60, "You were signed out after 1 minute without activity."),
+        (3, "You were signed out after 3 seconds without activity."),
+        (1, "You were signed out after 1 second without activity."),
+    ],
+)
+def test_the_sign_in_page_says_how_long_the_session_was_idle(
+    client, make_user, sign_in, settings, idle_seconds, said
+):
+    # given an idle limit, and a dispatcher who signed in and left
+    settings.COR_SESSION_IDLE_SECONDS = idle_seconds
+    with freeze_time("2026-11-23 10:00:00"):
+        sign_in(make_user(Role.DISPATCHER))
+    # when they come back past it
+    with freeze_time("2026-11-23 11:00:00"):
+        response = client.get("/dispatch/", follow=True)
+    # then the sign-in page says the limit as it is, not rounded to a minute
+    assert response.request["PATH_INFO"] == "/login/"
+    assert said in response.content.decode()

@@ -143,3 +143,22 @@ def test_the_program_clinician_on_the_team_sees_the_clinical_parts(followed):
     assert view.goals[0].text == "Keep the clinic appointment"
     assert view.current_safety_plan.answers == PLAN
     assert {"assessment", "safety_plan", "contact", "call"} <= {e.kind for e in view.timeline}
+
+
+def test_a_case_read_is_one_entry_naming_each_class_its_page_showed(followed):
+    # given the community partner reads care coordination by consent
+    scene, case, partner, _community_case_manager, community = followed
+    share_care_coordination(scene, community)
+    before = AuditEntry.objects.count()
+    # when the clinician on the call and the partner open the case
+    access.view_case(scene.clinician, case.pk, channel="test")
+    access.view_case(partner, case.pk, channel="test")
+    # then each read is one entry on the person (the name among its operational class),
+    # naming the classes the gate showed that reader, and nothing else was written
+    entries = AuditEntry.objects.filter(seq__gt=before).order_by("seq")
+    assert [(e.action, e.actor_id, e.object_id) for e in entries] == [
+        ("cases.case_viewed", scene.clinician.pk, str(case.person_id)),
+        ("cases.case_viewed", partner.pk, str(case.person_id)),
+    ]
+    assert entries[0].fields == ["case:care_coordination", "case:clinical", "case:operational"]
+    assert entries[1].fields == ["case:care_coordination", "case:operational"]

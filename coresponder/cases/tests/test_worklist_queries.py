@@ -77,15 +77,16 @@ def count_worklist(user) -> CaptureQueriesContext:
 #   7     the persons' names
 #   8     the cases' open tasks
 #   9     the cases' contacts
-#   10-17 one person read audited per row, by the read gate: savepoint, the program's read
+#   10    the C-SSRS screenings of the persons on the page, for their risk level
+#   11-18 one person read audited per row, by the read gate: savepoint, the program's read
 #         window, the reader's open windows for these records, the chain head (locked),
 #         one insert of all new entries, the head moved on, one insert of their windows,
 #         release (reads counted in an open window: one update instead of the inserts)
 # (Past 62 rows, SQLite alone splits the audit insert every 62 entries, its 999-parameter
 # limit over the entry's 16 columns, and the windows' every 99: 300 rows read more
-# queries there, 17 on PostgreSQL.)
-WORKLIST_QUERIES = 17
-# GET /cases/: the session, the signed-in user (with agency and program), then the 17 of
+# queries there, 18 on PostgreSQL.)
+WORKLIST_QUERIES = 18
+# GET /cases/: the session, the signed-in user (with agency and program), then the 18 of
 # `access.worklist` (the roles read once, by the view's `require_role`, kept on the user);
 # the template reads nothing.
 PAGE_QUERIES = 2 + WORKLIST_QUERIES

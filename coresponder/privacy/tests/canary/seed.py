@@ -5,18 +5,24 @@ The writers (desk, team, case manager, supervisor) work in agencies of their own
 what the readers of the walk may see comes only from the state the walk puts them in. The
 exception is on purpose: the case's queue agency is the team clinician's, and two readers
 work there (issue 16, item 7).
+
+Everything is planted at one fixed moment, `WALK_NOW`, under a clock frozen there (and
+ticking on: `walk_clock`), so the walk passes whatever the date and hour it runs at.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.test import Client, TestCase
 from django.utils import timezone
+from freezegun import freeze_time
 
 from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Agency, AgencyKind, Program, Role, User
@@ -35,6 +41,18 @@ from coresponder.referrals.access import Principal
 from coresponder.referrals.models import Organization, Service
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The walk's moment: 22:30 in Denver (the program's zone) while UTC is a day on, the hour
+# at which a "today" taken in the wrong zone shows.
+WALK_NOW = datetime(2026, 3, 3, 5, 30, tzinfo=UTC)
+
+
+@contextmanager
+def walk_clock(now: datetime = WALK_NOW) -> Iterator[datetime]:
+    """The clock the actions and pages read, frozen at `now` and ticking on from there."""
+    with freeze_time(now, tick=True):
+        yield now
+
 
 # Each canary is unique in the program and names its class; none is a word a page prints.
 OPERATIONAL = DataClass.OPERATIONAL
@@ -117,6 +135,7 @@ class Planted:
     report_run: object
     writers: dict[str, User]
     readers: list[Reader]
+    now: datetime  # when it was planted
     reader_agencies: dict[str, Agency] = field(default_factory=dict)
 
 
@@ -165,8 +184,8 @@ def _directory(program, key: str, name: str, kind: str, agency: Agency, admin):
     return service
 
 
-def plant() -> Planted:
-    now = timezone.now()
+def plant(now: datetime) -> Planted:
+    """The person, their records and the readers, planted at `now` (under `walk_clock`)."""
     program = Program.objects.create(name="Walk County Co-Responder Program", slug="walk")
 
     def agency(name: str, kind: str) -> Agency:
@@ -355,8 +374,10 @@ def plant() -> Planted:
     assert call.state == "closed", call.state
 
     # Follow-up: the case, its care coordination, its clinical goal and safety plan.
+    # The case stays in the queue (its readers triage it on their worklist); the writing
+    # case manager works it from the person's care team.
     case = Case.objects.get(person=person)
-    cases.assign_case(case, case_manager=case_manager, acting_user=supervisor)
+    privacy.add_to_care_team(person, member=case_manager, acting_user=supervisor)
     cases.log_contact(
         case,
         cases.ContactIn("phone", "reached", note="cnryCCcontactnote7f3a"),
@@ -384,7 +405,7 @@ def plant() -> Planted:
     plan = encounters.save_plan(
         person,
         encounters.PlanIn(
-            review_by=timezone.localdate() + timedelta(days=90),
+            review_by=timezone.localdate(now) + timedelta(days=90),
             safety_concerns="cnryPSplan7f3a",
             triggers="Sirens",
             calming="Quiet voice",
@@ -400,7 +421,7 @@ def plant() -> Planted:
     )
     privacy.revoke_consent(writers_part2, acting_user=clinician, note="Written; no longer needed")
 
-    report_run = _report(writers["supervisor"])
+    report_run = _report(writers["supervisor"], now)
 
     readers = [
         Reader("dispatcher", Role.DISPATCHER, reader_agencies["police"]),
@@ -452,17 +473,18 @@ def plant() -> Planted:
         report_run=report_run,
         writers=writers,
         readers=readers,
+        now=now,
         reader_agencies=reader_agencies,
     )
 
 
-def _report(supervisor):
+def _report(supervisor, now: datetime):
     """The program report, made as a supervisor asks for it (its PDF is walked too)."""
     from coresponder.analytics.models import ReportRun
 
     client = Client()
     client.force_login(supervisor)
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
             "/outcomes/report/",

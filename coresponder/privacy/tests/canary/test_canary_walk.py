@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from coresponder.accounts.models import Role
+from coresponder.encounters.models import Assessment
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.access import circumstances_for, consents_in_force
 from coresponder.privacy.models import AccessRelation, AuditEntry, Consent, ReadWindow
@@ -41,7 +43,7 @@ from coresponder.privacy.policy import (
 from coresponder.referrals.access import agency_circumstances
 
 from . import routes
-from .seed import CANARIES, SUD_SERVICE_NAME, Planted, Reader, plant
+from .seed import CANARIES, SUD_SERVICE_NAME, WALK_NOW, Planted, Reader, plant, walk_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,12 @@ CARE_TEAM_ROLES = privacy.CARE_TEAM_ROLES
 # and 7 and the response plan's safety summary were found here and fixed. An entry none of
 # whose cases still leaks fails the walk, so the list cannot outlive its leaks.
 KNOWN_LEAKS: list[tuple[str, str, str, str, str]] = []
+
+# The risk level of the person's screening (low: the seed's C-SSRS answers a wish to be
+# dead alone) is derived clinical information the worklist shows under its declared class
+# (`Assessment.triage_class`): as the page and the API write it, it is a canary of that class.
+RISK_SHOWN = re.compile(r'class="risk risk--low"|"risk_level": ?"low"')
+RISK_CANARY = "risk level (derived)"
 
 # Pages that list the directory name every service, the substance-use one too: a service
 # in the directory is not the person's referral to it.
@@ -191,9 +199,11 @@ def _standing(planted: Planted, reader: Reader, intended: Circumstances) -> tupl
     )
 
 
-def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
-    """Every operation as every reader in the state; returns the number of cases."""
+def _sweep(planted, operations, readers, state, walked, findings, used, seen) -> int:
+    """Every operation as every reader in the state; returns the number of cases. The
+    canaries shown to anyone are added to `seen`."""
     cases = 0
+    # The clock the pages read: frozen at the walk's moment, ticking on (`walk_clock`).
     consents = consents_in_force([planted.person.pk], at=timezone.now())[planted.person.pk]
     queries = routes.queries(planted)
     for reader in readers:
@@ -205,7 +215,7 @@ def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
         walked.add(standing)
         allowed = {
             name: bool(decide(requester, data_class, Action.READ, circumstances))
-            for name, data_class in CANARIES.items()
+            for name, data_class in {**CANARIES, RISK_CANARY: Assessment.triage_class}.items()
         }
         client = _client(reader)
         for operation in operations:
@@ -228,6 +238,9 @@ def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
                     continue
                 body = _text(response, PDF_TEXT)
                 shown = {name for name in CANARIES if name in body}
+                if RISK_SHOWN.search(body):
+                    shown.add(RISK_CANARY)
+                seen |= shown
                 if operation.pattern in DIRECTORY_PAGES and SUD_SERVICE_NAME in body:
                     shown.discard("cnrySUDservice7f3a")
                 for name in sorted(shown):
@@ -240,7 +253,7 @@ def _sweep(planted, operations, readers, state, walked, findings, used) -> int:
                                 url,
                                 reader.label,
                                 state,
-                                f"leaks {name} ({CANARIES[name]})",
+                                f"leaks {name} ({CANARIES.get(name, 'derived')})",
                             )
                         )
                 if shown and not _audited(planted, reader, before):
@@ -254,7 +267,7 @@ def _enter(state: str, planted: Planted, readers: list[Reader], held: dict) -> l
     """Puts the readers in the state through the real actions; returns who takes part."""
     person = planted.person
     clinician = planted.writers["clinician"]
-    now = timezone.now()
+    now = planted.now
     users = [r for r in readers if not r.is_token]
     if state == NONE:
         return readers
@@ -345,19 +358,24 @@ def quiet_refusals():
 def test_no_reader_sees_a_canary_the_policy_denies_them(settings, capsys, quiet_refusals):
     # given one person with a canary in every class, and readers of every role
     settings.COR_PUBLIC_OUTCOMES = ["walk"]
-    planted = plant()
+    with walk_clock(WALK_NOW) as now:
+        _walk(plant(now), capsys)
+
+
+def _walk(planted: Planted, capsys) -> None:
     operations, problems = routes.walked_operations()
     assert problems == []
     assert set(routes.parameters(planted)) == routes.PARAMETER_NAMES
     findings: list[Finding] = []
     used: set = set()
+    seen: set = set()
     held: dict = {}
     # when every operation is requested as every reader in every state
     cases = 0
     walked: set = set()
     for state in STATES:
         taking_part = _enter(state, planted, planted.readers, held)
-        cases += _sweep(planted, operations, taking_part, state, walked, findings, used)
+        cases += _sweep(planted, operations, taking_part, state, walked, findings, used, seen)
     # then no response showed a canary the policy refuses, and every read was audited
     with capsys.disabled():
         print(
@@ -365,6 +383,8 @@ def test_no_reader_sees_a_canary_the_policy_denies_them(settings, capsys, quiet_
             f"operations, {len(walked)} reader states"
         )
     assert not findings, f"{len(findings)} findings:\n" + "\n".join(map(str, findings))
+    # and every canary reached a reader allowed it: none of the checks above was idle
+    assert sorted({*CANARIES, RISK_CANARY} - seen) == []
     # An item none of whose entries matched anything is fixed: take its entries out.
     fixed = sorted({entry[4] for entry in KNOWN_LEAKS} - {entry[4] for entry in used})
     assert fixed == [], "fixed: remove their entries from KNOWN_LEAKS"
