@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # A clock (a CAD server's, a phone's) a little ahead of ours is not a time in the future.
@@ -64,6 +65,23 @@ def time_problem(at: datetime, bounds: TimeBounds) -> str | None:
             return _("In the future: what has happened cannot be later than now.")
         return _("More than ten years ahead: check the year.")
     return None
+
+
+def day_problem(day: date, bounds: TimeBounds) -> str | None:
+    """The same check for a day typed as a date (a report's period): its first instant, in
+    the program's zone, must stand."""
+    return time_problem(datetime.combine(day, time(), tzinfo=bounds.earliest.tzinfo), bounds)
+
+
+def template_localtime(value, use_tz=None):
+    """Django's `template_localtime`, which every page uses to show a time in the active
+    zone, except that an instant that zone's calendar cannot hold (the first hours of
+    year 1 west of UTC, the last of 9999 east of it) is shown as stored, in UTC, instead of
+    failing the page. Installed in place of Django's by `CoreConfig.ready`."""
+    try:
+        return timezone.template_localtime(value, use_tz)
+    except OverflowError:
+        return value
 
 
 @dataclass(frozen=True)
