@@ -12,7 +12,7 @@ admin.site.unregister(Group)
 
 @admin.register(Program)
 class ProgramAdmin(AuditedModelAdmin):
-    list_display = ["name", "slug", "time_zone"]
+    list_display = ["name", "slug", "time_zone", "earliest_date"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -10,6 +12,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.core.models import BaseModel
+from coresponder.core.time_bounds import (
+    DEFAULT_EARLIEST_DATE,
+    OLDEST_EARLIEST_DATE,
+    Facing,
+    TimeBounds,
+)
 
 
 class Program(BaseModel):
@@ -18,12 +26,31 @@ class Program(BaseModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/Denver")
+    earliest_date = models.DateField(
+        _("earliest date"),
+        default=DEFAULT_EARLIEST_DATE,
+        help_text=_(
+            "No time before this day (in the program's time zone) is taken in: not by the "
+            "intake, the API, a CAD feed or an import. Set it earlier to import older history."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(earliest_date__gte=OLDEST_EARLIEST_DATE),
+                name="program_earliest_date_sensible",
+                violation_error_message=_("The earliest date is 1 January 1900 or later."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def time_bounds(self, now: datetime, *, facing: Facing = Facing.PAST) -> TimeBounds:
+        """The times this program takes in at `now`: see `core.time_bounds`."""
+        return TimeBounds.of(self.earliest_date, ZoneInfo(self.time_zone), now=now, facing=facing)
 
 
 class AgencyKind(models.TextChoices):

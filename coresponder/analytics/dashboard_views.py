@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from coresponder.accounts.models import Program
 from coresponder.core.spreadsheet import safe_csv_writer
+from coresponder.core.time_bounds import Facing, TimeBounds, day_problem
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.privacy.audit import Actor
 
@@ -133,9 +134,10 @@ def _parse_day(name: str, raw: str) -> date:
         ) from None
 
 
-def period_from(query, *, today: date) -> Period:
+def period_from(query, *, today: date, bounds: TimeBounds | None = None) -> Period:
     """The period a query string asks for; calendar periods compare with the calendar
-    period before them, the others with as many days just before."""
+    period before them, the others with as many days just before. A custom period's days
+    are held to the program's bounds, when given (`Program.time_bounds`)."""
     key = (query.get("period") or DEFAULT_PERIOD).strip()
     if key not in PERIODS:
         raise BadFilter(_("period: %(value)r is not one of this dashboard's.") % {"value": key})
@@ -154,12 +156,18 @@ def period_from(query, *, today: date) -> Period:
     else:
         first = _parse_day(_("from"), (query.get("from") or "").strip())
         last = _parse_day(_("to"), (query.get("to") or "").strip())
-        start, end = first, last + timedelta(days=1)
+        for name, day in ((_("from"), first), (_("to"), last)):
+            if bounds and (problem := day_problem(day, bounds)):
+                raise BadFilter(_("%(name)s: %(problem)s") % {"name": name, "problem": problem})
+        try:
+            start, end = first, last + timedelta(days=1)
+            previous_start = start - (end - start)
+        except OverflowError:  # no bounds given, and a day at the calendar's very end
+            raise BadFilter(_("The period, or the one before it, leaves the calendar.")) from None
         if end <= start:
             raise BadFilter(_("The period must end after it starts."))
         if (end - start).days > LONGEST_DAYS:
             raise BadFilter(_("A custom period is at most ten years long."))
-        previous_start = start - (end - start)
     by = (query.get("by") or "").strip()
     if by and by not in TREND_BY:
         raise BadFilter(_("by: %(value)r is neither week nor month.") % {"value": by})
@@ -607,7 +615,8 @@ def today_of(program: Program) -> date:
 
 def scope_of(program: Program, query, *, today: date | None = None) -> tuple[Period, Filters]:
     """The period and filters a query string asks for, or BadFilter saying what is wrong."""
-    period = period_from(query, today=today or today_of(program))
+    bounds = program.time_bounds(timezone.now(), facing=Facing.PLANNED)
+    period = period_from(query, today=today or today_of(program), bounds=bounds)
     filters = filters_from(program, query, start=period.start, end=period.end)
     return period, filters
 

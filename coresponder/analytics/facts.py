@@ -33,6 +33,7 @@ from .kpis import EPOCH
 from .models import CallFact, FactRefresh
 
 BATCH = 1000
+FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
 
 AGE_BANDS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
 AGE_BANDS += ((65, "55-64"), (90, "65-89"))
@@ -92,16 +93,24 @@ def _chunks(ids: Iterable, size: int) -> Iterator[list]:
 
 
 def rows_for(program: Program, call_ids: list) -> list[CallFact]:
-    """The facts of these calls, computed from the operational records."""
+    """The facts of these calls, computed from the operational records.
+
+    A call received outside the program's bounds (`core.time_bounds`: a year typed wrong
+    before the entry points refused it, a row edited by hand) makes no fact: it would
+    count where no period shows it, or not be placeable in the program's zone at all.
+    `coresponder check data` lists it; once corrected, the call's facts are rebuilt."""
     zone = zoneinfo.ZoneInfo(program.time_zone)
     now = timezone.now()
+    bounds = program.time_bounds(now)
     next_call = (
         Call.objects.filter(person=OuterRef("person"), received_at__gt=OuterRef("received_at"))
         .order_by("received_at")
         .values("received_at")[:1]
     )
     calls = (
-        Call.objects.filter(id__in=call_ids)
+        Call.objects.filter(
+            id__in=call_ids, received_at__gte=bounds.earliest, received_at__lte=bounds.latest
+        )
         .annotate(next_call_at=Subquery(next_call))
         .values(
             "id",
@@ -252,6 +261,16 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
     return facts
 
 
+def calls_outside_bounds(program: Program) -> int:
+    """How many of the program's calls make no fact: received outside its bounds."""
+    bounds = program.time_bounds(timezone.now())
+    return (
+        Call.objects.filter(program=program)
+        .exclude(received_at__gte=bounds.earliest, received_at__lte=bounds.latest)
+        .count()
+    )
+
+
 def moment_date(moment: Moment) -> date:
     return EPOCH + timedelta(days=moment.day)
 
@@ -290,7 +309,8 @@ def rebuild(
 def changed_calls(program: Program, since: datetime | None) -> set:
     """Calls whose facts may differ since that moment: theirs or a related record changed."""
     calls = Call.objects.filter(program=program)
-    if since is None:
+    if since is None or program.updated_at >= since:
+        # The program's settings (its zone, its earliest date) shape every fact.
         return set(calls.values_list("id", flat=True))
     changed = set(calls.filter(updated_at__gte=since).values_list("id", flat=True))
     changed |= set(
@@ -341,10 +361,11 @@ def _earlier_calls_of_the_same_people(changed: set) -> set:
     earliest = touched.aggregate(first=Min("received_at"))["first"]
     if earliest is None:
         return set()
+    # A call stored at the very start of the calendar has no 90 days before it.
+    since = max(earliest, FIRST_INSTANT + timedelta(days=90)) - timedelta(days=90)
     return set(
         Call.objects.filter(
-            person_id__in=touched.values("person_id"),
-            received_at__gte=earliest - timedelta(days=90),
+            person_id__in=touched.values("person_id"), received_at__gte=since
         ).values_list("id", flat=True)
     )
 

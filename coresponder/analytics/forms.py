@@ -7,6 +7,8 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.time_bounds import TimeBounds, day_problem
+
 from .models import CostSettings
 
 LONGEST_REPORT_DAYS = 3 * 366
@@ -24,8 +26,15 @@ class ReportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, choices: dict[str, list[tuple[object, str]]], **kwargs):
+    def __init__(
+        self,
+        *args,
+        choices: dict[str, list[tuple[object, str]]],
+        bounds: TimeBounds | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.bounds = bounds  # the program's, planned-facing: a period may run ahead
         for name, label in (
             ("agency_id", _("Agency")),
             ("team_id", _("Team")),
@@ -41,6 +50,10 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("first_day", "last_day"):
+            day = data.get(name)
+            if day and self.bounds and (problem := day_problem(day, self.bounds)):
+                self.add_error(name, problem)
         first, last = data.get("first_day"), data.get("last_day")
         if first and last:
             if last < first:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from coresponder.core.time_bounds import Facing
+
 from .access import may_run_program, may_see_outcomes, require
 from .actions import change_cost_settings
 from .choices import filter_choices
@@ -50,7 +52,8 @@ def report_start(request):
     program = _program(request)
     choices = filter_choices(program)
     if request.method == "POST":
-        form = ReportForm(request.POST, choices=choices)
+        bounds = program.time_bounds(timezone.now(), facing=Facing.PLANNED)
+        form = ReportForm(request.POST, choices=choices, bounds=bounds)
         if form.is_valid():
             run = ReportRun.objects.create(
                 program=program,

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import AgencyKind, Role
-from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
+from coresponder.core.time_bounds import TimeBounds, time_problem
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF
 
@@ -96,8 +97,9 @@ def preview(program, *, source: str, concerns, screening) -> triage.Decision:
     return triage.triage(facts, rules_in_force(program).parsed())
 
 
-def problems_with(call_in: CallIn) -> dict[str, list[str]]:
-    """Each bad field of an intake, with what is wrong, in words."""
+def problems_with(call_in: CallIn, bounds: TimeBounds) -> dict[str, list[str]]:
+    """Each bad field of an intake, with what is wrong, in words; `received_at` is held
+    to the program's bounds (`Program.time_bounds`)."""
     problems: dict[str, list[str]] = {}
 
     def bad(name: str, message: str) -> None:
@@ -130,8 +132,10 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
         bad("summary", _("Text may not contain NUL characters."))
     if not call_in.address.strip() and call_in.latitude is None:
         bad("address", _("Say where: an address, a place or coordinates."))
-    if call_in.received_at is not None and call_in.received_at > timezone.now():
-        bad("received_at", _("A call cannot be received in the future."))
+    if call_in.received_at is not None:
+        problem = time_problem(call_in.received_at, bounds)
+        if problem:
+            bad("received_at", problem)
     overriding = bool(call_in.response) or call_in.priority is not None
     if overriding:
         if call_in.response and call_in.response not in triage.Response._value2member_map_:
@@ -180,7 +184,9 @@ def take_call(
     """Records a call, triages it by the program's rules and keeps the decision's reason."""
     actor, agency = _actor_and_agency(acting_user, actor, agency)
     program = agency.program
-    problems = problems_with(call_in)
+    now = timezone.now()
+    bounds = program.time_bounds(now)
+    problems = problems_with(call_in, bounds)
     person = None
     if call_in.person_id is not None and not problems:
         from coresponder.people.models import Person
@@ -189,9 +195,12 @@ def take_call(
         if person is None:
             problems["person_id"] = [_("No such person in this program.")]
     if problems:
-        raise DomainError(_("The call could not be recorded."), fields=problems)
+        # A time outside the bounds is refused as a value off its range is: 422 `invalid`.
+        refusal = Invalid if "received_at" in problems else DomainError
+        raise refusal(_("The call could not be recorded."), fields=problems)
 
-    received_at = call_in.received_at or timezone.now()
+    # A clock a little ahead of ours (within the bounds' skew) is not a call from the future.
+    received_at = min(call_in.received_at or now, now)
     rule_set = rules_in_force(program)
     decision = triage.triage(
         triage.CallFacts(
@@ -264,7 +273,8 @@ def override_triage(
             response=response,
             priority=priority,
             override_reason=reason,
-        )
+        ),
+        call.program.time_bounds(timezone.now()),
     )
     if problems:
         raise DomainError(_("The override could not be recorded."), fields=problems)

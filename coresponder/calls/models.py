@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Agency, Program
 from coresponder.core.models import BaseModel
+from coresponder.core.time_bounds import GivenTimes
 from coresponder.privacy.classification import STRUCTURAL, DataClass, PersonData
 
 from . import triage
@@ -217,6 +218,9 @@ class Call(PersonData, BaseModel):
     }
 
     objects = CallQuerySet.as_manager()
+
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="program", past=("received_at",))
 
     class Meta:
         ordering = ["-received_at"]

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, AgencyKind, Role, User
-from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
+from coresponder.core.time_bounds import Facing, time_problem
 from coresponder.encounters import instruments
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.privacy.access import decide_for
@@ -554,10 +555,15 @@ def add_task(case: Case, task_in: TaskIn, *, acting_user, request=None) -> Task:
         problems["title"] = [_("Say what is to be done.")]
     elif len(title) > 200:
         problems["title"] = [_("At most 200 characters.")]
+    out_of_bounds = False
     if task_in.due_at is None:
         problems["due_at"] = [_("Give the deadline.")]
     elif timezone.is_naive(task_in.due_at):
         problems["due_at"] = [_("Give the deadline with its time zone.")]
+    elif problem := time_problem(
+        task_in.due_at, case.program.time_bounds(timezone.now(), facing=Facing.PLANNED)
+    ):
+        problems["due_at"], out_of_bounds = [problem], True
     assignee = None
     if task_in.assignee_id is not None:
         assignee = User.objects.filter(
@@ -568,7 +574,9 @@ def add_task(case: Case, task_in: TaskIn, *, acting_user, request=None) -> Task:
                 _("Tasks go to the program's case managers, clinicians and supervisors.")
             ]
     if problems:
-        raise DomainError(_("The task was not added."), fields=problems)
+        # A deadline outside the bounds is refused as a value off its range is: 422.
+        refusal = Invalid if out_of_bounds else DomainError
+        raise refusal(_("The task was not added."), fields=problems)
     if case.is_closed:
         raise Conflict(_("The case is closed."))
     with transaction.atomic():
@@ -641,14 +649,16 @@ def log_contact(
         problems["method"] = [_("Phone, text, visit or letter.")]
     if contact_in.outcome not in ContactOutcome.values:
         problems["outcome"] = [_("Reached, no answer, left a message, wrong number or declined.")]
+    out_of_bounds = False
     if timezone.is_naive(at):
         problems["at"] = [_("Give the time with its time zone.")]
-    elif at > now + timedelta(minutes=5):
-        problems["at"] = [_("A contact cannot be logged in the future.")]
+    elif problem := time_problem(at, case.program.time_bounds(now)):
+        problems["at"], out_of_bounds = [problem], True
     if len(contact_in.note) > MAX_NOTE or "\x00" in contact_in.note:
         problems["note"] = [_("At most %(n)s characters of text.") % {"n": MAX_NOTE}]
     if problems:
-        raise DomainError(_("The contact was not logged."), fields=problems)
+        refusal = Invalid if out_of_bounds else DomainError
+        raise refusal(_("The contact was not logged."), fields=problems)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.is_closed:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Agency, Program
 from coresponder.core.models import BaseModel
+from coresponder.core.time_bounds import GivenTimes
 from coresponder.encounters.dispositions import WORDS, Disposition
 from coresponder.privacy.classification import STRUCTURAL, DataClass, PersonData
 
@@ -273,6 +274,9 @@ class Task(PersonData, BaseModel):
         "updated_at": STRUCTURAL,
     }
 
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="case__program", planned=("due_at",))
+
     class Meta:
         ordering = ["due_at"]
         constraints = [
@@ -334,6 +338,9 @@ class ContactAttempt(PersonData, models.Model):
         "at": OPERATIONAL,
         "by": STRUCTURAL,
     }
+
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="case__program", past=("at",))
 
     class Meta:
         ordering = ["at", "id"]

@@ -13,6 +13,14 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
+class Invalid(DomainError):
+    """Input no schema could refuse alone, such as a time outside the program's bounds:
+    answered as a schema's refusal is (422 `invalid`, each field named)."""
+
+    code = "invalid"
+    status = 422
+
+
 class NotFound(DomainError):
     """Also raised for objects that exist but are forbidden, so existence never leaks."""
 

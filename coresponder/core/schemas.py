@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from pydantic import AfterValidator, AwareDatetime
 
@@ -32,12 +33,21 @@ def one_of(values: Any) -> Any:
 
 
 def _in_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # A ValueError is the field's 422, as any other value that does not fit.
+        raise ValueError(
+            _("This time cannot be held: it lies outside the years 1 to 9999 in UTC.")
+        ) from None
 
 
 # A time as the API takes it: an offset is read, then the instant kept in UTC. Python allows
 # offsets up to ±23:59 and PostgreSQL only ±15:59, so a time kept with an odd offset would
 # be a server error there; in UTC it is the same instant, which is all either database keeps.
+# 0001-01-01T00:00+14:00 has no instant in UTC at all: it is refused as the field's 422.
 Instant = Annotated[datetime, AfterValidator(_in_utc)]
 ZonedInstant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Role
 from coresponder.calls.access import DESK
 from coresponder.calls.models import OPEN_STATES, Call, CallState
-from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
 from coresponder.privacy import actions as privacy_actions
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.models import AccessRelation
@@ -221,6 +221,10 @@ def create_team(
 def add_shift(team: Team, *, starts_at: datetime, ends_at: datetime, acting_user) -> Shift:
     if acting_user is not None and not acting_user.has_role(*TEAM_ADMINS):
         raise PermissionDenied(_("Only supervisors and administrators plan shifts."))
+    if problems := Shift(team=team, starts_at=starts_at, ends_at=ends_at).time_problems(
+        timezone.now()
+    ):
+        raise Invalid(_("The shift cannot be planned then."), fields=problems)
     if ends_at <= starts_at:
         raise DomainError(_("A shift ends after it starts."), fields={"ends_at": [_("Too early.")]})
     with transaction.atomic():

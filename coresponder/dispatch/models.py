@@ -6,13 +6,18 @@ update that two dispatchers cannot both win; every move also leaves a `StatusEve
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Agency, Program
 from coresponder.core.models import BaseModel
+from coresponder.core.time_bounds import Facing, GivenTimes, time_problem
 
 from .status import WORDS, Status
 
@@ -136,6 +141,9 @@ class Shift(BaseModel):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
 
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="team__program", planned=("starts_at", "ends_at"))
+
     class Meta:
         ordering = ["starts_at"]
         constraints = [
@@ -150,6 +158,21 @@ class Shift(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%H:%M}"
+
+    def time_problems(self, now: datetime) -> dict[str, list[str]]:
+        """Its start and end outside the program's bounds, each with the reason."""
+        bounds = self.team.program.time_bounds(now, facing=Facing.PLANNED)
+        return {
+            name: [problem]
+            for name in ("starts_at", "ends_at")
+            if (at := getattr(self, name)) is not None and (problem := time_problem(at, bounds))
+        }
+
+    def clean(self) -> None:
+        # The admin's shift rows: a year typed wrong is shown on its row, not saved.
+        super().clean()
+        if problems := self.time_problems(timezone.now()):
+            raise ValidationError(problems)
 
 
 class StatusEvent(models.Model):

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Program
@@ -401,6 +402,7 @@ class _Importer:
         self.mapping, self.agency, self.program = mapping, agency, agency.program
         self.report, self.zone = report, zone
         self.rule_set = rules_in_force(self.program)
+        self.bounds = self.program.time_bounds(timezone.now())
         self.rules = self.rule_set.parsed()
         self.width = len(header)
         index = {}
@@ -480,7 +482,7 @@ class _Importer:
             external_id=external_id,
             **texts,
         )
-        problems = problems_with(call_in)
+        problems = problems_with(call_in, self.bounds)
         if problems:
             return " ".join(
                 f"{self.label.get(name, name)}: {' '.join(messages)}"
@@ -507,7 +509,14 @@ class _Importer:
         if moment.tzinfo is None:
             # An hour that happens twice (autumn) is taken as the first, as zoneinfo does.
             moment = moment.replace(tzinfo=self.zone)
-        return moment.astimezone(UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # 0001-01-01 00:00 east of UTC: no instant a database holds
+            reasons.append(
+                _("%(column)s cannot be placed in time from the zone %(zone)s.")
+                % {"column": column, "zone": getattr(moment.tzinfo, "key", None) or moment.tzname()}
+            )
+            return None
 
     def source(self, cells: list[str], reasons: list[str]) -> str:
         mapping = self.mapping

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, AgencyKind, Role
-from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
+from coresponder.core.time_bounds import Facing, time_problem
 
 from . import events
 from .audit import Actor, record_many
@@ -194,6 +195,13 @@ def record_consent(
     classes = sorted(set(data_classes))
     agencies = list(recipient_agencies)
     kinds = sorted(set(recipient_agency_kinds))
+    # A consent may start or end ahead, but not further than the program plans.
+    bounds = person.program.time_bounds(timezone.now(), facing=Facing.PLANNED)
+    out_of_bounds = {
+        name: [problem]
+        for name, at in (("starts_at", starts_at), ("ends_at", ends_at))
+        if at is not None and (problem := time_problem(at, bounds))
+    }
     problems = _consent_problems(
         person=person,
         kind=kind,
@@ -209,8 +217,12 @@ def record_consent(
         representative_name=representative_name,
         representative_authority=representative_authority,
     )
+    for name, messages in out_of_bounds.items():
+        problems.setdefault(name, []).extend(messages)
     if problems:
-        raise DomainError(_("The consent cannot be recorded as it stands."), fields=problems)
+        # A time outside the bounds is refused as a value off its range is: 422 `invalid`.
+        refusal = Invalid if out_of_bounds else DomainError
+        raise refusal(_("The consent cannot be recorded as it stands."), fields=problems)
     with transaction.atomic():
         consent = Consent.objects.create(
             person=person,

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.time_bounds import GivenTimes
+
 GENESIS_HASH = "0" * 64
 
 
@@ -288,6 +290,9 @@ class Consent(models.Model):
     revocation_note = models.CharField(max_length=300, blank=True)
 
     objects = ConsentQuerySet.as_manager()
+
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="person__program", planned=("starts_at", "ends_at"))
 
     class Meta:
         ordering = ["-starts_at"]

@@ -51,6 +51,19 @@ def _day_start(day, zone) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+def _day_end(day, zone) -> datetime:
+    """Midnight after the day; the calendar's last day has none, and ends at its last
+    instant (which the consent's bounds then refuse, beside the field)."""
+    try:
+        return _day_start(day + timedelta(days=1), zone)
+    except OverflowError:
+        return datetime.combine(day, time.max, tzinfo=zone)
+
+
+# The action names the times it was given; the page typed them as days.
+CONSENT_FIELDS = {"starts_at": "starts_on", "ends_at": "ends_on"}
+
+
 @login_required
 def consents(request: HttpRequest, person_id) -> TemplateResponse:
     opened = _opened(request, person_id, "page:consents")
@@ -73,11 +86,7 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
                     purpose=data["purpose"],
                     purpose_detail=data["purpose_detail"],
                     starts_at=_day_start(data["starts_on"], zone),
-                    ends_at=(
-                        _day_start(data["ends_on"], zone) + timedelta(days=1)
-                        if data["ends_on"]
-                        else None
-                    ),
+                    ends_at=_day_end(data["ends_on"], zone) if data["ends_on"] else None,
                     form_kind=data["form_kind"],
                     form_document=data["form_document"],
                     given_by=data["given_by"],
@@ -87,7 +96,8 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
                     request=request,
                 )
             except DomainError as error:
-                for field, problems in error.fields.items():
+                for name, problems in error.fields.items():
+                    field = CONSENT_FIELDS.get(name, name)
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
             else:

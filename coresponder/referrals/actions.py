@@ -32,8 +32,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, Role, User
-from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.core.exceptions import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    PermissionDenied,
+)
 from coresponder.core.spreadsheet import safe_csv_writer
+from coresponder.core.time_bounds import Facing, time_problem
 from coresponder.privacy.actions import end_relations, grant_relation
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
@@ -642,6 +649,11 @@ def move_referral(
             raise DomainError(
                 _("Give the appointment's time with its time zone."),
                 fields={"appointment_at": [_("No time zone.")]},
+            )
+        bounds = referral.program.time_bounds(timezone.now(), facing=Facing.PLANNED)
+        if problem := time_problem(appointment_at, bounds):
+            raise Invalid(
+                _("The appointment cannot be booked then."), fields={"appointment_at": [problem]}
             )
     if note and principal.is_partner and referral.person_id is not None:
         # A note is care coordination: a partner adds one only while it may read them.

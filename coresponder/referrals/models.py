@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Program
 from coresponder.core.models import BaseModel
+from coresponder.core.time_bounds import GivenTimes
 from coresponder.privacy.classification import DERIVED, STRUCTURAL, DataClass, PersonData
 
 from .hsds import ID_MAX, NUMBER_DIGITS, NUMBER_PLACES, SHORT_MAX
@@ -525,6 +526,9 @@ class Referral(PersonData, BaseModel):
         "appointment_at": OPERATIONAL,
         "decline_reason": OPERATIONAL,
     }
+
+    # Times given from outside, held to the program's bounds (core.time_bounds).
+    given_times = GivenTimes(program="program", planned=("appointment_at",))
 
     class Meta:
         ordering = ["-sent_at"]

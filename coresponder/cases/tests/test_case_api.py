@@ -600,7 +600,7 @@ def test_reaching_the_person_is_logged_and_closes_the_first_contact(client, sign
         ({"method": "pigeon", "outcome": "maybe"}, 422, {"method", "outcome"}),
         ({"method": "phone", "outcome": "reached", "at": "2025-03-01T14:05:00"}, 422, {"at"}),
         ({"method": "phone", "outcome": "reached", "note": "x" * 4001}, 422, {"note"}),
-        ({"method": "phone", "outcome": "reached", "at": "2999-01-01T00:00:00Z"}, 400, {"at"}),
+        ({"method": "phone", "outcome": "reached", "at": "2999-01-01T00:00:00Z"}, 422, {"at"}),
     ],
 )
 def test_a_bad_contact_is_refused_naming_each_field(

@@ -249,7 +249,10 @@ def test_a_refused_contact_shows_its_reason_beside_the_field(
 
     assert response.status_code == 400
     page = text_of(response)
-    assert re.search(r'id="id_at_error"><li>A contact cannot be logged in the future\.</li>', page)
+    assert re.search(
+        r'id="id_at_error"><li>In the future: what has happened cannot be later than now\.</li>',
+        page,
+    )
     assert not overdue_case.contacts.exists()
 
 

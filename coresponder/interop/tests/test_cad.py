@@ -411,7 +411,9 @@ def test_a_call_from_the_future_is_refused_but_a_fast_cad_clock_is_not(cad_post)
     assert skewed.status_code == 201
     assert Call.objects.get().received_at <= timezone.now()
     assert future.status_code == 422
-    assert future.json()["fields"] == {"received_at": ["A call cannot be received in the future."]}
+    assert future.json()["fields"] == {
+        "received_at": ["In the future: what has happened cannot be later than now."]
+    }
 
 
 @pytest.mark.parametrize(

@@ -247,7 +247,7 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_good_rows_are_
         (5, "Blurred_Latitude: Latitude is between -90 and 90."),
         (6, "CAD Event Number is empty."),
         (7, "CAD Event Number repeats an earlier row of this file."),
-        (8, "Original Time Queued: A call cannot be received in the future."),
+        (8, "Original Time Queued: In the future: what has happened cannot be later than now."),
         (9, "The row has 3 fields; the header has 13."),
         (13, "Blurred_Latitude is not a number. Blurred_Longitude is not a number."),
     ]

@@ -45,6 +45,17 @@ class Command(BaseCommand):
                 f"Facts of {each}: {written:,} calls rebuilt in "
                 f"{time.perf_counter() - started:.1f} s"
             )
+            outside = facts.calls_outside_bounds(each)
+            if outside == 1:
+                self.stdout.write(
+                    "  1 call lies outside the program's bounds and is left out of the facts; "
+                    "`coresponder check data` lists it."
+                )
+            elif outside:
+                self.stdout.write(
+                    f"  {outside:,} calls lie outside the program's bounds and are left out of "
+                    "the facts; `coresponder check data` lists them."
+                )
         folder = Path(store) if store else store_folder()
         if folder is None:
             return
