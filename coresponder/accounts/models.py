@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import zoneinfo
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -9,7 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.local_time import check_time_zone, zone_named
 from coresponder.core.models import BaseModel
+
+log = logging.getLogger(__name__)
 
 
 class Program(BaseModel):
@@ -17,13 +22,29 @@ class Program(BaseModel):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Denver")
+    # Every time a person reads or types is on this clock (core/local_time.py).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/Denver",
+        validators=[check_time_zone],
+        help_text=_("The IANA name of the program's time zone, e.g. America/Denver."),
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zone_named(self.time_zone)
+        except ValueError:
+            # Saved before zones were checked: UTC, which the pages then name, not a 500.
+            log.warning("program %s has an unknown time zone %r", self.slug, self.time_zone)
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class AgencyKind(models.TextChoices):
@@ -78,6 +99,10 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
     full_name = models.CharField(_("full name"), max_length=200)
     title = models.CharField(_("job title"), max_length=200, blank=True)
+    # Empty: the program's. Someone working from another zone may read times on their own.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[check_time_zone]
+    )
 
     REQUIRED_FIELDS = ["email", "agency", "full_name"]
     objects = CoresponderUserManager()
@@ -98,6 +123,16 @@ class User(AbstractUser):
     @property
     def program(self) -> Program:
         return self.agency.program
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The clock this user reads and types times on: their own, else the program's."""
+        if self.time_zone:
+            try:
+                return zone_named(self.time_zone)
+            except ValueError:
+                log.warning("user %s has an unknown time zone %r", self.pk, self.time_zone)
+        return self.program.zone
 
     # Django admin asks these. Administrators, and only they, run the admin.
     def has_perm(self, perm, obj=None) -> bool:

@@ -93,7 +93,7 @@ def _chunks(ids: Iterable, size: int) -> Iterator[list]:
 
 def rows_for(program: Program, call_ids: list) -> list[CallFact]:
     """The facts of these calls, computed from the operational records."""
-    zone = zoneinfo.ZoneInfo(program.time_zone)
+    zone = program.zone
     now = timezone.now()
     next_call = (
         Call.objects.filter(person=OuterRef("person"), received_at__gt=OuterRef("received_at"))

@@ -30,6 +30,7 @@ from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import Action, Circumstances, Decision
 from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
+from coresponder.referrals.loop import State as ReferralState
 from coresponder.referrals.models import Referral, ReferralEvent
 
 from . import events, rules
@@ -224,6 +225,7 @@ class TimelineEntry:
     detail: str = ""
     data_class: str = DataClass.OPERATIONAL
     link: str = ""
+    appointment_at: datetime | None = None  # a referral booked: when the person is expected
 
 
 @dataclass
@@ -386,6 +388,10 @@ def _timeline(case: Case, readable: set[str], *, care: bool, reader) -> list[Tim
         # Part 2, to another health service care coordination (its derived class).
         referrals = {move.referral_id: move.referral for move in moves}
         visible = {r.pk for r in gate.showing(reader, referrals.values(), "service", readable)}
+        booked = {
+            r.pk: r.appointment_at
+            for r in gate.showing(reader, referrals.values(), "appointment_at", readable)
+        }
         for move in moves:
             if move.referral_id not in visible:
                 continue
@@ -399,6 +405,9 @@ def _timeline(case: Case, readable: set[str], *, care: bool, reader) -> list[Tim
                         "organization": move.referral.organization.name,
                     },
                     str(REFERRAL_WORDS.get(move.to_state, move.to_state)),
+                    appointment_at=booked.get(move.referral_id)
+                    if move.to_state == ReferralState.SCHEDULED
+                    else None,
                 )
             )
     for contact in case.contacts.select_related("by"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Agency, Program
@@ -149,7 +150,8 @@ class Shift(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.team}: {self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%H:%M}"
+        starts, ends = localtime(self.starts_at), localtime(self.ends_at)
+        return f"{self.team}: {starts:%Y-%m-%d %H:%M} – {ends:%H:%M %Z}"
 
 
 class StatusEvent(models.Model):
