@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.local_time import zone_named
 from coresponder.privacy.audit import Actor
 
 from . import events
@@ -67,6 +68,31 @@ def create_user(
         RoleGrant.objects.bulk_create([RoleGrant(user=user, role=role) for role in roles])
         events.user_created(user=user, actor=_actor(acting_user))
     return user
+
+
+def set_time_zone(user: User, *, time_zone: str, acting_user: User, request=None) -> User:
+    """The clock `user` reads and types times on; "" is the program's. A user sets their own."""
+    if acting_user.pk != user.pk:
+        raise PermissionDenied(_("Each user chooses their own time zone."))
+    time_zone = time_zone.strip()
+    if time_zone:
+        try:
+            zone_named(time_zone)
+        except ValueError as error:
+            raise DomainError(
+                _("The time zone is not known."), fields={"time_zone": [str(error)]}
+            ) from None
+    if time_zone == user.program.time_zone:
+        time_zone = ""  # the program's: follows the program if it ever changes
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.time_zone == time_zone:
+            return locked
+        locked.time_zone = time_zone
+        locked.save(update_fields=["time_zone"])
+        events.time_zone_set(user=locked, actor=_actor(acting_user), request=request)
+    user.time_zone = time_zone
+    return locked
 
 
 def set_roles(user: User, *, roles: Iterable[str], acting_user: User | None) -> User:

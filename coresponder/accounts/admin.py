@@ -37,7 +37,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     inlines = [RoleGrantInline]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("Person", {"fields": ["full_name", "title", "email", "agency"]}),
+        ("Person", {"fields": ["full_name", "title", "email", "agency", "time_zone"]}),
         ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from .models import Agency
 
@@ -21,6 +21,10 @@ class WhoAmIOut(Schema):
     token_name: str | None
     agency: AgencyOut
     program: str
+    time_zone: str = Field(
+        description="The clock to show times on: the program's time zone, or the user's own. "
+        "Times in the API are ISO 8601 with their offset."
+    )
 
 
 @router.get("/me", response=WhoAmIOut, summary="Who the API sees you as")
@@ -35,6 +39,7 @@ def who_am_i(request: HttpRequest):
             token_name=token.name,
             agency=AgencyOut(id=agency.pk, name=agency.name, kind=agency.kind),
             program=agency.program.name,
+            time_zone=str(agency.program.zone),
         )
     user = request.user
     agency = user.agency
@@ -45,6 +50,7 @@ def who_am_i(request: HttpRequest):
         token_name=None,
         agency=AgencyOut(id=agency.pk, name=agency.name, kind=agency.kind),
         program=agency.program.name,
+        time_zone=str(user.zone),
     )
 
 

@@ -12,6 +12,7 @@ SECOND_FACTOR_FAILED = "accounts.second_factor_failed"
 API_TOKEN_CREATED = "accounts.api_token_created"
 API_TOKEN_REVOKED = "accounts.api_token_revoked"
 TRAINING_RECORDED = "accounts.training_recorded"
+TIME_ZONE_SET = "accounts.time_zone_set"
 
 
 def user_created(*, user, actor: Actor) -> None:
@@ -101,5 +102,17 @@ def training_recorded(*, training_record, actor: Actor, request=None) -> None:
             "completed_on": training_record.completed_on.isoformat(),
             "expires_on": training_record.expires_on.isoformat(),
         },
+        request=request,
+    )
+
+
+def time_zone_set(*, user, actor: Actor, request=None) -> None:
+    record(
+        TIME_ZONE_SET,
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
+        fields=["time_zone"],
+        detail={"time_zone": user.time_zone or "program"},
         request=request,
     )

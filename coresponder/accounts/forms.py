@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.local_time import time_zone_names
+
 from .models import Agency, ApiToken, Course, TrainingRecord, User
 from .training import Status
 
@@ -104,3 +106,15 @@ class ComplianceFilterForm(forms.Form):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(program=program)
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Show and take times in"), required=False)
+
+    def __init__(self, *args, program_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        program = _("The program's time zone (%(zone)s)") % {"zone": program_zone}
+        self.fields["time_zone"].choices = [
+            ("", program),
+            *((name, name) for name in time_zone_names() if name != program_zone),
+        ]

@@ -1,4 +1,4 @@
-"""Session lifetime and the second factor, enforced on every request."""
+"""Session lifetime, the second factor and the reader's clock, on every request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -156,3 +157,22 @@ class SecondFactorRequiredMiddleware:
                 )
             return redirect("accounts:second_factor")
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Every page is on the reader's clock: the program's time zone, or the user's own.
+
+    Templates and forms then read and write local times with nothing more to do; the page is
+    rendered inside the override, so its times come out on that clock. Machine clients (API
+    tokens) get ISO 8601 instants with their offset and need no zone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(user.zone):
+            return self.get_response(request)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import zoneinfo
 from datetime import datetime
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.local_time import check_time_zone, zone_named
 from coresponder.core.models import BaseModel
 from coresponder.core.time_bounds import (
     DEFAULT_EARLIEST_DATE,
@@ -19,13 +21,22 @@ from coresponder.core.time_bounds import (
     TimeBounds,
 )
 
+log = logging.getLogger(__name__)
+
 
 class Program(BaseModel):
     """A co-responder program, e.g. a county's, joining several agencies."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Denver")
+    # Every time a person reads or types is on this clock (core/local_time.py).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/Denver",
+        validators=[check_time_zone],
+        help_text=_("The IANA name of the program's time zone, e.g. America/Denver."),
+    )
     earliest_date = models.DateField(
         _("earliest date"),
         default=DEFAULT_EARLIEST_DATE,
@@ -50,7 +61,16 @@ class Program(BaseModel):
 
     def time_bounds(self, now: datetime, *, facing: Facing = Facing.PAST) -> TimeBounds:
         """The times this program takes in at `now`: see `core.time_bounds`."""
-        return TimeBounds.of(self.earliest_date, ZoneInfo(self.time_zone), now=now, facing=facing)
+        return TimeBounds.of(self.earliest_date, self.zone, now=now, facing=facing)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zone_named(self.time_zone)
+        except ValueError:
+            # Saved before zones were checked: UTC, which the pages then name, not a 500.
+            log.warning("program %s has an unknown time zone %r", self.slug, self.time_zone)
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class AgencyKind(models.TextChoices):
@@ -105,6 +125,10 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users")
     full_name = models.CharField(_("full name"), max_length=200)
     title = models.CharField(_("job title"), max_length=200, blank=True)
+    # Empty: the program's. Someone working from another zone may read times on their own.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[check_time_zone]
+    )
 
     REQUIRED_FIELDS = ["email", "agency", "full_name"]
     objects = CoresponderUserManager()
@@ -125,6 +149,16 @@ class User(AbstractUser):
     @property
     def program(self) -> Program:
         return self.agency.program
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The clock this user reads and types times on: their own, else the program's."""
+        if self.time_zone:
+            try:
+                return zone_named(self.time_zone)
+            except ValueError:
+                log.warning("user %s has an unknown time zone %r", self.pk, self.time_zone)
+        return self.program.zone
 
     # Django admin asks these. Administrators, and only they, run the admin.
     def has_perm(self, perm, obj=None) -> bool:

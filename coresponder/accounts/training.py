@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple, Protocol
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils import timezone
@@ -183,7 +182,7 @@ def expiry_expression(qualification: str, user: Any, today: date) -> models.Expr
 
 def today_in(program) -> date:
     """Today's date where the program works: expiry dates are the program's calendar days."""
-    return timezone.localdate(timezone=ZoneInfo(program.time_zone))
+    return timezone.localdate(timezone=program.zone)
 
 
 # Compliance: for each person, each required qualification in words.

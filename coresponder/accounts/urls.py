@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/second-factor/", views.second_factor, name="second_factor"),
     path("logout/", views.logout_view, name="logout"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("settings/time-zone/", views.time_zone, name="time_zone"),
     path("training/", views.training_compliance, name="training_compliance"),
     path(
         "training/compliance.csv",

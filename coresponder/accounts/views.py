@@ -25,6 +25,7 @@ from .forms import (
     CodeForm,
     ComplianceFilterForm,
     LoginForm,
+    TimeZoneForm,
     TrainingRecordForm,
 )
 from .middleware import stamp_new_session
@@ -183,6 +184,33 @@ def revoke_api_token(request: HttpRequest, prefix: str) -> HttpResponse:
         else:
             messages.success(request, _("Token revoked. Clients using it are refused from now on."))
     return redirect("accounts:api_tokens")
+
+
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """The user's own clock: the program's time zone, or another they work from."""
+    user = request.user
+    form = TimeZoneForm(
+        request.POST or None,
+        initial={"time_zone": user.time_zone},
+        program_zone=user.program.time_zone,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_time_zone(
+                user, time_zone=form.cleaned_data["time_zone"], acting_user=user, request=request
+            )
+        except DomainError as error:
+            form.add_error("time_zone", " ".join(error.fields.get("time_zone", [error.message])))
+        else:
+            messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": user.zone})
+            return redirect("accounts:time_zone")
+    return TemplateResponse(
+        request,
+        "accounts/time_zone.html",
+        {"form": form, "program_zone": user.program.time_zone},
+        status=400 if form.errors else 200,
+    )
 
 
 TRAINING_OVERSEERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)

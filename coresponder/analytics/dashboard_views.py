@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -610,7 +609,7 @@ class Dashboard:
 
 
 def today_of(program: Program) -> date:
-    return timezone.localdate(timezone=ZoneInfo(program.time_zone))
+    return timezone.localdate(timezone=program.zone)
 
 
 def scope_of(program: Program, query, *, today: date | None = None) -> tuple[Period, Filters]:

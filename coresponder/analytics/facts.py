@@ -99,7 +99,7 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
     before the entry points refused it, a row edited by hand) makes no fact: it would
     count where no period shows it, or not be placeable in the program's zone at all.
     `coresponder check data` lists it; once corrected, the call's facts are rebuilt."""
-    zone = zoneinfo.ZoneInfo(program.time_zone)
+    zone = program.zone
     now = timezone.now()
     bounds = program.time_bounds(now)
     next_call = (

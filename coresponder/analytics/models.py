@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Program
@@ -75,7 +76,7 @@ class FactRefresh(models.Model):
     up_to = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"facts of {self.program} up to {self.up_to:%Y-%m-%d %H:%M}"
+        return f"facts of {self.program} up to {localtime(self.up_to):%Y-%m-%d %H:%M %Z}"
 
 
 class CostSettings(BaseModel):

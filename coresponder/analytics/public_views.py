@@ -120,7 +120,7 @@ def public_outcomes(program: Program, today: date) -> PublicOutcomes:
 
 
 def _cached(program: Program) -> PublicOutcomes:
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=program.zone)
     key = f"analytics:public:{program.pk}:{today.isoformat()}"
     outcomes = cache.get(key)
     if outcomes is None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from coresponder.core.local_time import zone_named
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 
 from . import charts, kpis
@@ -74,6 +75,7 @@ class Report:
     quality: list[QualityNote]
     costs: CostEstimate
     extra: dict = field(default_factory=dict)
+    time_zone: str = "UTC"  # the program's: the report is read on its clock
 
     @property
     def start(self) -> date:
@@ -305,6 +307,7 @@ def build(
     names: dict[str, dict[str, str]] | None = None,
     on_step: Callable[[int, str], None] = _no_step,
     now: datetime | None = None,
+    time_zone: str = "UTC",
 ) -> Report:
     on_step(20, _("Counting this period's figures"))
     figures_now: Figures = kpis.figures(engine, filters)
@@ -384,14 +387,17 @@ def build(
         charts=chart_list,
         quality=quality,
         costs=cost_avoided(counts, cost_settings),
+        time_zone=time_zone,
     )
 
 
 def render_html(report: Report, *, links: dict[str, str] | None = None) -> str:
-    """The report as one HTML page; `links` (back, pdf, costs) appear on screen only."""
-    return render_to_string(
-        "analytics/report_document.html", {"report": report, "links": links or {}}
-    )
+    """The report as one HTML page; `links` (back, pdf, costs) appear on screen only.
+    Made in the background, where no page sets a clock: its times are the program's."""
+    with timezone.override(zone_named(report.time_zone)):
+        return render_to_string(
+            "analytics/report_document.html", {"report": report, "links": links or {}}
+        )
 
 
 # -- The PDF: WeasyPrint over the very same HTML. -----------------------------------------

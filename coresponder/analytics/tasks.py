@@ -43,6 +43,7 @@ def make_report(run_id: str) -> str:
             cost_settings=CostSettings.objects.filter(program=program).first(),
             names=report.filter_names(program),
             on_step=lambda progress, step: _mark(run.pk, progress=progress, step=step),
+            time_zone=str(program.zone),
         )
         _mark(run.pk, progress=75, step=_("Laying out the pages"))
         links = {

@@ -147,9 +147,16 @@ def problems_with(call_in: CallIn, bounds: TimeBounds) -> dict[str, list[str]]:
     return problems
 
 
+def reference_year(program, at: datetime) -> int:
+    """The year a call received at `at` is numbered in: the year on the program's clock,
+    whichever way the call came in (a call at 23:59 on 31 December is that year's)."""
+    return timezone.localtime(at, program.zone).year
+
+
 def reserve_references(program, at: datetime, count: int = 1) -> list[str]:
-    """Call numbers `YYYY-NNNNNN`, taken under a row lock so none is given twice."""
-    year = at.year
+    """Call numbers `YYYY-NNNNNN` of the year `at` falls in on the program's clock, taken
+    under a row lock so none is given twice."""
+    year = reference_year(program, at)
     CallSequence.objects.bulk_create(
         [CallSequence(program=program, year=year)], ignore_conflicts=True
     )

@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import PermissionDenied
-from coresponder.core.schemas import Instant, one_of
+from coresponder.core.schemas import ZonedInstant, one_of
 from coresponder.privacy.audit import Actor
 
 from . import actions
@@ -28,7 +28,7 @@ router = Router(tags=["calls"])
 
 class CallIn(Schema):
     source: one_of(Source) = Field(description="How the call came in.")
-    received_at: Instant | None = Field(None, description="Defaults to now.")
+    received_at: ZonedInstant | None = Field(None, description="Defaults to now; with an offset.")
     address: str = Field("", max_length=300)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)

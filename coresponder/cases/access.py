@@ -35,6 +35,7 @@ from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import Action, Circumstances, Decision
 from coresponder.referrals.loop import WORDS as REFERRAL_WORDS
+from coresponder.referrals.loop import State as ReferralState
 from coresponder.referrals.models import Referral
 
 from . import events, rules
@@ -240,6 +241,7 @@ class TimelineEntry:
     detail: str = ""
     data_class: str = DataClass.OPERATIONAL
     link: str = ""
+    appointment_at: datetime | None = None  # a referral booked: when the person is expected
 
 
 @dataclass
@@ -401,7 +403,7 @@ CASE_ROWS: dict[str, gate.Rows] = {
             .prefetch_related("events")
         ),
         {"moves": lambda referral: referral.events.all()},
-        only=frozenset({"service", "organization"}),
+        only=frozenset({"service", "organization", "appointment_at"}),
     ),
 }
 # What a page of one part of a case reads: the case's number, and that part.
@@ -489,6 +491,10 @@ def _timeline(projection: gate.Projection) -> list[TimelineEntry]:
                             "organization": referral["organization"].name,
                         },
                         str(REFERRAL_WORDS.get(move["to_state"], move["to_state"])),
+                        # When the person is expected, if the reader may see it.
+                        appointment_at=referral.get("appointment_at")
+                        if move["to_state"] == ReferralState.SCHEDULED
+                        else None,
                     )
                 )
     for contact in extra["contacts"]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, AgencyKind, Role, User
 from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
+from coresponder.core.local_time import moment_words
 from coresponder.core.time_bounds import Facing, time_problem
 from coresponder.encounters import instruments
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
@@ -897,7 +898,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
         due = list(
             Task.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=TaskState.OPEN, reminded_at__isnull=True, due_at__lte=now)
-            .select_related("assignee", "queue", "case")
+            .select_related("assignee", "queue", "case__program")
         )
         if not due:
             return report
@@ -938,7 +939,8 @@ def sweep(now: datetime | None = None) -> SweepReport:
                 ) % {
                     "task": task.get_kind_display(),
                     "number": task.case.number,
-                    "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+                    # Read in a mailbox, away from any page: on the program's clock, named.
+                    "due": moment_words(task.due_at, task.case.program.zone),
                     "link": link,
                 }
                 messages.append((subject, body, to))

@@ -116,6 +116,7 @@ class CaseTimelineOut(Schema):
     detail: str
     data_class: str
     link: str
+    appointment_at: datetime | None = Field(None, description="A referral booked: when.")
 
 
 class CaseOut(Schema):

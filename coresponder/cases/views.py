@@ -9,9 +9,7 @@ Every form works without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +26,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.local_time import LocalDateTimeField, local_input
 from coresponder.encounters import answers as instrument_answers
 from coresponder.privacy.classification import DataClass
 
@@ -41,7 +40,6 @@ from .models import (
 )
 
 CASE_WORKERS = access.CASE_WORKERS
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 GROUP_LABELS = {
     "": gettext_lazy("All"),
     "overdue": gettext_lazy("Overdue"),
@@ -63,50 +61,14 @@ CLASS_LABELS = {
 }
 
 
-def _zone(user) -> ZoneInfo:
-    return ZoneInfo(user.agency.program.time_zone)
-
-
 def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-class LocalDateTimeField(forms.CharField):
-    """A `datetime-local` input, read in the program's time zone."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
-
-    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-
-    def to_python(self, value) -> datetime | None:
-        value = super().to_python(value).strip()
-        if not value:
-            return None
-        try:
-            local = datetime.strptime(value, LOCAL_INPUT)  # noqa: DTZ007 (made aware below)
-        except ValueError:
-            raise forms.ValidationError(_("Give a date and time.")) from None
-        return timezone.make_aware(local, self.zone)
-
-
-class ZonedForm(forms.Form):
-    def __init__(self, *args, zone: ZoneInfo, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, LocalDateTimeField):
-                field.zone = zone
-
-
-def _local_input(value: datetime, zone: ZoneInfo) -> str:
-    return timezone.localtime(value, zone).strftime(LOCAL_INPUT)
 
 
 # Forms: they parse; the actions decide --------------------------------------------------
 
 
-class ContactForm(ZonedForm):
+class ContactForm(forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("Method"), choices=ContactMethod.choices, initial=ContactMethod.PHONE
     )
@@ -130,7 +92,7 @@ class DoneForm(forms.Form):
     )
 
 
-class TaskForm(ZonedForm):
+class TaskForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Task"), required=False, max_length=200)
     due_at = LocalDateTimeField(label=gettext_lazy("Due"), required=False)
     assignee_id = forms.ChoiceField(label=gettext_lazy("For"), required=False)
@@ -258,12 +220,10 @@ def _case_page(
     """The case as the reader may see it, with the forms their rights allow; `bound`
     holds a refused form (by name) to show with its errors."""
     user, bound = request.user, bound or {}
-    zone = _zone(user)
-    with timezone.override(zone):
-        try:
-            view = access.view_case(user, case_id, channel="page:case", request=request)
-        except NotFound:
-            raise Http404 from None
+    try:
+        view = access.view_case(user, case_id, channel="page:case", request=request)
+    except NotFound:
+        raise Http404 from None
     instrument = actions.safety_plan_instrument()
     current = view.current_safety_plan
     done_for = bound.get("done_task")
@@ -271,19 +231,17 @@ def _case_page(
         TaskRow(task, bound["done"] if done_for == task.id else DoneForm(prefix=f"done-{task.id}"))
         for task in view.open_tasks
     ]
-    now = _local_input(timezone.now(), zone)
+    now = local_input(timezone.now())
     statuses = [(value, label) for value, label in CaseStatus.choices if value != view.status]
     status_form = bound.get("status") or StatusForm(initial={"status": statuses[0][0]})
     status_form.fields["status"].choices = statuses
     context = {
         "view": view,
         "rights": view.rights,
-        "zone": str(zone),
         "tasks": tasks,
         "done_tasks": [task for task in view.tasks if task.state != "open"],
-        "contact_form": bound.get("contact") or ContactForm(zone=zone, initial={"at": now}),
-        "task_form": bound.get("task")
-        or TaskForm(zone=zone, assignees=_assignees(user.agency.program_id)),
+        "contact_form": bound.get("contact") or ContactForm(initial={"at": now}),
+        "task_form": bound.get("task") or TaskForm(assignees=_assignees(user.agency.program_id)),
         "goal_form": bound["goal"]
         if bound.get("goal") and not bound.get("goal_id")
         else GoalForm(),
@@ -352,17 +310,15 @@ def worklist(request: HttpRequest) -> TemplateResponse:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
-    zone = _zone(user)
-    with timezone.override(zone):
-        found = access.worklist(
-            user,
-            group=group,
-            sort=sort,
-            status=status,
-            page=page,
-            request=request,
-            channel="page:worklist",
-        )
+    found = access.worklist(
+        user,
+        group=group,
+        sort=sort,
+        status=status,
+        page=page,
+        request=request,
+        channel="page:worklist",
+    )
     here = reverse("cases:worklist")
     pager = {
         "previous": here + _query(group=group, sort=sort, status=status, page=found.page - 1)
@@ -396,7 +352,6 @@ def worklist(request: HttpRequest) -> TemplateResponse:
             "status": status,
             "statuses": [("", _("Any open status"))]
             + [(value, label) for value, label in CaseStatus.choices if value != "closed"],
-            "zone": str(zone),
             "may_take": user.has_role(Role.CASE_MANAGER),
             "is_supervisor": user.has_role(Role.SUPERVISOR),
             "here": request.get_full_path(),
@@ -435,10 +390,8 @@ class LoadRow:
 
 def _caseload_page(request, *, form: AssignForm | None = None, status: int = 200):
     user = request.user
-    zone = _zone(user)
-    with timezone.override(zone):
-        loads, queue = access.caseload(user)
-        unassigned = access.unassigned_queue(user, request=request)
+    loads, queue = access.caseload(user)
+    unassigned = access.unassigned_queue(user, request=request)
     busiest = max((load.open_cases for load in loads), default=0) or 1
     rows = [
         LoadRow(
@@ -461,7 +414,6 @@ def _caseload_page(request, *, form: AssignForm | None = None, status: int = 200
             "unassigned": unassigned,
             "managers": managers,
             "form": form,
-            "zone": str(zone),
         },
         status=status,
     )
@@ -522,8 +474,7 @@ def _case_write(view_function):
 
 @_case_write
 def log_contact(request: HttpRequest, case) -> HttpResponse:
-    zone = _zone(request.user)
-    form = ContactForm(request.POST, zone=zone)
+    form = ContactForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -563,7 +514,7 @@ def complete_task(request: HttpRequest, case, task_id) -> HttpResponse:
 
 @_case_write
 def add_task(request: HttpRequest, case) -> HttpResponse:
-    form = TaskForm(request.POST, zone=_zone(request.user), assignees=_assignees(case.program_id))
+    form = TaskForm(request.POST, assignees=_assignees(case.program_id))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -723,6 +674,5 @@ def print_safety_plan(request: HttpRequest, case_id) -> TemplateResponse:
             "current": current,
             "steps": [step for step in steps if step["number"]],
             "worth": next((step for step in steps if not step["number"]), None),
-            "zone": str(_zone(request.user)),
         },
     )

@@ -119,7 +119,7 @@ def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
 
 
 def _local(program) -> ZoneInfo:
-    return ZoneInfo(program.time_zone)
+    return program.zone
 
 
 def build_service_area(program) -> ServiceArea:

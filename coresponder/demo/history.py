@@ -309,7 +309,7 @@ class _Writer:
 
     def __init__(self, program, *, rng: random.Random, now: datetime) -> None:
         self.program, self.rng, self.now = program, rng, now
-        self.zone = ZoneInfo(program.time_zone)
+        self.zone = program.zone
         staff = {u.username: u for u in User.objects.filter(agency__program=program)}
         self.staff = staff
         self.dispatcher = staff["dispatcher"]
@@ -423,7 +423,7 @@ class _Writer:
             calls.append(call)
         by_year: dict[int, list[Call]] = defaultdict(list)
         for call in calls:
-            by_year[call.received_at.year].append(call)
+            by_year[call_actions.reference_year(self.program, call.received_at)].append(call)
         for year_calls in by_year.values():
             references = call_actions.reserve_references(
                 self.program, year_calls[0].received_at, len(year_calls)

@@ -15,7 +15,6 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from coresponder.accounts.models import Agency, User
 from coresponder.encounters.access import rights_for
@@ -361,7 +360,7 @@ def _recent_referral(encounter, *, service, walk, clinician, partner, rng, now) 
         appointment = None
         if wanted == State.SCHEDULED:
             # A morning or afternoon hour in the program's zone, one to four days ahead.
-            zone = ZoneInfo(encounter.program.time_zone)
+            zone = encounter.program.zone
             day = now.astimezone(zone).date() + timedelta(days=rng.randint(1, 4))
             appointment = datetime.combine(day, time(rng.randint(9, 15)), tzinfo=zone)
         referral = referrals.move_referral(

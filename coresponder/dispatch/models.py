@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Agency, Program
@@ -157,7 +158,8 @@ class Shift(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.team}: {self.starts_at:%Y-%m-%d %H:%M} – {self.ends_at:%H:%M}"
+        starts, ends = localtime(self.starts_at), localtime(self.ends_at)
+        return f"{self.team}: {starts:%Y-%m-%d %H:%M} – {ends:%H:%M %Z}"
 
     def time_problems(self, now: datetime) -> dict[str, list[str]]:
         """Its start and end outside the program's bounds, each with the reason."""

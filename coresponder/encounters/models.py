@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.accounts.models import Program
@@ -207,7 +208,7 @@ class Addendum(PersonData, models.Model):
         ordering = ["written_at"]
 
     def __str__(self) -> str:
-        return f"addendum by {self.author} at {self.written_at:%Y-%m-%d %H:%M}"
+        return f"addendum by {self.author} at {localtime(self.written_at):%Y-%m-%d %H:%M %Z}"
 
     def row_class(self) -> str:
         return self.data_class

@@ -30,7 +30,13 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Program
 from coresponder.calls import triage
-from coresponder.calls.actions import CallIn, problems_with, reserve_references, rules_in_force
+from coresponder.calls.actions import (
+    CallIn,
+    problems_with,
+    reference_year,
+    reserve_references,
+    rules_in_force,
+)
 from coresponder.calls.models import Call, CallState, Origin
 from coresponder.core.exceptions import DomainError
 from coresponder.core.spreadsheet import safe_csv_writer
@@ -578,7 +584,8 @@ class _Importer:
                 pending = [row for row in pending if row.external_id not in known]
         by_year: dict[int, list[_Row]] = {}
         for row in pending:
-            by_year.setdefault(row.call_in.received_at.year, []).append(row)
+            year = reference_year(self.program, row.call_in.received_at)
+            by_year.setdefault(year, []).append(row)
         calls = []
         for rows in by_year.values():
             references = reserve_references(self.program, rows[0].call_in.received_at, len(rows))

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -236,11 +237,8 @@ def break_glass(request: HttpRequest, person_id) -> HttpResponse:
     else:
         messages.warning(
             request,
-            _(
-                "Emergency access open until %(time)s UTC. It is logged "
-                "and a supervisor will review it."
-            )
-            % {"time": grant.expires_at.strftime("%H:%M")},
+            _("Emergency access open until %(time)s. It is logged and a supervisor will review it.")
+            % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M %Z")},
         )
     return redirect("people:detail", person_id=person.pk)
 

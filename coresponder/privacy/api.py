@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from coresponder.accounts.models import Agency, AgencyKind
 from coresponder.core.access import signed_in_user as _user
 from coresponder.core.exceptions import DomainError
-from coresponder.core.schemas import Instant, one_of
+from coresponder.core.schemas import ZonedInstant, one_of
 from coresponder.people.access import access_person_by_id, open_person
 
 from . import actions
@@ -74,8 +74,8 @@ class ConsentIn(Schema):
     recipient_agency_kinds: list[one_of(AgencyKind)] = []
     purpose: one_of(Consent.Purpose)
     purpose_detail: str = Field("", max_length=300)
-    starts_at: Instant
-    ends_at: Instant | None = None
+    starts_at: ZonedInstant
+    ends_at: ZonedInstant | None = None
     form_kind: one_of(Consent.FormKind)
     given_by: one_of(Consent.GivenBy) = "person"
     representative_name: str = Field("", max_length=200)

@@ -10,6 +10,7 @@ from datetime import UTC
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.core.time_bounds import GivenTimes
@@ -359,7 +360,9 @@ class BreakGlassGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"break-the-glass by {self.user_id} at {self.granted_at:%Y-%m-%d %H:%M}"
+        return (
+            f"break-the-glass by {self.user_id} at {localtime(self.granted_at):%Y-%m-%d %H:%M %Z}"
+        )
 
     def in_force(self, at=None) -> bool:
         at = at or timezone.now()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -75,7 +75,7 @@ def consents(request: HttpRequest, person_id) -> TemplateResponse:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
-            zone = ZoneInfo(user.program.time_zone)
+            zone = timezone.get_current_timezone()  # the clock the page reads days on
             try:
                 actions.record_consent(
                     opened.row,
@@ -184,12 +184,15 @@ def disclosures(request: HttpRequest, person_id) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="disclosures-{view.id}.csv"'
         writer = safe_csv_writer(response)
-        writer.writerow(["when (UTC)", "recipient", "agency", "information", "basis", "channel"])
+        zone = timezone.get_current_timezone()
+        writer.writerow(
+            [f"when ({zone})", "recipient", "agency", "information", "basis", "channel"]
+        )
         for line in lines:
             row = line["row"]
             writer.writerow(
                 [
-                    row.at.isoformat(timespec="seconds"),
+                    timezone.localtime(row.at, zone).isoformat(timespec="seconds"),
                     row.recipient,
                     row.agency,
                     ", ".join(row.classes),

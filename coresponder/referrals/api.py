@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema, Status
 
 from coresponder.core.access import signed_in_user
 from coresponder.core.exceptions import DomainError, NotFound
-from coresponder.core.schemas import Instant
+from coresponder.core.schemas import ZonedInstant
 from coresponder.encounters.access import access_encounter_by_id
 
 from . import actions
@@ -92,7 +92,7 @@ class ReferralIn(Schema):
 class ReferralMoveIn(Schema):
     to: Literal["received", "accepted", "declined", "scheduled", "attended", "no_show", "withdrawn"]
     reason: str = Field("", max_length=300, description="Required to decline.")
-    appointment_at: Instant | None = Field(
+    appointment_at: ZonedInstant | None = Field(
         None, description="Required to schedule: the appointment, with its time zone."
     )
     note: str = Field("", max_length=2000)

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
@@ -338,10 +337,7 @@ def _with_radius(filters: Filters, radius: float) -> Filters:
 
 
 def zone_of(program):
-    try:
-        return ZoneInfo(program.time_zone)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+    return program.zone
 
 
 def match(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.local_time import LocalDateTimeField
+
 from .models import ServiceKind
 
 OPEN_CHOICES = [
@@ -45,12 +47,7 @@ class DirectorySearchForm(forms.Form):
     )
     language = forms.CharField(label=_("Language spoken"), required=False, max_length=40)
     open = forms.ChoiceField(label=_("Opening hours"), required=False, choices=OPEN_CHOICES)
-    at = forms.DateTimeField(
-        label=_("Open at"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M"],
-    )
+    at = LocalDateTimeField(label=_("Open at"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -8,15 +8,12 @@ consent shares care coordination with the agency. Each button is one move of the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,34 +21,20 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError
+from coresponder.core.local_time import LocalDateTimeField
 
 from . import actions
 from .access import Principal, ReferralView, access_referral_by_id, referrals_for_partner
 from .loop import MOVES, PARTNER_MOVES, State
 from .models import Service
 
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
-
 
 class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=[(state.value, state.value) for state in PARTNER_MOVES])
     reason = forms.CharField(required=False, max_length=300)
-    appointment_at = forms.CharField(required=False, label=gettext_lazy("appointment"))
+    # Typed on the page's clock, the program's time zone (the label names it).
+    appointment_at = LocalDateTimeField(required=False, label=gettext_lazy("Appointment"))
     note = forms.CharField(required=False, max_length=2000)
-
-    def __init__(self, *args, zone: ZoneInfo, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-
-    def clean_appointment_at(self) -> datetime | None:
-        value = self.cleaned_data["appointment_at"].strip()
-        if not value:
-            return None
-        try:
-            local = datetime.strptime(value, LOCAL_INPUT)  # noqa: DTZ007 (made aware below)
-        except ValueError:
-            raise forms.ValidationError(_("Give a date and time.")) from None
-        return timezone.make_aware(local, self.zone)
 
 
 class CapacityForm(forms.Form):
@@ -63,10 +46,6 @@ class CapacityForm(forms.Form):
 class Row:
     view: ReferralView
     moves: list[str]  # the partner's moves open from the referral's state
-
-
-def _zone(user) -> ZoneInfo:
-    return ZoneInfo(user.agency.program.time_zone)
 
 
 @require_role(Role.PARTNER)
@@ -91,7 +70,7 @@ def partner_page(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(
         request,
         "referrals/partner.html",
-        {"rows": rows, "services": services, "zone": str(_zone(request.user))},
+        {"rows": rows, "services": services},
     )
 
 
@@ -104,7 +83,7 @@ def _fail(request, error: DomainError) -> None:
 @require_POST
 def partner_move(request: HttpRequest, referral_id) -> HttpResponse:
     principal = Principal(user=request.user)
-    form = MoveForm(request.POST, zone=_zone(request.user))
+    form = MoveForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -43,7 +42,7 @@ def _search(request: HttpRequest, program: Program) -> dict:
         if data["open"] == "now":
             open_at = timezone.now()
         elif data["open"] == "at":
-            open_at = data["at"].replace(tzinfo=directory.zone_of(program))
+            open_at = data["at"]
         query = directory.Search(
             text=data["text"],
             kind=data["kind"],
@@ -77,9 +76,11 @@ def directory_search(request: HttpRequest) -> TemplateResponse:
 def public_directory(request: HttpRequest, program_slug: str) -> TemplateResponse:
     """No sign-in: the program's directory, and nothing about any person."""
     program = get_object_or_404(Program, slug=program_slug)
-    context = _search(request, program)
-    template = "referrals/_results.html" if request.htmx else "referrals/public.html"
-    return TemplateResponse(request, template, {**context, "public": True})
+    # No reader's clock here: times typed and shown are the program's.
+    with timezone.override(program.zone):
+        context = _search(request, program)
+        template = "referrals/_results.html" if request.htmx else "referrals/public.html"
+        return TemplateResponse(request, template, {**context, "public": True}).render()
 
 
 @dataclass
@@ -153,7 +154,6 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
             "results": found,
             "offers": _offers(encounter, request.user, rights, found),
             "need": kinds[0] if kinds else "",
-            "zone": ZoneInfo(call.program.time_zone),
         },
     )
 

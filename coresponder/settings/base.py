@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "coresponder.accounts.middleware.SessionLifetimeMiddleware",
     "coresponder.accounts.middleware.SecondFactorRequiredMiddleware",
+    "coresponder.accounts.middleware.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coresponder.core.navigation.navigation",
+                "coresponder.accounts.context_processors.clock",
             ],
         },
     },
@@ -185,6 +187,8 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+# Instants are kept in UTC, and commands and workers run on it; each page is on the reader's
+# program's clock (accounts.middleware.TimeZoneMiddleware, docs/settings.md).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

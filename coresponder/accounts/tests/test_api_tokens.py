@@ -56,6 +56,7 @@ def test_a_token_authenticates_as_its_agency(client, agencies):
         "token_name": "EMS CAD",
         "agency": {"id": agencies["fire_ems"].pk, "name": "Test Fire / EMS", "kind": "fire_ems"},
         "program": "Test County Co-Responder Program",
+        "time_zone": "America/Denver",
     }
     assert client.get("/api/v1/me", HTTP_X_API_KEY=issued.secret).status_code == 200
 

@@ -345,7 +345,9 @@ def test_signing_then_an_addendum_with_author_and_time(client, sign_in, on_scene
     html = client.get(page_url(scene)).content.decode()
     assert "Sister arrived 22:40" in html
     assert f"{scene.clinician} · " in html
-    assert timezone.localtime(addendum.written_at).strftime("%H:%M") in html
+    # on the program's clock, as every time on the page
+    written = timezone.localtime(addendum.written_at, scene.call.program.zone)
+    assert written.strftime("%H:%M") in html
     section.refresh_from_db()
     assert section.content == {"behaviour": CLINICAL}
 

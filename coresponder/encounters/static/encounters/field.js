@@ -64,8 +64,17 @@
     return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b);
   }
 
-  function clock() {
-    var now = new Date();
+  // "Saved 10:51" on the page's clock, the program's time zone the server names on <body>,
+  // not the phone's: the times beside it come from the server on that clock.
+  var zone = document.body.getAttribute("data-time-zone") || undefined;
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  } catch (e) { clockFormat = null; /* an old browser or an unknown zone: the phone's clock */ }
+
+  function clock(now) {
+    now = now || new Date();
+    if (clockFormat) return clockFormat.format(now);
     return ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
   }
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from coresponder.interop.classify import MappingError
 from coresponder.interop.csv_import import ImportRefused, import_calls, load_mapping
@@ -184,9 +185,9 @@ class Command(BaseCommand):
             out.write(f"    {count:>9,}  {reason}")
         out.write(f"  time      {report.seconds:>9.1f} s ({report.rows_per_second:,.0f} rows/s)")
         if report.imported:
-            out.write(
-                f"  calls received {report.received_from:%Y-%m-%d %H:%M} to "
-                f"{report.received_to:%Y-%m-%d %H:%M} UTC"
-            )
+            zone = agency.program.zone  # read by a person: on the program's clock, named
+            first = timezone.localtime(report.received_from, zone)
+            last = timezone.localtime(report.received_to, zone)
+            out.write(f"  calls received {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({zone})")
         if report.rejected_total:
             out.write(f"  rejected rows: {report.rejects_path}")
