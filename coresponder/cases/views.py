@@ -164,6 +164,11 @@ class StatusForm(forms.Form):
     )
     note = forms.CharField(label=gettext_lazy("Closing note"), required=False, widget=_textarea(2))
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the contact form's note and the goal form's status share the page.
+        kwargs.setdefault("auto_id", "id_case_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AssignForm(forms.Form):
     case = forms.UUIDField()
