@@ -1,0 +1,37 @@
+"""The person page through HTTP: what it says about why the reader sees each part."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_part_says_in_a_sentence_why_the_reader_sees_it(client, crew, person, sign_in):
+    # given the clinician on the call, on the care team and named in a Part 2 consent
+    sign_in(crew["clinician"])
+
+    # when the clinician opens the person
+    page = re.sub(r"\s+", " ", client.get(f"/people/{person.pk}/").content.decode())
+
+    # then each part's reason reads as a sentence ("because of you are on a call" once)
+    reasons = re.findall(
+        r'data-class="([a-z_0-9]+)"> <h2[^>]*>[^<]*</h2> <p class="card__meta">([^<]*)</p>', page
+    )
+    on_call = "You see this because you are on a call about this person."
+    care_team = "You see this because you are on this person&#x27;s care team."
+    said = dict(reasons)
+    assert list(said) == [
+        "operational",
+        "public_safety",
+        "clinical",
+        "sud_part2",
+        "care_coordination",
+    ]
+    assert said["operational"] == "You see this because of your role."
+    assert said["public_safety"] == on_call
+    assert said["sud_part2"] == "You see this because of the person&#x27;s consent."
+    # Both relations give the clinical parts; the policy names either.
+    assert {said["clinical"], said["care_coordination"]} <= {on_call, care_team}
