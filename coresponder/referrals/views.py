@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Program, Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.languages import language_name
 from coresponder.encounters.access import access_encounter_by_id, rights_for
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import PROGRAM_STAFF
@@ -147,6 +148,7 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
         {
             "encounter": encounter,
             "call": call,
+            "call_language": language_name(call.language),
             "needs": needs,
             "kinds": kinds,
             "shows_wanted": rights.reads(DataClass.CLINICAL),

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from coresponder.people import actions as people
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,3 +37,15 @@ def test_each_part_says_in_a_sentence_why_the_reader_sees_it(client, crew, perso
     assert said["sud_part2"] == "You see this because of the person&#x27;s consent."
     # Both relations give the clinical parts; the policy names either.
     assert {said["clinical"], said["care_coordination"]} <= {on_call, care_team}
+
+
+def test_languages_are_named_not_coded(client, crew, person, sign_in):
+    # given a person who speaks Spanish and American Sign Language, stored as codes
+    people.update_person(person, changes={"languages": ["es", "asl"]}, acting_user=crew["officer"])
+    sign_in(crew["officer"])
+
+    # when the officer opens the person
+    page = re.sub(r"\s+", " ", client.get(f"/people/{person.pk}/").content.decode())
+
+    # then the languages are named
+    assert "<dt>Languages</dt><dd>Spanish, American Sign Language</dd>" in page
