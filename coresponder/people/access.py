@@ -25,7 +25,7 @@ from coresponder.privacy.actions import close_expired_grants
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Decision
 
-from .matching import PersonQuery, search
+from .matching import PersonQuery, search, strength
 from .models import (
     IDENTIFIER_CLASSES,
     AddressKind,
@@ -364,6 +364,10 @@ class Match:
     view: PersonView
     score: float
     reasons: list[str]
+
+    @property
+    def strength(self) -> str:
+        return strength(self.score)
 
 
 def search_for(

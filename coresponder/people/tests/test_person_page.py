@@ -49,3 +49,21 @@ def test_languages_are_named_not_coded(client, crew, person, sign_in):
 
     # then the languages are named
     assert "<dt>Languages</dt><dd>Spanish, American Sign Language</dd>" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "strength"),
+    [({"name": "tango"}, "Likely match"), ({"name": "tanga"}, "Possible match")],
+)
+def test_a_search_result_says_how_well_it_matches_in_words(
+    client, crew, person, sign_in, typed, strength
+):
+    # given
+    sign_in(crew["dispatcher"])
+
+    # when a name is searched, as the page fetches its results
+    results = client.get("/people/", typed, HTTP_HX_REQUEST="true").content.decode()
+
+    # then the match says how strong it is in words, never as a number
+    assert re.findall(r'<span class="badge[^"]*"[^>]*>([^<]*)</span>', results) == [strength]
+    assert not re.search(r">\s*\d+\.\d\s*<", results)
