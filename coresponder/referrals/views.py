@@ -176,7 +176,12 @@ def refer(request: HttpRequest, encounter_id) -> HttpResponse:
     back = redirect("referrals:suggestions", encounter_id=encounter.pk)
     form = ReferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a service, and refer or record information given."))
+        if "need" in form.errors:
+            # Past its limit: said with its length, never cut to fit.
+            problem = form.errors["need"][0]
+            messages.error(request, _("The need: %(problem)s") % {"problem": problem})
+        else:
+            messages.error(request, _("Choose a service, and refer or record information given."))
         return back
     data = form.cleaned_data
     service = Service.objects.filter(pk=data["service"], program_id=encounter.program_id).first()
