@@ -231,6 +231,33 @@ def test_each_field_of_the_case_page_has_its_own_id(client, sign_in, manager, ov
     assert '<label for="id_case_status">Status</label>' in page
 
 
+def test_a_long_case_note_declares_its_limit_and_past_it_is_refused_kept(
+    client, sign_in, manager, overdue_case
+):
+    # given the case page, whose notes the browser counts against their limit
+    sign_in(manager)
+    page = client.get(f"/cases/{overdue_case.pk}/").content.decode()
+    assert re.search(r'<textarea name="note"[^>]* maxlength="4000" id="id_note"', page)
+    assert re.search(r'<textarea name="note"[^>]* maxlength="4000" id="id_case_note"', page)
+    assert re.search(r'<textarea name="progress_note"[^>]* maxlength="4000"', page)
+
+    # when a contact note of 4,001 characters is posted all the same
+    response = client.post(
+        f"/cases/{overdue_case.pk}/contacts/",
+        {"method": "phone", "outcome": "no_answer", "note": "n" * 4001},
+    )
+
+    # then it is refused beside the field, with every character kept in it
+    assert response.status_code == 400
+    text = text_of(response)
+    assert (
+        'id="id_note_error"><li>Ensure this value has at most 4000 characters (it has 4001).'
+        in (text)
+    )
+    assert "n" * 4001 + "</textarea>" in response.content.decode()
+    assert not overdue_case.contacts.exists()
+
+
 def test_a_failed_attempt_then_reaching_the_person_closes_the_first_contact(
     client, sign_in, manager, overdue_case
 ):
