@@ -15,6 +15,7 @@ freezegun.configure(extend_ignore_list=["_pytest"])
 pytest_plugins = [
     "coresponder.testing.fixtures",
     "coresponder.testing.openapi",
+    "coresponder.testing.html_ids",
     "coresponder.people.tests.fixtures",
     "coresponder.dispatch.tests.fixtures",
     "coresponder.encounters.tests.fixtures",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Role
 from coresponder.core.exceptions import NotFound
+from coresponder.core.languages import language_name
 from coresponder.privacy import gate
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import PROGRAM_STAFF, Relation
@@ -100,6 +101,11 @@ class CallView:
     @property
     def is_open(self) -> bool:
         return self.state in (CallState.OPEN, CallState.DISPATCHED)
+
+    @property
+    def language_words(self) -> str:
+        """The language needed by name ("Spanish"), however it came in ("es")."""
+        return language_name(self.language)
 
     @property
     def is_overridden(self) -> bool:

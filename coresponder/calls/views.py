@@ -260,7 +260,10 @@ def add_note(request: HttpRequest, call_id) -> HttpResponse:
     form = NoteForm(request.POST)
     try:
         if not form.is_valid():
-            raise DomainError(_("Write the note first."))
+            # Empty, or past the limit: said with its length, never cut to fit.
+            typed = request.POST.get("text", "").strip()
+            problem = " ".join(form.errors["text"]) if typed else _("Write the note first.")
+            raise DomainError(problem)
         actions.add_note(
             call, text=form.cleaned_data["text"], acting_user=request.user, request=request
         )

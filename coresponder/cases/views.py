@@ -40,6 +40,7 @@ from .models import (
 )
 
 CASE_WORKERS = access.CASE_WORKERS
+MAX_NOTE = actions.MAX_NOTE  # the browser counts it (core/text_limit.js); the action holds it
 GROUP_LABELS = {
     "": gettext_lazy("All"),
     "overdue": gettext_lazy("Overdue"),
@@ -83,7 +84,9 @@ class ContactForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Now, unless you log an earlier attempt."),
     )
-    note = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=_textarea(2))
+    note = forms.CharField(
+        label=gettext_lazy("Notes"), required=False, max_length=MAX_NOTE, widget=_textarea(2)
+    )
 
 
 class DoneForm(forms.Form):
@@ -108,7 +111,10 @@ class GoalForm(forms.Form):
         label=gettext_lazy("Progress"), choices=GoalStatus.choices, initial=GoalStatus.NOT_STARTED
     )
     progress_note = forms.CharField(
-        label=gettext_lazy("Latest progress"), required=False, widget=_textarea(2)
+        label=gettext_lazy("Latest progress"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=_textarea(2),
     )
     target_date = forms.DateField(
         label=gettext_lazy("Aim for"),
@@ -124,7 +130,14 @@ class StatusForm(forms.Form):
         required=False,
         choices=[("", "—"), *CloseReason.choices],
     )
-    note = forms.CharField(label=gettext_lazy("Closing note"), required=False, widget=_textarea(2))
+    note = forms.CharField(
+        label=gettext_lazy("Closing note"), required=False, max_length=MAX_NOTE, widget=_textarea(2)
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the contact form's note and the goal form's status share the page.
+        kwargs.setdefault("auto_id", "id_case_%s")
+        super().__init__(*args, **kwargs)
 
 
 class AssignForm(forms.Form):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from coresponder.core.geography import Place, great_circle_km
+from coresponder.core.languages import language_name
 
 ROAD_FACTOR = 1.3  # roads are longer than the straight line
 SPEED_KMH = 45.0  # average urban response speed with lights
@@ -88,7 +89,7 @@ def rank(
                 entry.reasons.append("no EMT on the team")
         if call.language and call.language in team.languages:
             entry.fit += 2
-            entry.reasons.append(f"speaks {call.language}")
+            entry.reasons.append(f"speaks {language_name(call.language)}")
         for speciality in sorted(call.specialities & team.specialities):
             entry.fit += 2
             entry.reasons.append(f"{speciality.replace('_', ' ')} speciality")

@@ -17,6 +17,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import NotFound
+from coresponder.core.languages import language_names
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy import gate
 from coresponder.privacy.access import allowed_for, readable_for_many
@@ -24,7 +25,7 @@ from coresponder.privacy.actions import close_expired_grants
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Decision
 
-from .matching import PersonQuery, search
+from .matching import PersonQuery, search, strength
 from .models import (
     IDENTIFIER_CLASSES,
     AddressKind,
@@ -101,6 +102,8 @@ class PersonView:
 def _display(name: str, value: Any) -> str:
     if name == "flags":
         return ", ".join(str(PersonFlag(flag).label) for flag in value if flag in PersonFlag.values)
+    if name == "languages":
+        return language_names(value)
     if name in CHOICE_LABELS:
         return str(CHOICE_LABELS[name].get(value, value))
     if isinstance(value, bool):
@@ -361,6 +364,10 @@ class Match:
     view: PersonView
     score: float
     reasons: list[str]
+
+    @property
+    def strength(self) -> str:
+        return strength(self.score)
 
 
 def search_for(

@@ -3,21 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.languages import NAMES
 from coresponder.privacy.classification import DataClass
 
 from .models import IdentifierSystem, PersonFlag, Sex, VeteranStatus
 
 LANGUAGE_CHOICES = [
-    ("en", _("English")),
-    ("es", _("Spanish")),
-    ("vi", _("Vietnamese")),
-    ("zh", _("Chinese")),
-    ("ar", _("Arabic")),
-    ("ko", _("Korean")),
-    ("ru", _("Russian")),
-    ("so", _("Somali")),
-    ("asl", _("American Sign Language")),
-    ("other", _("Other")),
+    (code, NAMES[code]) for code in ("en", "es", "vi", "zh", "ar", "ko", "ru", "so", "asl", "other")
 ]
 
 

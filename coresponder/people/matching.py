@@ -14,11 +14,25 @@ from datetime import date
 
 import jellyfish
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .models import Person, PersonIdentifier, PersonName, normalise_identifier
 
 POOL_PER_CRITERION = 400
 MIN_SCORE = 10.0
+# A name and date of birth both matching (85), or an identifier, is strong; the whole
+# name alone (50) likely; a near spelling possible. Pages say these words, not the score.
+STRONG_SCORE = 80.0
+LIKELY_SCORE = 50.0
+
+
+def strength(score: float) -> str:
+    """How well a candidate matches, in words for a page."""
+    if score >= STRONG_SCORE:
+        return _("Strong match")
+    if score >= LIKELY_SCORE:
+        return _("Likely match")
+    return _("Possible match")
 
 
 def name_key(text: str) -> str:

@@ -24,6 +24,7 @@ from enum import IntEnum
 from django.utils.translation import gettext as _
 
 from coresponder.core.geography import Place, great_circle_km
+from coresponder.core.languages import language_name
 
 from .models import ServiceKind
 
@@ -376,12 +377,11 @@ def assess(needs: Needs, candidate: Candidate, now: datetime, zone: tzinfo) -> S
     wanted = needs.language.strip().lower()
     if wanted and wanted in candidate.languages:
         fit += 2
-        name = next(
-            (n for n in candidate.language_names if n.lower() == wanted), needs.language.strip()
-        )
-        reasons.append(_("speaks %(language)s") % {"language": name.title()})
+        listed = next((n for n in candidate.language_names if n.lower() == wanted), None)
+        name = listed.title() if listed else language_name(needs.language)
+        reasons.append(_("speaks %(language)s") % {"language": name})
     elif wanted:
-        reasons.append(_("%(language)s not listed") % {"language": needs.language.strip()})
+        reasons.append(_("%(language)s not listed") % {"language": language_name(needs.language)})
     if candidate.veterans:
         if needs.veteran:
             fit += 1

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Program, Role
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.languages import language_name
 from coresponder.encounters.access import access_encounter_by_id, rights_for
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import PROGRAM_STAFF
@@ -148,6 +149,7 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
         {
             "encounter": encounter,
             "call": call,
+            "call_language": language_name(call.language),
             "needs": needs,
             "kinds": kinds,
             "shows_wanted": rights.reads(DataClass.CLINICAL),
@@ -174,7 +176,12 @@ def refer(request: HttpRequest, encounter_id) -> HttpResponse:
     back = redirect("referrals:suggestions", encounter_id=encounter.pk)
     form = ReferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a service, and refer or record information given."))
+        if "need" in form.errors:
+            # Past its limit: said with its length, never cut to fit.
+            problem = form.errors["need"][0]
+            messages.error(request, _("The need: %(problem)s") % {"problem": problem})
+        else:
+            messages.error(request, _("Choose a service, and refer or record information given."))
         return back
     data = form.cleaned_data
     service = Service.objects.filter(pk=data["service"], program_id=encounter.program_id).first()

@@ -167,3 +167,18 @@ def test_the_call_page_adds_a_note_from_the_desk(client, sign_in, desk, take_cal
     assert response.status_code == 302
     assert list(CallNote.objects.values_list("text", flat=True)) == ["Caller called back"]
     assert notes_added() == 1
+
+
+def test_a_note_past_its_limit_is_refused_saying_how_long_it_is(client, sign_in, desk, take_call):
+    # given an open call
+    call = take_call()
+    sign_in(desk)
+
+    # when the desk posts a note of 2,001 characters (a browser without the page's script)
+    response = client.post(f"/calls/{call.pk}/notes/", {"text": "x" * 2001}, follow=True)
+
+    # then the refusal says why, and nothing was added or cut
+    assert "at most 2000 characters (it has 2001)" in response.content.decode()
+    assert "Write the note first." not in response.content.decode()
+    assert not CallNote.objects.exists()
+    assert notes_added() == 0

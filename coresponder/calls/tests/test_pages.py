@@ -86,3 +86,16 @@ def test_a_partners_systems_cannot_send_calls(client, agencies, admin_user):
     )
     assert response.status_code == 403
     assert not Call.objects.exists()
+
+
+def test_the_call_page_names_the_language_needed(client, sign_in, desk, take_call):
+    # given a call whose language came in as a code
+    call = take_call(language="es")
+    sign_in(desk)
+
+    # when the desk opens it
+    page = client.get(f"/calls/{call.pk}/").content.decode()
+
+    # then it is named
+    assert "<dt>Language</dt><dd>Spanish</dd>" in page
+    assert "<dd>es</dd>" not in page

@@ -26,6 +26,7 @@ from coresponder.people.actions import NameIn, PersonIn, register_person
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.models import AuditEntry, ReadWindow
+from coresponder.testing.html_ids import duplicate_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +207,57 @@ def test_the_case_page_shows_the_header_tasks_and_forms(client, sign_in, manager
     ).exists()
 
 
+def test_each_field_of_the_case_page_has_its_own_id(client, sign_in, manager, overdue_case):
+    # given a case with a goal, so every form of the page shows
+    actions.set_goal(
+        overdue_case,
+        text="Keep the clinic visit",
+        status="not_started",
+        progress_note="",
+        target_date=None,
+        goal=None,
+        acting_user=manager,
+    )
+    sign_in(manager)
+
+    # when the case manager opens it (the suite's id check is what would fail first)
+    page = client.get(f"/cases/{overdue_case.pk}/").content.decode()
+
+    # then no id is given twice, and each label names its own field
+    assert duplicate_ids(page) == []
+    assert '<label for="id_note">Notes</label>' in page
+    assert '<label for="id_case_note">Closing note</label>' in page
+    assert '<label for="id_status">Progress</label>' in page
+    assert '<label for="id_case_status">Status</label>' in page
+
+
+def test_a_long_case_note_declares_its_limit_and_past_it_is_refused_kept(
+    client, sign_in, manager, overdue_case
+):
+    # given the case page, whose notes the browser counts against their limit
+    sign_in(manager)
+    page = client.get(f"/cases/{overdue_case.pk}/").content.decode()
+    assert re.search(r'<textarea name="note"[^>]* maxlength="4000" id="id_note"', page)
+    assert re.search(r'<textarea name="note"[^>]* maxlength="4000" id="id_case_note"', page)
+    assert re.search(r'<textarea name="progress_note"[^>]* maxlength="4000"', page)
+
+    # when a contact note of 4,001 characters is posted all the same
+    response = client.post(
+        f"/cases/{overdue_case.pk}/contacts/",
+        {"method": "phone", "outcome": "no_answer", "note": "n" * 4001},
+    )
+
+    # then it is refused beside the field, with every character kept in it
+    assert response.status_code == 400
+    text = text_of(response)
+    assert (
+        'id="id_note_error"><li>Ensure this value has at most 4000 characters (it has 4001).'
+        in (text)
+    )
+    assert "n" * 4001 + "</textarea>" in response.content.decode()
+    assert not overdue_case.contacts.exists()
+
+
 def test_a_failed_attempt_then_reaching_the_person_closes_the_first_contact(
     client, sign_in, manager, overdue_case
 ):
@@ -308,7 +360,7 @@ def test_closing_without_a_reason_is_refused_beside_the_reason(
 
     refused = client.post(f"/cases/{overdue_case.pk}/status/", {"status": "closed"})
     assert refused.status_code == 400
-    assert 'id="id_reason_error"><li>Say why the case is closed.</li>' in text_of(refused)
+    assert 'id="id_case_reason_error"><li>Say why the case is closed.</li>' in text_of(refused)
     overdue_case.refresh_from_db()
     assert overdue_case.status == CaseStatus.OPEN
 

@@ -55,7 +55,7 @@ def test_within_two_minutes_fit_decides():
     ranked = rank([plain, spanish], CallNeeds(place=CALL, language="es"), today=TODAY)
 
     assert [r.team.name for r in ranked] == ["spanish", "plain"]
-    assert "speaks es" in ranked[0].reasons
+    assert "speaks Spanish" in ranked[0].reasons
 
 
 def test_an_expired_cit_certificate_and_a_busy_team_count_against():

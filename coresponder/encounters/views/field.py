@@ -79,6 +79,7 @@ def _words() -> dict[str, str]:
         "signed_out": _("Signed out — sign in again; your words are kept on this phone"),
         "conflict": _("Conflict — compare the two versions and choose"),
         "failed": _("Not saved"),
+        "too_long": _("Not sent: a text is too long — shorten it and it saves"),
         "all_saved": _("All saved"),
         "theirs": _("Saved by a colleague (or your other device)"),
         "yours": _("Yours, not saved"),

@@ -129,3 +129,17 @@ def test_the_search_api_refuses_an_empty_query(client, registrar, sign_in):
 
     assert response.status_code == 400
     assert "name" in response.json()["fields"]
+
+
+def test_match_strength_in_words_by_score():
+    from coresponder.people.matching import strength
+
+    assert [strength(score) for score in (145, 85, 80, 79.9, 50, 49.9, 10)] == [
+        "Strong match",
+        "Strong match",
+        "Strong match",
+        "Likely match",
+        "Likely match",
+        "Possible match",
+        "Possible match",
+    ]

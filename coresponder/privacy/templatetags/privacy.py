@@ -1,30 +1,40 @@
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
-RELATION_WORDS = {
-    "on_call": _("you are on a call about this person"),
-    "care_team": _("you are on this person's care team"),
-    "follow_up_queue": _("the person's case is in your agency's follow-up queue"),
-    "referral_recipient": _("your agency received a referral for this person"),
-    "supervisor": _("you supervise staff working with this person"),
+# Whole sentences, so a translation never has to join a phrase to a clause.
+RELATION_REASONS = {
+    "on_call": gettext_lazy("You see this because you are on a call about this person."),
+    "care_team": gettext_lazy("You see this because you are on this person's care team."),
+    "follow_up_queue": gettext_lazy(
+        "You see this because the person's case is in your agency's follow-up queue."
+    ),
+    "referral_recipient": gettext_lazy(
+        "You see this because your agency received a referral for this person."
+    ),
+    "supervisor": gettext_lazy(
+        "You see this because you supervise staff working with this person."
+    ),
 }
 
 
 @register.filter
-def basis_label(basis: str) -> str:
-    """Why the viewer sees a section, in words."""
+def seen_because(basis: str) -> str:
+    """Why the viewer sees a section, as a sentence."""
     kind, _sep, detail = basis.partition(":")
     if kind == "role":
-        return _("your role")
-    if kind == "relation":
-        return RELATION_WORDS.get(detail, detail)
+        return _("You see this because of your role.")
+    if kind == "relation" and detail in RELATION_REASONS:
+        return RELATION_REASONS[detail]
     if kind == "consent":
-        return _("the person's consent")
+        return _("You see this because of the person's consent.")
     if kind == "break_glass":
-        return _("emergency access (break-the-glass), logged for review")
-    return basis
+        return _(
+            "You see this because of an emergency access (break-the-glass), logged for review."
+        )
+    return _("You see this because of: %(basis)s.") % {"basis": basis}
 
 
 @register.filter

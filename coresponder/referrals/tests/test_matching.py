@@ -372,3 +372,14 @@ def test_kinds_follow_concerns_assessment_disposition_and_person():
         "youth_counseling",
         "veterans_services",
     )
+
+
+def test_a_language_asked_for_by_its_code_is_named_in_the_reason():
+    # given a service listing Spanish by its code only, and a call needing "es"
+    spanish = service("Clínica", languages=frozenset({"es"}), language_names=(), place=HERE)
+
+    # when
+    ranked = rank(Needs(kinds=(), language="es", place=HERE), [spanish], NOON, zone=DENVER)
+
+    # then
+    assert "speaks Spanish" in ranked[0].reasons

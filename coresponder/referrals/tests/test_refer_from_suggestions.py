@@ -167,3 +167,22 @@ def test_someone_not_on_the_call_gets_404(client, sign_in, on_scene, linked, mak
     # then it is 404, and nothing is written
     assert response.status_code == 404
     assert Referral.objects.count() == 0
+
+
+def test_a_need_past_its_limit_is_refused_saying_how_long_it_is(client, sign_in, on_scene, linked):
+    # given the person's consent to share care coordination with Harbor's agency
+    scene = on_scene()
+    share_care_coordination(scene.person, with_agency=linked.agency, recorded_by=scene.clinician)
+    sign_in(scene.clinician)
+
+    # when a need of 2,001 characters is posted (a browser without the page's script)
+    response = client.post(
+        refer_url(scene),
+        {"service": str(linked.service.pk), "what": "refer", "need": "x" * 2001},
+        follow=True,
+    )
+
+    # then the refusal names the need and its length, and nothing was sent
+    page = response.content.decode()
+    assert "The need: Ensure this value has at most 2000 characters (it has 2001)." in page
+    assert Referral.objects.count() == 0

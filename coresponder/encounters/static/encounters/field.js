@@ -250,6 +250,8 @@
     var state = this.state;
     if (this.busy) return this.busy;
     if (signedOut || this.conflict || this.halted || !this.pending()) return Promise.resolve();
+    // A text past its limit (core/text_limit.js counts it) waits, kept, until shortened.
+    if (this.form.querySelector("[data-over-limit]")) { this.show("too_long"); return Promise.resolve(); }
     if (!navigator.onLine) { this.show("offline"); return Promise.resolve(); }
     if (!state.sending) {
       state.sending = { content: state.draft.content, base: state.draft.base, save_id: newSaveId() };
@@ -721,7 +723,7 @@
 
   function updateBar() {
     if (!barEl) return;
-    var order = ["conflict", "failed", "signed_out", "offline", "retrying", "saving", "pending", "saved"];
+    var order = ["conflict", "failed", "too_long", "signed_out", "offline", "retrying", "saving", "pending", "saved"];
     var worst = "";
     everything().forEach(function (part) {
       var status = part.status;
