@@ -89,7 +89,13 @@ def aware_in(local: datetime, zone: tzinfo) -> datetime:
     """
     if local.tzinfo is not None:
         return local
-    if not _exists(local, zone):
+    try:
+        exists = _exists(local, zone)
+    except OverflowError:
+        # A day at the very edge of what Python holds cannot be placed on any clock. It is
+        # outside every program's bounds, whose check then says so: keep it, read as UTC.
+        return local.replace(tzinfo=UTC)
+    if not exists:
         start, end = _skipped_hour(local, zone)
         raise NonexistentTime(
             _(

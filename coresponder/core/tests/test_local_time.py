@@ -111,3 +111,16 @@ def test_time_zone_names_are_checked():
             zone_named(bad)
         with pytest.raises(ValidationError):
             check_time_zone(bad)
+
+
+@pytest.mark.parametrize(
+    "local", [datetime(1, 1, 1, 0, 0), datetime(9999, 12, 31, 23, 59)], ids=["year 1", "year 9999"]
+)
+@pytest.mark.parametrize("zone", ["America/Denver", "Pacific/Kiritimati"])
+def test_a_day_at_the_edge_of_the_calendar_is_kept_for_the_bounds_to_refuse(local, zone):
+    # Some clocks cannot place it, but it must reach the bounds' check, not end in an
+    # OverflowError; read on the zone's clock where it can be, as UTC where it cannot.
+    instant = aware_in(local, zone_named(zone))
+    assert instant.utcoffset() is not None
+    assert instant.year == local.year
+    assert abs(instant - local.replace(tzinfo=UTC)).total_seconds() <= 15 * 3600
