@@ -19,7 +19,12 @@ register = template.Library()
 def clock(value, format_string: str = "j M Y H:i") -> str:
     if not isinstance(value, datetime) or timezone.is_naive(value):
         return date_filter(value, format_string)
-    local = timezone.localtime(value)
+    try:
+        local = timezone.localtime(value)
+    except OverflowError:
+        # An instant this zone's calendar cannot hold (year 1 or 9999): shown as stored,
+        # in UTC, as every other time on the page (core.time_bounds.template_localtime).
+        local = value
     text = date_filter(local, format_string)
     if is_ambiguous(local.replace(tzinfo=None), local.tzinfo) and "T" not in format_string:
         text = f"{text} {local.tzname()}"
