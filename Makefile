@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 MANAGE := $(BIN)/coresponder
 
-.PHONY: demo test lint format lock clean
+.PHONY: demo demo-reset test lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Coresponder needs Python 3.11, found " + sys.version'
@@ -24,6 +24,10 @@ $(VENV)/.installed-test: requirements/test.lock pyproject.toml | $(BIN)/python
 ## Install, load the synthetic demo program into SQLite and serve it at http://127.0.0.1:8000
 demo: $(VENV)/.installed-base
 	DJANGO_SETTINGS_MODULE=coresponder.settings.dev $(MANAGE) demo
+
+## The same, the demo built afresh for today (a demo built on an earlier day is kept by `make demo`)
+demo-reset: $(VENV)/.installed-base
+	DJANGO_SETTINGS_MODULE=coresponder.settings.dev $(MANAGE) demo --reset
 
 ## Install what the tests need, then lint and run the whole suite (DATABASE_URL picks the database)
 # Two workers: CI has two cores, and the suite takes half the time split across them.

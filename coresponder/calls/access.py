@@ -97,6 +97,9 @@ class CallView:
     classes: list[str] = field(default_factory=list)
     revision: int = 0
     overridden_by_name: str = ""
+    closed_at: datetime | None = None
+    closed_by_name: str = ""
+    close_reason: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -188,6 +191,9 @@ def _view(projection: gate.Projection) -> CallView:
         classes=sorted(projection.readable),
         revision=shown["revision"],
         overridden_by_name=str(overridden_by) if overridden_by is not None else "",
+        closed_at=shown["closed_at"],
+        closed_by_name=str(closed_by) if (closed_by := shown["closed_by"]) is not None else "",
+        close_reason=shown["close_reason"],
     )
 
 
@@ -200,7 +206,7 @@ def view_calls(
     if not user.has_role(*CALL_READERS):
         return []
     working = working_calls(user, calls)
-    prefetch_related_objects(calls, "overridden_by")
+    prefetch_related_objects(calls, "overridden_by", "closed_by")
     projections = gate.read(
         user,
         calls,

@@ -357,11 +357,25 @@ def add_note(call: Call, *, text: str, acting_user, request=None) -> CallNote:
 CLOSING_STATES = (CallState.RESOLVED_BY_PHONE, CallState.CLOSED, CallState.CANCELLED)
 
 
-def close_call(call: Call, *, state: str, acting_user, request=None) -> Call:
+MAX_CLOSE_REASON = 500
+
+
+def close_call(call: Call, *, state: str, acting_user, reason: str = "", request=None) -> Call:
+    """The desk closes a call: resolved by phone, closed, or cancelled, which needs a reason
+    (a cancelled call has no encounter to say what happened)."""
     if state not in CLOSING_STATES:
         raise DomainError(_("A call is closed as resolved by phone, closed or cancelled."))
     if not acting_user.has_role(*DESK):
         raise PermissionDenied(_("Only dispatchers and supervisors close calls."))
+    reason = reason.strip()
+    if state == CallState.CANCELLED and not reason:
+        problem = _("Say why the call is cancelled.")
+        raise DomainError(problem, fields={"reason": [problem]})
+    if len(reason) > MAX_CLOSE_REASON or "\x00" in reason:
+        raise DomainError(
+            _("The reason is too long."),
+            fields={"reason": [_("At most %(n)s characters.") % {"n": MAX_CLOSE_REASON}]},
+        )
     from coresponder.dispatch.models import Team
 
     with transaction.atomic():
@@ -375,8 +389,18 @@ def close_call(call: Call, *, state: str, acting_user, request=None) -> Call:
                 % {"teams": ", ".join(still)}
             )
         locked.state, locked.closed_at = state, timezone.now()
+        locked.closed_by, locked.close_reason = acting_user, reason
         locked.revision += 1
-        locked.save(update_fields=["state", "closed_at", "revision", "updated_at"])
+        locked.save(
+            update_fields=[
+                "state",
+                "closed_at",
+                "closed_by",
+                "close_reason",
+                "revision",
+                "updated_at",
+            ]
+        )
         events.call_closed(call=locked, actor=Actor.of_user(acting_user), request=request)
     return locked
 

@@ -64,7 +64,7 @@ def call_closed(*, call, actor: Actor, request=None) -> None:
         actor=actor,
         object_type="call",
         object_id=call.pk,
-        fields=["state"],
+        fields=["state", "close_reason"],
         detail={"reference": call.reference, "state": call.state},
         request=request,
     )

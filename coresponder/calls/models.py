@@ -177,6 +177,12 @@ class Call(PersonData, BaseModel):
         _("state"), max_length=24, choices=CallState.choices, default=CallState.OPEN
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Who closed it from the desk, and why (a cancellation needs a reason); neither when
+    # the last team cleared and closed it.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(_("why it was closed"), max_length=500, blank=True)
     # Bumped by every change a board shows, so boards can ask "anything new?" cheaply.
     revision = models.PositiveIntegerField(default=1)
 
@@ -212,6 +218,8 @@ class Call(PersonData, BaseModel):
         "overridden_by": STRUCTURAL,
         "state": OPERATIONAL,
         "closed_at": OPERATIONAL,
+        "closed_by": STRUCTURAL,
+        "close_reason": OPERATIONAL,
         "revision": STRUCTURAL,
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,

@@ -307,7 +307,11 @@ def close(request: HttpRequest, call_id) -> HttpResponse:
     call = access_call_by_id(request.user, call_id)
     try:
         actions.close_call(
-            call, state=request.POST.get("state", ""), acting_user=request.user, request=request
+            call,
+            state=request.POST.get("state", ""),
+            reason=request.POST.get("reason", ""),
+            acting_user=request.user,
+            request=request,
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from .home import home_for, your_account
@@ -17,6 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "account": your_account(request.user),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Where a browser looks for an icon when a page names none (the API's docs, a PDF)."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
 
 
 @never_cache

@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Role
 from coresponder.calls.access import DESK
 from coresponder.calls.models import OPEN_STATES, Call, CallState
-from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
+from coresponder.core.exceptions import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    PermissionDenied,
+)
 from coresponder.privacy import actions as privacy_actions
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.models import AccessRelation
@@ -26,7 +32,7 @@ from coresponder.privacy.models import AccessRelation
 from . import events
 from .models import MemberRole, Shift, StatusEvent, Team, TeamMember
 from .notify import notify_soon
-from .status import ON_A_CALL, WORDS, IllegalMove, Status, check_move
+from .status import ON_A_CALL, WORDS, IllegalMove, Status, check_move, check_undo
 
 TEAM_ADMINS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
@@ -172,6 +178,77 @@ def move_status(team: Team, wanted: str, *, acting_user, note: str = "", request
             team=locked, event=event, actor=Actor.of_user(acting_user), request=request
         )
     return event
+
+
+def undo_status_move(
+    team: Team, event_id, *, acting_user, now: datetime, request=None
+) -> StatusEvent:
+    """Takes back a move pressed by mistake, within 30 seconds of it (`status.check_undo`,
+    judged at `now`): the team returns to the status it left, on the same call, and a call
+    its clearing closed opens again. Only who made the move, or the desk, takes it back;
+    the move back is an event of its own, naming the one it undoes."""
+    _same_program(acting_user, team)
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        event = StatusEvent.every_move.filter(team=locked, pk=event_id).first()
+        if event is None:
+            raise NotFound(_("No such move of this team."))
+        if not (acting_user.has_role(*DESK) or event.by_id == acting_user.pk):
+            raise PermissionDenied(_("Only who made a move, or the desk, takes it back."))
+        latest = StatusEvent.every_move.filter(team=locked).order_by("-occurred_at", "-id")[0]
+        try:
+            check_undo(
+                Status(event.from_status),
+                Status(event.to_status),
+                current=Status(locked.status),
+                made_at=event.occurred_at,
+                now=now,
+                latest=latest.pk == event.pk,
+                is_undo=event.undoes_id is not None,
+            )
+        except IllegalMove as error:
+            raise Conflict(str(error)) from None
+        back = Status(event.from_status)
+        call = Call.objects.select_for_update().get(pk=event.call_id) if event.call_id else None
+        if back in ON_A_CALL and call is not None and call.state not in OPEN_STATES:
+            closed_by_this_move = (
+                call.state == CallState.CLOSED
+                and call.closed_by_id is None
+                and call.closed_at == event.occurred_at
+            )
+            if not closed_by_this_move:
+                raise Conflict(
+                    _("Call %(call)s has been closed since: move the status instead.")
+                    % {"call": call.reference}
+                )
+            call.state, call.closed_at = CallState.DISPATCHED, None
+        before = (
+            StatusEvent.objects.filter(team=locked)
+            .exclude(pk=event.pk)
+            .order_by("-occurred_at", "-id")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        undo = StatusEvent.every_move.create(
+            team=locked,
+            call=call,
+            from_status=locked.status,
+            to_status=back,
+            occurred_at=now,
+            by=acting_user,
+            undoes=event,
+        )
+        locked.status, locked.status_since = back, before or now
+        locked.call = call if back in ON_A_CALL else None
+        locked.revision += 1
+        locked.save(update_fields=["status", "status_since", "call", "revision", "updated_at"])
+        if call is not None:
+            call.revision += 1
+            call.save(update_fields=["state", "closed_at", "revision", "updated_at"])
+        events.status_undone(
+            team=locked, undone=event, undo=undo, actor=Actor.of_user(acting_user), request=request
+        )
+    return undo
 
 
 def create_team(

@@ -6,6 +6,7 @@ from coresponder.privacy.audit import Actor, record
 
 TEAM_DISPATCHED = "dispatch.team_dispatched"
 STATUS_MOVED = "dispatch.status_moved"
+STATUS_UNDONE = "dispatch.status_undone"
 TEAM_CREATED = "dispatch.team_created"
 SHIFT_ADDED = "dispatch.shift_added"
 
@@ -31,6 +32,22 @@ def status_moved(*, team, event, actor: Actor, request=None) -> None:
             "from": event.from_status,
             "to": event.to_status,
             "call": str(event.call_id or ""),
+        },
+        request=request,
+    )
+
+
+def status_undone(*, team, undone, undo, actor: Actor, request=None) -> None:
+    record(
+        STATUS_UNDONE,
+        actor=actor,
+        object_type="team",
+        object_id=team.pk,
+        detail={
+            "undone": {"from": undone.from_status, "to": undone.to_status},
+            "made_at": undone.occurred_at.isoformat(),
+            "back_to": undo.to_status,
+            "call": str(undo.call_id or ""),
         },
         request=request,
     )

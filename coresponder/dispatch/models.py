@@ -177,8 +177,18 @@ class Shift(BaseModel):
             raise ValidationError(problems)
 
 
+class StandingMoves(models.Manager):
+    """The moves that stand: neither taken back within the undo window nor a taking back.
+    What every reader of a team's history (times on scene, the encounter's timeline, the
+    KPIs) counts; `StatusEvent.every_move` keeps the mistakes and their undoing too."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(undoes__isnull=True, undone_by__isnull=True)
+
+
 class StatusEvent(models.Model):
-    """One move of a team's status, tied to the call it was about. Never edited."""
+    """One move of a team's status, tied to the call it was about. Never edited: a move
+    taken back stays, and the move back names it (`undoes`)."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="status_events")
     call = models.ForeignKey(
@@ -195,8 +205,16 @@ class StatusEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    # A move back within the undo window; one to one, so a move is taken back once.
+    undoes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="undone_by"
+    )
+
+    every_move = models.Manager()
+    objects = StandingMoves()
 
     class Meta:
+        default_manager_name = "objects"
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["call", "occurred_at"], name="status_event_call")]
 

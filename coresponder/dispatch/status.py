@@ -3,10 +3,14 @@
 available → dispatched → en route → on scene → officer cleared → (transporting →)
 available; out of service from and back to available. The officer may clear while the
 clinician stays: "officer cleared" is a status of its own, between on scene and available.
+
+A move pressed by mistake is taken back within 30 seconds (`check_undo`), judged by the time
+passed in: the team returns to the status it left, on the same call.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -70,3 +74,30 @@ def check_move(current: Status, wanted: Status, *, has_call: bool) -> None:
         raise IllegalMove("A team is dispatched to a call: name the call.")
     if wanted in ON_A_CALL - {Status.DISPATCHED} and not has_call:
         raise IllegalMove(f"A team {WORDS[wanted]} must be on a call.")
+
+
+UNDO_WINDOW = timedelta(seconds=30)
+
+
+def check_undo(
+    move_from: Status,
+    move_to: Status,
+    *,
+    current: Status,
+    made_at: datetime,
+    now: datetime,
+    latest: bool,
+    is_undo: bool,
+) -> None:
+    """Raises IllegalMove, saying why, unless the move from `move_from` to `move_to`, made at
+    `made_at`, may be taken back at `now`: it is the team's latest move, the team is still
+    where it took it, it is not itself an undo, and no more than 30 seconds have passed.
+    Every move may be taken back but a dispatch, which the desk stands down instead."""
+    if is_undo:
+        raise IllegalMove("An undo is not undone: move the status instead.")
+    if move_to == Status.DISPATCHED:
+        raise IllegalMove("A dispatch is not undone: stand the team down (available) instead.")
+    if not latest or current != move_to:
+        raise IllegalMove("The team has moved since: move the status instead.")
+    if now - made_at > UNDO_WINDOW:
+        raise IllegalMove("More than 30 seconds have passed: move the status instead.")

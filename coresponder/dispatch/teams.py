@@ -18,9 +18,9 @@ from coresponder.accounts.training import Qualification, expiry_expression, toda
 from coresponder.calls.models import Call
 from coresponder.calls.triage import Concern, Response
 
-from .models import MemberRole, Shift, Team, TeamMember
+from .models import MemberRole, Shift, StatusEvent, Team, TeamMember
 from .recommendation import CallNeeds, Place, Ranked, TeamFacts, rank
-from .status import Status
+from .status import IllegalMove, Status, check_undo
 
 SOON = timedelta(minutes=30)  # a shift starting within this counts as about to be on duty
 # A team transporting or with its officer cleared is free again in about this long.
@@ -214,3 +214,25 @@ def team_of(user):
         .first()
         or memberships.first()
     )
+
+
+def undoable_move(team, *, user, now: datetime) -> StatusEvent | None:
+    """The team's latest move, if `user` made it and may still take it back at `now`."""
+    if team is None:
+        return None
+    latest = StatusEvent.every_move.filter(team=team).order_by("-occurred_at", "-id").first()
+    if latest is None or latest.by_id != user.pk:
+        return None
+    try:
+        check_undo(
+            Status(latest.from_status),
+            Status(latest.to_status),
+            current=Status(team.status),
+            made_at=latest.occurred_at,
+            now=now,
+            latest=True,
+            is_undo=latest.undoes_id is not None,
+        )
+    except IllegalMove:
+        return None
+    return latest

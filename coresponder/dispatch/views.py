@@ -21,7 +21,7 @@ from coresponder.encounters.access import records_to_finish
 from . import actions, board_map
 from .models import ServiceArea, Team
 from .status import MOVES, WORDS, Status
-from .teams import board_teams, team_of
+from .teams import board_teams, team_of, undoable_move
 
 
 def _stamp(program) -> str:
@@ -137,25 +137,71 @@ def move(request: HttpRequest, team_id) -> HttpResponse:
     team = Team.objects.filter(pk=team_id, program=request.user.agency.program).first()
     if team is None:
         raise Http404
+    wanted = request.POST.get("status", "")
+    if _clears_the_call(team, wanted) and request.POST.get("confirm") != "yes":
+        # One tap beside "en route" once cleared a call: the page's own button says yes.
+        messages.error(
+            request,
+            _("Clearing the call asks to be confirmed: open “Clear the call” and press “Yes”."),
+        )
+        return _back_to(request)
     try:
         actions.move_status(
             team,
-            request.POST.get("status", ""),
+            wanted,
             acting_user=request.user,
             note=request.POST.get("note", ""),
             request=request,
         )
     except DomainError as error:
         messages.error(request, error.message)
+    return _back_to(request)
+
+
+@require_role(*DESK, *RESPONDERS)
+@require_POST
+def undo(request: HttpRequest, team_id) -> HttpResponse:
+    """Takes back the team's latest move, within 30 seconds of it."""
+    team = Team.objects.filter(pk=team_id, program=request.user.agency.program).first()
+    if team is None:
+        raise Http404
+    try:
+        event = actions.undo_status_move(
+            team,
+            request.POST.get("event", ""),
+            acting_user=request.user,
+            now=timezone.now(),
+            request=request,
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Taken back: %(team)s is %(status)s again.")
+            % {"team": team.name, "status": WORDS[Status(event.to_status)]},
+        )
+    return _back_to(request)
+
+
+def _clears_the_call(team: Team, wanted: str) -> bool:
+    return wanted == Status.AVAILABLE and team.call_id is not None
+
+
+def _back_to(request) -> HttpResponse:
     back = request.POST.get("next", "")
     return redirect(back if back in ("/dispatch/", "/dispatch/field/") else "dispatch:board")
 
 
-def _field_stamp(team) -> str:
+def _field_stamp(team, undo) -> str:
+    """Changes with the team, its call, and when its undo comes or goes (the poll then
+    shows the page again, so an undo out of time is no longer offered)."""
     if team is None:
         return "none"
     revision = Call.objects.filter(pk=team.call_id).values_list("revision", flat=True).first()
-    return f"{team.pk}-{team.revision}-{revision or 0}"
+    return f"{team.pk}-{team.revision}-{revision or 0}-{undo.pk if undo else 0}"
 
 
 def _field_context(request, team) -> dict:
@@ -164,9 +210,10 @@ def _field_context(request, team) -> dict:
         call = Call.objects.get(pk=team.call_id)
         views = view_calls(request.user, [call], channel="page:field")
         call_view = views[0] if views else None
-    moves = []
+    moves, clears = [], False
     if team is not None:
-        # The next step first; clearing last, so a thumb does not clear by mistake.
+        # The next step first. Clearing the call is no button among them: it stands apart
+        # and asks once (`move`), so a thumb reaching for "on scene" cannot clear.
         order = [
             Status.EN_ROUTE,
             Status.ON_SCENE,
@@ -175,18 +222,20 @@ def _field_context(request, team) -> dict:
             Status.AVAILABLE,
             Status.OUT_OF_SERVICE,
         ]
-        on_call = team.call_id is not None
         for status in order:
             if status in MOVES[Status(team.status)]:
-                words = WORDS[status]
-                if status == Status.AVAILABLE and on_call:
-                    words = _("clear the call: available")
-                moves.append((status.value, words))
+                if _clears_the_call(team, status):
+                    clears = True
+                else:
+                    moves.append((status.value, WORDS[status]))
+    undo = undoable_move(team, user=request.user, now=timezone.now())
     return {
         "team": team,
         "call": call_view,
         "moves": moves,
-        "stamp": _field_stamp(team),
+        "clears": clears,
+        "undo": undo,
+        "stamp": _field_stamp(team, undo),
         "notes": call_view
         and CallNote.objects.filter(call_id=call_view.id).select_related("author"),
     }
@@ -213,6 +262,7 @@ def field(request: HttpRequest) -> TemplateResponse:
 @require_role(*RESPONDERS, *DESK)
 def field_live(request: HttpRequest) -> HttpResponse:
     team = team_of(request.user)
-    if request.GET.get("stamp") == _field_stamp(team):
+    undo = undoable_move(team, user=request.user, now=timezone.now())
+    if request.GET.get("stamp") == _field_stamp(team, undo):
         return HttpResponse(status=204)
     return TemplateResponse(request, "dispatch/_field.html", _field_context(request, team))

@@ -43,7 +43,7 @@ def test_a_988_call_taker_of_a_health_agency_sees_weapons_while_working_the_call
     colleague = make_user(Role.DISPATCHER, agency=agencies[Agency.Kind.BEHAVIORAL_HEALTH])
     call = take_call(**ARMED, by=call_taker)
     assert view_call(colleague, call.pk, channel="test").screening == ["weapon"]
-    actions.close_call(call, state=CallState.CANCELLED, acting_user=desk)
+    actions.close_call(call, state=CallState.CANCELLED, reason="Caller hung up", acting_user=desk)
     # Once closed, the desk no longer works it: only the one who took it still does.
     assert view_call(colleague, call.pk, channel="test").screening is None
     assert view_call(call_taker, call.pk, channel="test").screening == ["weapon"]

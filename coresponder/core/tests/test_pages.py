@@ -136,3 +136,19 @@ def test_a_change_made_in_the_admin_is_audited(client, make_user, sign_in, agenc
         str(agency.pk),
         ["name"],
     )
+
+
+def test_the_admin_names_its_icon_and_favicon_ico_leads_to_it(client, make_user, sign_in):
+    # given an administrator
+    sign_in(make_user(Role.ADMINISTRATOR))
+
+    # when the admin is opened, and a browser asks for /favicon.ico as it does by default
+    page = client.get("/admin/").content.decode()
+    icon = client.get("/favicon.ico")
+
+    # then the admin names the product's icon, and the default path leads to it
+    assert '<link rel="icon" href="/static/core/favicon.svg" type="image/svg+xml">' in page
+    assert (icon.status_code, icon["Location"]) == (301, "/static/core/favicon.svg")
+    client.logout()
+    signed_out = client.get("/favicon.ico")
+    assert (signed_out.status_code, signed_out["Location"]) == (301, "/static/core/favicon.svg")

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from freezegun import freeze_time
 
 from coresponder.accounts.models import Agency, Program, User
@@ -103,14 +103,64 @@ def test_the_same_seed_builds_the_same_directory():
     assert ServiceCapacity.objects.filter(available=0).count() >= 3
 
 
-def test_the_demo_command_prints_log_ins_and_what_it_built_in_figures(capsys):
-    # One run of the whole command (a year of history included) for every line it prints.
-    from coresponder.analytics.models import CallFact
-    from coresponder.referrals.models import Location, Service, ServiceCapacity
+def built_days_ago(days: int, demo_clock) -> Program:
+    """A demo built `days` ago, by the clock of then; the clock is back at DEMO_NOW after."""
+    then = DEMO_NOW - timedelta(days=days)
+    demo_clock.move_to(then)
+    program = build_demo_program(now=then, history=False).program
+    demo_clock.move_to(DEMO_NOW)
+    return program
 
+
+def test_the_demo_command_keeps_a_built_demo_and_says_how_to_build_it_afresh(capsys, demo_clock):
+    # given a demo built three days ago
+    stale = built_days_ago(3, demo_clock)
+
+    # when the command runs again (as `make demo` does)
     call_command("demo", "--no-serve")
 
+    # then it is kept, and the command says since when and how to build today's
     out = capsys.readouterr().out
+    assert (
+        "Demo County Co-Responder Program: already there, built on 7 June 2026, kept as it is; "
+        "`coresponder demo --reset` (or `make demo-reset`) builds it afresh for today." in out
+    ), out
+    assert list(Program.objects.values_list("pk", flat=True)) == [stale.pk]
+
+
+def test_the_demo_reset_refuses_a_database_holding_another_program(capsys):
+    # given a database holding a program that is not the demo
+    other = Program.objects.create(name="Real County", slug="real-county")
+
+    # when the demo is asked to reset it
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", "--no-serve", "--reset")
+
+    # then it refuses, naming it, and empties nothing
+    assert "Real County" in str(refused.value)
+    assert "--reset empties the whole database" in str(refused.value)
+    assert list(Program.objects.all()) == [other]
+
+
+def test_the_demo_command_prints_log_ins_and_what_it_built_in_figures(capsys, demo_clock):
+    # One run of the whole command (a year of history included) for every line it prints,
+    # over a demo built three days before: --reset builds it afresh for today.
+    from coresponder.analytics.models import CallFact
+    from coresponder.calls.models import Call
+    from coresponder.referrals.models import Location, Service, ServiceCapacity
+
+    stale = built_days_ago(3, demo_clock)
+
+    call_command("demo", "--no-serve", "--reset")
+
+    out = capsys.readouterr().out
+    assert "Emptied the database, to build the demo afresh for today." in out
+    assert "Demo County Co-Responder Program: created." in out
+    (program,) = Program.objects.all()  # the clock ticks from DEMO_NOW while it builds
+    assert DEMO_NOW <= program.created_at < DEMO_NOW + timedelta(hours=1)
+    assert stale.created_at < DEMO_NOW - timedelta(days=2)
+    newest = Call.objects.order_by("-received_at").values_list("received_at", flat=True)[0]
+    assert DEMO_NOW - timedelta(hours=12) < newest <= DEMO_NOW
     for username, _role, _agency, _title in ROLE_LOGINS:
         assert f"  {username} " in out
     assert DEMO_PASSWORD in out

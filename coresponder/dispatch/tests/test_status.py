@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
 
-from coresponder.dispatch.status import MOVES, IllegalMove, Status, check_move
+from coresponder.dispatch.status import (
+    MOVES,
+    IllegalMove,
+    Status,
+    check_move,
+    check_undo,
+)
 
 A_CALL_THROUGH = [
     Status.DISPATCHED,
@@ -72,3 +79,53 @@ def test_every_pair_of_statuses_is_either_a_move_or_refused():
             assert not legal, (current, wanted)
         else:
             assert legal, (current, wanted)
+
+
+# Undo: a move taken back within 30 seconds, by the time passed in -----------------------
+
+T0 = datetime(2026, 6, 10, 22, 0, tzinfo=UTC)
+
+
+def undo(move_from, move_to, *, current=None, after=timedelta(seconds=10), **kwargs):
+    check_undo(
+        move_from,
+        move_to,
+        current=move_to if current is None else current,
+        made_at=T0,
+        now=T0 + after,
+        latest=kwargs.get("latest", True),
+        is_undo=kwargs.get("is_undo", False),
+    )
+
+
+@pytest.mark.parametrize(
+    ("move_from", "move_to"),
+    [
+        (current, wanted)
+        for current, allowed in MOVES.items()
+        for wanted in sorted(allowed, key=list(Status).index)
+        if wanted != Status.DISPATCHED
+    ],
+)
+def test_every_move_but_a_dispatch_is_undone_within_thirty_seconds(move_from, move_to):
+    undo(move_from, move_to, after=timedelta(seconds=30))
+
+
+def test_past_thirty_seconds_it_is_too_late():
+    with pytest.raises(IllegalMove, match="More than 30 seconds have passed"):
+        undo(Status.EN_ROUTE, Status.ON_SCENE, after=timedelta(seconds=30, microseconds=1))
+
+
+def test_a_dispatch_is_not_undone_here():
+    with pytest.raises(IllegalMove, match="stand the team down"):
+        undo(Status.AVAILABLE, Status.DISPATCHED)
+
+
+def test_a_move_followed_by_another_is_not_undone():
+    with pytest.raises(IllegalMove, match="The team has moved since"):
+        undo(Status.EN_ROUTE, Status.ON_SCENE, latest=False, current=Status.OFFICER_CLEARED)
+
+
+def test_an_undo_is_not_undone():
+    with pytest.raises(IllegalMove, match="An undo is not undone"):
+        undo(Status.ON_SCENE, Status.EN_ROUTE, is_undo=True)

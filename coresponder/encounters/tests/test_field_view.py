@@ -326,13 +326,42 @@ def test_a_section_the_user_does_not_write_is_refused_and_unchanged(client, sign
     assert "written by the team&#x27;s clinician" in page
 
 
+def test_signing_asks_once_and_a_sign_posted_without_it_is_refused(client, sign_in, on_scene):
+    # given the clinician's note written
+    scene = on_scene()
+    actions.save_section(
+        scene.encounter, "clinical", content={"behaviour": CLINICAL}, acting_user=scene.clinician
+    )
+    sign_in(scene.clinician)
+
+    # when the page is opened, signing is a question before it is a button
+    html = client.get(page_url(scene)).content.decode()
+    step = html.split('data-testid="sign-step-clinical"', 1)[1].split("</details>", 1)[0]
+    assert "<summary" in step
+    assert "Sign the clinical note…" in step
+    assert "cannot change once signed" in step
+    assert 'name="confirm" value="yes"' in step
+    assert "Yes, sign the clinical note" in step
+
+    # when a signing is posted without its confirmation
+    refused = client.post(page_url(scene, "sections/clinical/sign/"), follow=True)
+
+    # then it is refused, saying why, and the note is not signed
+    assert "Signing asks to be confirmed" in refused.content.decode()
+    assert not Section.objects.get(encounter=scene.encounter, kind="clinical").is_signed
+    assert not AuditEntry.objects.filter(action=events.SECTION_SIGNED).exists()
+
+
 def test_signing_then_an_addendum_with_author_and_time(client, sign_in, on_scene):
     scene = on_scene()
     actions.save_section(
         scene.encounter, "clinical", content={"behaviour": CLINICAL}, acting_user=scene.clinician
     )
     sign_in(scene.clinician)
-    assert client.post(page_url(scene, "sections/clinical/sign/")).status_code == 302
+    assert (
+        client.post(page_url(scene, "sections/clinical/sign/"), {"confirm": "yes"}).status_code
+        == 302
+    )
     section = Section.objects.get(encounter=scene.encounter, kind="clinical")
     assert section.is_signed
     html = client.get(page_url(scene)).content.decode()
@@ -596,7 +625,7 @@ def test_the_record_is_completed_once_signed_and_disposed(client, sign_in, on_sc
     assert "The clinical note section is not signed." in page
     assert Encounter.objects.get(pk=scene.encounter.pk).state == "draft"
     # then signed, disposed and completed
-    client.post(page_url(scene, "sections/clinical/sign/"))
+    client.post(page_url(scene, "sections/clinical/sign/"), {"confirm": "yes"})
     saved = client.post(
         page_url(scene, "disposition/"),
         {

@@ -699,6 +699,14 @@ def save_section(request: HttpRequest, encounter, kind: str) -> HttpResponse:
 @require_POST
 def sign(request: HttpRequest, encounter, kind: str) -> HttpResponse:
     spec = SECTIONS[_kind(kind)]
+    if request.POST.get("confirm") != "yes":
+        # Signed words never change: the page asks first, with a button of its own.
+        messages.error(
+            request,
+            _("Signing asks to be confirmed: open “Sign the %(section)s” and press “Yes”.")
+            % {"section": spec.title.lower()},
+        )
+        return _back(encounter, f"section-{kind}")
     try:
         actions.sign_section(encounter, kind, acting_user=request.user, request=request)
     except DomainError as error:
