@@ -245,9 +245,8 @@ def _case_page(
         for task in view.open_tasks
     ]
     now = local_input(timezone.now())
-    statuses = [(value, label) for value, label in CaseStatus.choices if value != view.status]
-    status_form = bound.get("status") or StatusForm(initial={"status": statuses[0][0]})
-    status_form.fields["status"].choices = statuses
+    # The list starts at where the case is: a status is changed by choosing another.
+    status_form = bound.get("status") or StatusForm(initial={"status": view.status})
     context = {
         "view": view,
         "rights": view.rights,

@@ -95,23 +95,65 @@ def emergency_access_reviews(user: User) -> dict:
     return {"template": "core/home/emergency_access.html", "waiting": waiting.count()}
 
 
+HOME_CALLS = 8  # the most urgent open calls on the desk's home; the board has them all
+
+
 def dispatch_desk(user: User) -> dict:
-    """The desk at a glance: open calls, those still waiting, teams free now."""
+    """The desk at a glance: the open calls, most urgent first, and the teams on duty with
+    their status; counts of each. The calls are read through the gate, as on the board."""
+    from coresponder.calls.access import view_calls
     from coresponder.calls.models import Call, CallState
     from coresponder.dispatch.teams import on_duty
 
     now = timezone.now()
     open_calls = Call.objects.of_program(user.program).open()
-    teams = list(on_duty(user.program, now).values_list("status", flat=True))
+    calls = view_calls(user, list(open_calls.for_board()[:HOME_CALLS]), channel="page:home")
+    teams = list(on_duty(user.program, now).select_related("call").order_by("name"))
+    teams_by_call: dict = {}
+    for team in teams:
+        if team.call_id:
+            teams_by_call.setdefault(team.call_id, []).append(team.name)
     return {
         "template": "core/home/dispatch_desk.html",
         "open": open_calls.count(),
         "waiting": open_calls.filter(state=CallState.OPEN).count(),
         "on_duty": len(teams),
-        "available": teams.count("available"),
+        "available": sum(team.status == "available" for team in teams),
         "today": Call.objects.of_program(user.program)
         .filter(received_at__gte=now - timedelta(hours=24))
         .count(),
+        "calls": [
+            {
+                "call": call,
+                "minutes": int((now - call.received_at).total_seconds() // 60),
+                "teams": teams_by_call.get(call.id, []),
+            }
+            for call in calls
+        ],
+        "teams": teams,
+    }
+
+
+def follow_up_queue(user: User) -> dict:
+    """The case manager's worklist at a glance: its counts, and the overdue cases, the
+    longest overdue first (their names read through the gate, as on the worklist)."""
+    from coresponder.cases.access import worklist
+
+    found = worklist(user, group="overdue", sort="due", per_page=5, channel="page:home")
+    return {
+        "template": "core/home/follow_up.html",
+        "worklist": found,
+        "now": timezone.now(),
+    }
+
+
+def partner_referrals(user: User) -> dict:
+    """The partner's referrals waiting on it, counted; the partner page lists them."""
+    from coresponder.referrals.access import Principal, partner_counts
+
+    return {
+        "template": "core/home/partner_referrals.html",
+        "counts": partner_counts(Principal(user=user)),
     }
 
 
@@ -135,7 +177,7 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.DISPATCHER: RoleHome(
         _("Dispatch desk"),
         _("Take crisis calls, decide who goes, and send the right team."),
-        [dispatch_desk, program_agencies],
+        [dispatch_desk],
     ),
     Role.OFFICER: RoleHome(
         _("Field — officer"),
@@ -155,12 +197,12 @@ ROLE_HOMES: dict[str, RoleHome] = {
     Role.CASE_MANAGER: RoleHome(
         _("Follow-up"),
         _("Contact people after a crisis, close referrals, and watch for repeat crises."),
-        [agency_colleagues],
+        [follow_up_queue, agency_colleagues],
     ),
     Role.PARTNER: RoleHome(
         _("Partner organisation"),
         _("Referrals the program sends you, with the person's consent, and your capacity."),
-        [agency_colleagues],
+        [partner_referrals, agency_colleagues],
     ),
     Role.SUPERVISOR: RoleHome(
         _("Supervision"),

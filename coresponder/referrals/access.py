@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -311,6 +311,40 @@ def referrals_for_partner(
         _view(shown[referral.pk]) if referral.pk in shown else _project_ended(referral)
         for referral in referrals
     ]
+
+
+@dataclass(frozen=True)
+class PartnerCounts:
+    """How many of a partner's referrals wait on it, by what they wait for."""
+
+    new: int  # sent, not yet opened
+    received: int  # opened, not yet answered
+    to_book: int  # accepted, no appointment yet
+    booked: int  # an appointment made, not yet kept
+
+    @property
+    def waiting(self) -> int:
+        return self.new + self.received + self.to_book
+
+
+def partner_counts(principal: Principal) -> PartnerCounts:
+    """Counts of the referrals waiting on the principal's agency: figures of its own work,
+    with nothing of any person (one query)."""
+    if not principal.is_partner:
+        return PartnerCounts(0, 0, 0, 0)
+    by_state = dict(
+        Referral.objects.filter(agency=principal.agency, kind=Referral.Kind.REFERRAL)
+        .filter(state__in=[State.SENT, State.RECEIVED, State.ACCEPTED, State.SCHEDULED])
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return PartnerCounts(
+        new=by_state.get(State.SENT, 0),
+        received=by_state.get(State.RECEIVED, 0),
+        to_book=by_state.get(State.ACCEPTED, 0),
+        booked=by_state.get(State.SCHEDULED, 0),
+    )
 
 
 def _on_call(user, referrals: list[Referral]) -> dict[object, set[Relation]]:

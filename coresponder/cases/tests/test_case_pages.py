@@ -231,6 +231,29 @@ def test_each_field_of_the_case_page_has_its_own_id(client, sign_in, manager, ov
     assert '<label for="id_case_status">Status</label>' in page
 
 
+def test_the_status_list_starts_at_the_current_status(client, sign_in, manager, overdue_case):
+    # given an open case, then the same case on hold
+    sign_in(manager)
+    select = r'<select name="status" id="id_case_status">(.*?)</select>'
+
+    # when its page is opened, the list offers every status, the current one chosen
+    page = client.get(f"/cases/{overdue_case.pk}/").content.decode()
+    options = re.findall(
+        r'<option value="([a-z_]+)"( selected)?>', re.search(select, page, re.S)[1]
+    )
+    assert options == [("open", " selected"), ("active", ""), ("on_hold", ""), ("closed", "")]
+
+    actions.set_status(overdue_case, status=CaseStatus.ON_HOLD, acting_user=manager)
+    page = client.get(f"/cases/{overdue_case.pk}/").content.decode()
+    chosen = re.findall(r'<option value="([a-z_]+)" selected>', re.search(select, page, re.S)[1])
+    assert chosen == ["on_hold"]
+
+    # and sending it unchanged says so, changing nothing
+    same = client.post(f"/cases/{overdue_case.pk}/status/", {"status": "on_hold"})
+    assert same.status_code == 400
+    assert "The case is already on hold." in text_of(same)
+
+
 def test_a_long_case_note_declares_its_limit_and_past_it_is_refused_kept(
     client, sign_in, manager, overdue_case
 ):

@@ -104,3 +104,30 @@ def test_naughty_token_names_execute_nothing_in_a_real_browser(live_server, page
     assert dialogs == []
     assert page.locator("td.token-name").count() == len(report.stored)
     page.screenshot(path=screenshot_dir() / "naughty-token-names.png")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_each_home_leads_with_its_own_queue(live_server, page_at, width):
+    # given the demo program, as it stands now
+    build_demo_program(now=timezone.now(), history=False)
+    shots = screenshot_dir()
+
+    for username, queue, first_words in [
+        ("casemanager", "home-follow-up", "Your follow-up queue"),
+        ("partner", "home-partner-referrals", "waiting for you"),
+        ("dispatcher", "home-desk", "The desk now"),
+    ]:
+        page = page_at(WIDTHS[width])
+
+        # when each signs in
+        sign_in(page, live_server.url, username)
+
+        # then the first card of the home is the role's own queue, with its counts
+        first = page.locator("main .card").first
+        assert first.get_attribute("data-testid") == queue
+        assert first_words in first.inner_text()
+        assert first.locator(".stat").count() >= 4
+        assert page.get_by_text("Agencies of the program").count() == 0
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        page.screenshot(path=shots / f"home-queue-{username}-{width}.png", full_page=True)
+        assert overflow <= 0, f"{username}'s home scrolls sideways by {overflow}px"
