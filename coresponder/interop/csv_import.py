@@ -4,7 +4,9 @@ Exports differ between vendors and cities, so the columns are named in a TOML ma
 (`mappings/*.toml`; the format is in docs/operations.md). Imported calls are closed
 history: triaged by the program's rules in force, never dispatched. The whole file is one
 transaction: a row that cannot stand goes to the rejected-rows file with its line number
-and reason, and the rest is written; a file that cannot be read leaves nothing behind.
+and reason, and the rest is written — a row with bytes the mapping's encoding cannot read,
+or a field over the CSV reader's limit, is such a row; a file that cannot be read at all,
+or whose header cannot, leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ TOP_KEYS = {
     *TEXT_FIELDS,
 }
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+UNDECODED = re.compile("[\udc80-\udcff]")
+OTHER_ENCODINGS = "cp1252 or latin-1"
 
 
 class ImportRefused(DomainError):
@@ -339,37 +343,16 @@ class _Scan:
     sha256: str
 
 
-def _scan(path: Path, encoding: str) -> _Scan:
-    """Reads the whole file once, before anything is written: it must decode, every line."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+def _scan(path: Path) -> _Scan:
+    """Reads the whole file once, before anything is written: its digest and its lines."""
     digest, lines, offset, last = hashlib.sha256(), 0, 0, b""
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(SCAN_CHUNK):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    at = max(error.start - len(error.object) + len(chunk), 0)
-                    raise ImportRefused(
-                        _(
-                            "Line %(line)d is not %(encoding)s text (byte %(offset)d). "
-                            "Nothing was imported; fix the file or set encoding in the mapping."
-                        )
-                        % {
-                            "line": lines + chunk.count(b"\n", 0, at) + 1,
-                            "encoding": encoding,
-                            "offset": offset + at,
-                        }
-                    ) from None
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
                 offset += len(chunk)
                 last = chunk[-1:]
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ImportRefused(
-            _("The file ends in the middle of a character. Nothing was imported.")
-        ) from None
     except FileNotFoundError:
         raise ImportRefused(_("%(path)s does not exist.") % {"path": path}) from None
     except OSError as error:
@@ -379,6 +362,55 @@ def _scan(path: Path, encoding: str) -> _Scan:
     if offset == 0:
         raise ImportRefused(_("The file is empty: it has no header row. Nothing was imported."))
     return _Scan(lines=lines + (last != b"\n"), sha256=digest.hexdigest())
+
+
+def _undecoded(text: str) -> int | None:
+    """The first byte the file's encoding could not read, kept in `text` as a lone
+    surrogate by the "surrogateescape" error handler; None when it read them all."""
+    if text.isascii():
+        return None
+    found = UNDECODED.search(text)
+    return None if found is None else ord(found[0]) - 0xDC00
+
+
+def _readable(text: str) -> str:
+    """A cell with unreadable bytes, for the rejects file (UTF-8): each byte as U+FFFD."""
+    return UNDECODED.sub("\ufffd", text)
+
+
+class _Lines:
+    """The file's physical lines, fed to `csv.reader`, counted as they go.
+
+    When the reader gives up in the middle of a record (a field over its limit), the
+    record's end is found from the quotes read since it began: a line ending with an even
+    number of them ends the record, as in any CSV whose quotes inside a field are doubled.
+    """
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.line = 0  # lines read so far
+        self.quotes = 0  # quote characters since the record began
+        self.undecoded = False  # the record has bytes the encoding could not read
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        text = next(self.handle)
+        self.line += 1
+        self.quotes += text.count('"')
+        if not text.isascii() and UNDECODED.search(text):
+            self.undecoded = True
+        return text
+
+    def record_read(self) -> None:
+        self.quotes, self.undecoded = 0, False
+
+    def skip_record(self) -> None:
+        """Reads on to the end of the record the reader gave up on."""
+        while self.quotes % 2 and next(self, None) is not None:
+            pass
+        self.record_read()
 
 
 class _DryRun(Exception):
@@ -402,7 +434,7 @@ class _Importer:
         self.report, self.zone = report, zone
         self.rule_set = rules_in_force(self.program)
         self.rules = self.rule_set.parsed()
-        self.width = len(header)
+        self.header, self.width = header, len(header)
         index = {}
         for position, name in enumerate(header):
             index.setdefault(name, position)
@@ -591,38 +623,71 @@ class _Importer:
             self.report.rejected[reason] += 1
         self.rejects.clear()
 
-    def run(self, reader, writer, *, lines: int, progress) -> None:
-        report, start = self.report, reader.line_num + 1
-        try:
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                if not cells:
-                    continue  # a blank line is not a row
+    def run(self, lines: _Lines, writer, *, total: int, progress) -> None:
+        report = self.report
+        reader = self.reader(lines)
+        while True:
+            line = lines.line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                # The reader cannot go on inside this record: skip to its end, reject it,
+                # and read on with a new reader.
+                lines.skip_record()
                 report.read += 1
-                checked = self.check(line, cells)
-                if isinstance(checked, str):
-                    self.rejects.append((line, checked, cells))
-                else:
-                    self.pending.append(checked)
-                if len(self.pending) >= BATCH or len(self.rejects) >= BATCH:
-                    self.flush()
-                    self.write_rejects(writer)
-                if progress is not None and report.read % PROGRESS_EVERY == 0:
-                    progress(reader.line_num, lines)
-        except UnicodeDecodeError:  # the file changed after it was scanned
-            raise ImportRefused(
-                _("Line %(line)d is not %(encoding)s text. Nothing was imported.")
-                % {"line": reader.line_num + 1, "encoding": self.mapping.encoding}
-            ) from None
-        except csv.Error as error:
-            raise ImportRefused(
-                _("Line %(line)d is not valid CSV (%(reason)s). Nothing was imported.")
-                % {"line": reader.line_num, "reason": error}
-            ) from None
+                self.rejects.append((line, self.unreadable(error), []))
+                reader = self.reader(lines)
+                continue
+            undecoded = lines.undecoded
+            lines.record_read()
+            if not cells:
+                continue  # a blank line is not a row
+            report.read += 1
+            checked = self.undecoded(cells) if undecoded else self.check(line, cells)
+            if isinstance(checked, str):
+                self.rejects.append((line, checked, [_readable(cell) for cell in cells]))
+            else:
+                self.pending.append(checked)
+            if len(self.pending) >= BATCH or len(self.rejects) >= BATCH:
+                self.flush()
+                self.write_rejects(writer)
+            if progress is not None and report.read % PROGRESS_EVERY == 0:
+                progress(lines.line, total)
         self.flush()
         self.write_rejects(writer)
         if progress is not None:
-            progress(lines, lines)
+            progress(total, total)
+
+    def undecoded(self, cells: list[str]) -> str:
+        for name, cell in zip(self.header, cells, strict=False):
+            byte = _undecoded(cell)
+            if byte is not None:
+                return _(
+                    "%(column)s is not %(encoding)s text (byte 0x%(byte)02X): set encoding in "
+                    "the mapping to the file's, such as %(others)s."
+                ) % {
+                    "column": name,
+                    "encoding": self.mapping.encoding,
+                    "byte": byte,
+                    "others": OTHER_ENCODINGS,
+                }
+        return _(
+            "The row is not %(encoding)s text: set encoding in the mapping to the file's, "
+            "such as %(others)s."
+        ) % {"encoding": self.mapping.encoding, "others": OTHER_ENCODINGS}
+
+    def reader(self, lines: _Lines):
+        return csv.reader(lines, delimiter=self.mapping.delimiter)
+
+    def unreadable(self, error: csv.Error) -> str:
+        if "field limit" in str(error):
+            return _(
+                "A field is longer than %(limit)s characters, the most a CSV field may hold "
+                "here (or a quote is left open)."
+            ) % {"limit": f"{csv.field_size_limit():,}"}
+        return _("The row is not valid CSV: %(reason)s.") % {"reason": error}
 
     def call(self, row: _Row, reference: str) -> Call:
         call_in, decision = row.call_in, row.decision
@@ -657,6 +722,19 @@ class _Importer:
             if decision.response == triage.Response.PHONE_RESOLUTION
             else CallState.CLOSED,
         )
+
+
+def _refuse_unreadable_header(mapping: Mapping, header: list[str]) -> None:
+    for name in header:
+        byte = _undecoded(name)
+        if byte is not None:
+            raise ImportRefused(
+                _(
+                    "The header row is not %(encoding)s text (byte 0x%(byte)02X). Nothing was "
+                    "imported; set encoding in the mapping to the file's, such as %(others)s."
+                )
+                % {"encoding": mapping.encoding, "byte": byte, "others": OTHER_ENCODINGS}
+            )
 
 
 def _refuse_missing_columns(mapping: Mapping, header: list[str]) -> None:
@@ -706,7 +784,7 @@ def import_calls(
         )
     if rejects_path.resolve() == path.resolve():
         raise ImportRefused(_("The rejects file would overwrite the file being imported."))
-    scan = _scan(path, mapping.encoding)
+    scan = _scan(path)
     report = ImportReport(file=path, mapping=mapping.name, dry_run=dry_run)
     part = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place at the end
         "w",
@@ -718,15 +796,29 @@ def import_calls(
         delete=False,
     )
     try:
-        with part, path.open(encoding=mapping.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=mapping.delimiter)
+        # Bytes the encoding cannot read are kept as lone surrogates ("surrogateescape"):
+        # the row holding them is rejected, not the file.
+        with (
+            part,
+            path.open(encoding=mapping.encoding, errors="surrogateescape", newline="") as handle,
+        ):
+            lines = _Lines(handle)
             writer = safe_csv_writer(part)
             try:
-                header = [name.strip() for name in next(reader)]
+                header = [
+                    name.strip() for name in next(csv.reader(lines, delimiter=mapping.delimiter))
+                ]
             except StopIteration:
                 raise ImportRefused(
                     _("The file has no header row. Nothing was imported.")
                 ) from None
+            except csv.Error as error:
+                raise ImportRefused(
+                    _("The header row is not valid CSV (%(reason)s). Nothing was imported.")
+                    % {"reason": error}
+                ) from None
+            lines.record_read()
+            _refuse_unreadable_header(mapping, header)
             _refuse_missing_columns(mapping, header)
             writer.writerow(["line", "reason", *header])
             try:
@@ -737,7 +829,7 @@ def import_calls(
                     importer = _Importer(
                         mapping=mapping, agency=agency, header=header, zone=zone, report=report
                     )
-                    importer.run(reader, writer, lines=scan.lines, progress=progress)
+                    importer.run(lines, writer, total=scan.lines, progress=progress)
                     if report.imported and not dry_run:
                         events.calls_imported(
                             program=program,

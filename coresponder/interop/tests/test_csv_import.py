@@ -270,19 +270,111 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_good_rows_are_
     assert "Final call type: --CRISIS COMPLAINT,\nSECOND LINE." in two_lines.summary
 
 
-def test_a_file_that_is_not_utf8_imports_nothing(police, tmp_path):
-    good = "\r\n".join([RAW_HEADER, row("2023000000001"), row("2023000000002")]).encode()
+def test_a_field_over_the_csv_limit_rejects_its_row_only(police, tmp_path):
+    # given a 1 MB narrative on one line, and a 200 KiB one in quotes over several lines
+    narrative = "word " * 200_000
+    long_quoted = '"' + ('He said ""go"",\nthen left. ' * 8_000) + '"'
+    lines = [
+        RAW_HEADER,
+        row("2023000000001"),  # 2
+        row("2023000000002").replace("ASSISTANCE RENDERED", narrative),  # 3
+        row("2023000000003"),  # 4
+        row("2023000000004").replace("ASSISTANCE RENDERED", long_quoted),  # 5 to 8,004
+        row("2023000000005"),  # 8,005
+    ]
+    path = write(tmp_path / "calls.csv", "\r\n".join(lines) + "\r\n")
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    out, _err = run(path, RAW, police, rejects)
+
+    # then the other rows are imported, and each long row is rejected with its line
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == [
+        "2023000000001",
+        "2023000000003",
+        "2023000000005",
+    ]
+    reason = (
+        "A field is longer than 131,072 characters, the most a CSV field may hold here "
+        "(or a quote is left open)."
+    )
+    assert [(int(line), why, cells) for line, why, *cells in rejected_rows(rejects)[1:]] == [
+        (3, reason, []),
+        (5, reason, []),
+    ]
+    assert "  read              5" in out.splitlines()
+    assert "  rejected          2" in out.splitlines()
+
+
+def test_a_latin1_file_rejects_the_rows_it_cannot_read_and_imports_with_its_encoding(
+    police, tmp_path
+):
+    # given a Latin-1 file: two rows have a letter UTF-8 cannot read, two are plain ASCII
+    lines = [
+        RAW_HEADER,
+        row("2023000000001"),  # 2
+        row("2023000000002").replace("CHARLIE", "CHARLIÉ"),  # 3
+        row("2023000000003"),  # 4
+        row("2023000000004").replace("EAST", "NORD-EST Ç"),  # 5
+    ]
+    path = write(tmp_path / "calls.csv", "\r\n".join(lines) + "\r\n", encoding="latin-1")
+    rejects = tmp_path / "rejected.csv"
+
+    # when it is imported with a UTF-8 mapping
+    run(path, RAW, police, rejects)
+
+    # then each row that is not UTF-8 is rejected, with the column and the byte, and the
+    # rest is imported
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == [
+        "2023000000001",
+        "2023000000003",
+    ]
+    rejected = rejected_rows(rejects)
+    assert [(int(line), why) for line, why, *_cells in rejected[1:]] == [
+        (
+            3,
+            "Sector is not utf-8-sig text (byte 0xC9): set encoding in the mapping to the "
+            "file's, such as cp1252 or latin-1.",
+        ),
+        (
+            5,
+            "Precinct is not utf-8-sig text (byte 0xC7): set encoding in the mapping to the "
+            "file's, such as cp1252 or latin-1.",
+        ),
+    ]
+    # the row as it was, the bytes it could not read shown as replacement characters
+    assert rejected[1][11] == "CHARLI\ufffd"
+
+    # when the mapping says the file's encoding
+    mapping = write(
+        tmp_path / "latin1.toml",
+        csv_import.mapping_path(RAW).read_text().replace('"utf-8-sig"', '"latin-1"'),
+    )
+    Call.objects.all().delete()
+    run(path, mapping, police, rejects)
+
+    # then every row is imported, its letters read
+    assert Call.objects.count() == 4
+    assert Call.objects.get(external_id="2023000000002").address == (
+        "SPD beat C3 (EAST precinct, sector CHARLIÉ)"
+    )
+    assert rejected_rows(rejects)[1:] == []
+
+
+def test_a_file_whose_header_is_not_in_the_mapping_encoding_imports_nothing(police, tmp_path):
     path = write(
         tmp_path / "calls.csv",
-        good + b"\r\n" + row("2023000000003").encode()[:-5] + b"\xff\xfe\r\n",
+        RAW_HEADER.replace("Beat", "Beat\xff").encode("latin-1") + b"\r\n" + row().encode(),
     )
     rejects = tmp_path / "rejected.csv"
 
     with pytest.raises(CommandError) as refused:
         run(path, RAW, police, rejects)
 
-    assert str(refused.value).startswith("Line 4 is not utf-8-sig text (byte ")
-    assert "Nothing was imported" in str(refused.value)
+    assert str(refused.value) == (
+        "The header row is not utf-8-sig text (byte 0xFF). Nothing was imported; set "
+        "encoding in the mapping to the file's, such as cp1252 or latin-1."
+    )
     assert not Call.objects.exists()
     assert imports() == []
     assert list(tmp_path.iterdir()) == [path]
