@@ -126,8 +126,9 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
     for name, limit in MAX_TEXT.items():
         if len(getattr(call_in, name) or "") > limit:
             bad(name, _("At most %(limit)d characters.") % {"limit": limit})
-    if any("\x00" in (getattr(call_in, name) or "") for name in (*MAX_TEXT, "summary")):
-        bad("summary", _("Text may not contain NUL characters."))
+    for name in (*MAX_TEXT, "summary", "external_id"):
+        if "\x00" in (getattr(call_in, name) or ""):
+            bad(name, _("Text may not contain NUL characters."))
     if not call_in.address.strip() and call_in.latitude is None:
         bad("address", _("Say where: an address, a place or coordinates."))
     if call_in.received_at is not None and call_in.received_at > timezone.now():

@@ -16,7 +16,7 @@ import pydantic
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
 from coresponder.calls.models import CallerRelation
@@ -38,8 +38,15 @@ def _none_is_empty(value):
     return "" if value is None else value
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        # The same words as intake's, against the field the CAD sent.
+        raise ValueError(_("Text may not contain NUL characters."))
+    return value
+
+
 # CAD systems send null for a field they do not have; that is an empty text here.
-Text = Annotated[str, BeforeValidator(_none_is_empty)]
+Text = Annotated[str, BeforeValidator(_none_is_empty), AfterValidator(_no_nul)]
 
 
 class CadCallIn(Schema):
@@ -134,7 +141,9 @@ def _payload_problems(body: bytes) -> tuple[CadCallIn | None, dict[str, list[str
         problems: dict[str, list[str]] = {}
         for item in error.errors(include_url=False):
             where = ".".join(str(part) for part in item["loc"]) or "body"
-            problems.setdefault(where, []).append(item["msg"])
+            # Our own validators' words, without pydantic's "Value error, " before them.
+            message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+            problems.setdefault(where, []).append(message)
         return None, problems
 
 

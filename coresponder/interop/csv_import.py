@@ -391,6 +391,7 @@ class _Lines:
         self.line = 0  # lines read so far
         self.quotes = 0  # quote characters since the record began
         self.undecoded = False  # the record has bytes the encoding could not read
+        self.nul = False  # the record has a NUL character
 
     def __iter__(self):
         return self
@@ -401,10 +402,12 @@ class _Lines:
         self.quotes += text.count('"')
         if not text.isascii() and UNDECODED.search(text):
             self.undecoded = True
+        if "\x00" in text:
+            self.nul = True
         return text
 
     def record_read(self) -> None:
-        self.quotes, self.undecoded = 0, False
+        self.quotes, self.undecoded, self.nul = 0, False, False
 
     def skip_record(self) -> None:
         """Reads on to the end of the record the reader gave up on."""
@@ -640,12 +643,16 @@ class _Importer:
                 self.rejects.append((line, self.unreadable(error), []))
                 reader = self.reader(lines)
                 continue
-            undecoded = lines.undecoded
+            undecoded, nul = lines.undecoded, lines.nul
             lines.record_read()
             if not cells:
                 continue  # a blank line is not a row
             report.read += 1
-            checked = self.undecoded(cells) if undecoded else self.check(line, cells)
+            checked = (
+                (undecoded and self.undecoded(cells))
+                or (nul and self.nul(cells))
+                or self.check(line, cells)
+            )
             if isinstance(checked, str):
                 self.rejects.append((line, checked, [_readable(cell) for cell in cells]))
             else:
@@ -677,6 +684,16 @@ class _Importer:
             "The row is not %(encoding)s text: set encoding in the mapping to the file's, "
             "such as %(others)s."
         ) % {"encoding": self.mapping.encoding, "others": OTHER_ENCODINGS}
+
+    def nul(self, cells: list[str]) -> str | None:
+        """The first column the mapping reads that holds a NUL character, as a reason."""
+        for column in self.mapping.columns:
+            at = self.index[column]
+            if at < len(cells) and "\x00" in cells[at]:
+                return _("%(column)s holds a NUL character, which text may not.") % {
+                    "column": column
+                }
+        return None
 
     def reader(self, lines: _Lines):
         return csv.reader(lines, delimiter=self.mapping.delimiter)

@@ -397,6 +397,43 @@ def test_what_intake_refuses_is_a_422_with_its_fields(cad_post):
     assert nothing_written()
 
 
+def test_a_body_over_the_upload_limit_is_a_413_in_the_api_error_shape(cad_post, settings):
+    # given a signed 5 MB delivery (a narrative pasted many times over)
+    body = json.dumps({**CALL, "narrative": "x" * (5 * 1024 * 1024)}).encode()
+
+    # when
+    response = cad_post(body)
+
+    # then
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert response.json() == {
+        "message": f"The request body is larger than {limit:,} bytes, the most this API takes.",
+        "code": "too_large",
+        "fields": {"body": [f"At most {limit:,} bytes."]},
+    }
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("address", "1400 Test\x00 Street"),
+        ("caller_name", "A\x00"),
+        ("narrative", "pacing\x00 and shouting"),
+        ("call_type", "CRISIS\x00"),
+        ("language", "\x00"),
+    ],
+)
+def test_a_nul_in_one_field_is_reported_against_that_field(cad_post, field, value):
+    response = cad_post({**CALL, field: value})
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {field: ["Text may not contain NUL characters."]}
+    assert nothing_written()
+
+
 def test_a_call_from_the_future_is_refused_but_a_fast_cad_clock_is_not(cad_post):
     from datetime import timedelta
 
