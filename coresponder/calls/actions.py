@@ -23,12 +23,14 @@ from . import events, signals, triage
 from .access import DESK, working_calls
 from .models import (
     OPEN_STATES,
+    WITHOUT_DAY,
     Call,
     CallerRelation,
     CallNote,
     CallSequence,
     CallState,
     Origin,
+    TimePrecision,
     TriageRuleSet,
 )
 
@@ -60,6 +62,11 @@ class CallIn:
     language: str = ""
     summary: str = ""
     received_at: datetime | None = None
+    # An export may know the time only to the hour, day, month or year (received_at is then
+    # the start of it), and the weekday and hour without the day.
+    received_precision: str = TimePrecision.MINUTE
+    received_weekday: int | None = None
+    received_hour: int | None = None
     external_id: str = ""
     # A call-taker who disagrees with triage sets these, with a reason.
     response: str = ""
@@ -133,6 +140,14 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
         bad("address", _("Say where: an address, a place or coordinates."))
     if call_in.received_at is not None and call_in.received_at > timezone.now():
         bad("received_at", _("A call cannot be received in the future."))
+    if call_in.received_precision not in TimePrecision.values:
+        bad(
+            "received_at", _("Unknown precision %(value)r.") % {"value": call_in.received_precision}
+        )
+    elif (
+        call_in.received_weekday is not None or call_in.received_hour is not None
+    ) and call_in.received_precision not in WITHOUT_DAY:
+        bad("received_at", _("A weekday or an hour on its own is for a time without its day."))
     overriding = bool(call_in.response) or call_in.priority is not None
     if overriding:
         if call_in.response and call_in.response not in triage.Response._value2member_map_:

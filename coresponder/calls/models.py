@@ -94,6 +94,23 @@ class CallState(models.TextChoices):
 OPEN_STATES = (CallState.OPEN, CallState.DISPATCHED)
 
 
+class TimePrecision(models.TextChoices):
+    """How much of a call's time is known, from the year down. A call taken here is known
+    to the minute (or better); an export may know only the day, the month or the year."""
+
+    YEAR = "year", _("the year")
+    MONTH = "month", _("the month")
+    DAY = "day", _("the day")
+    HOUR = "hour", _("the hour")
+    MINUTE = "minute", _("the minute")
+
+
+# Coarsest first: a precision's place in it says what else is known.
+PRECISIONS = tuple(TimePrecision)
+# Precisions that do not say the day: the weekday and hour may still be known on their own.
+WITHOUT_DAY = (TimePrecision.YEAR, TimePrecision.MONTH)
+
+
 class TriageRuleSet(BaseModel):
     """One version of a program's triage rules. The newest version is in force.
 
@@ -126,6 +143,18 @@ class Call(PersonData, BaseModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls")
     reference = models.CharField(_("call number"), max_length=32)
     received_at = models.DateTimeField(_("received"), db_index=True)
+    # Coarser than the minute: received_at is the start of what is known (1 January 00:00,
+    # local, for a year), and no chart may place the call finer than this.
+    received_precision = models.CharField(
+        _("received time known to"),
+        max_length=8,
+        choices=TimePrecision.choices,
+        default=TimePrecision.MINUTE,
+    )
+    # The weekday (0 = Monday) and hour an export gives without the day, as public crisis
+    # data often does: known, though received_at cannot show them.
+    received_weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    received_hour = models.PositiveSmallIntegerField(null=True, blank=True)
     source = models.CharField(
         _("source"), max_length=24, choices=_choices(triage.Source, SOURCE_WORDS)
     )
@@ -184,6 +213,9 @@ class Call(PersonData, BaseModel):
         "program": STRUCTURAL,
         "reference": OPERATIONAL,
         "received_at": OPERATIONAL,
+        "received_precision": OPERATIONAL,
+        "received_weekday": OPERATIONAL,
+        "received_hour": OPERATIONAL,
         "source": OPERATIONAL,
         "origin": STRUCTURAL,
         "taken_by_agency": STRUCTURAL,
@@ -229,6 +261,16 @@ class Call(PersonData, BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=CallState.values), name="call_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_precision__in=TimePrecision.values)
+                & (Q(received_weekday__isnull=True) | Q(received_weekday__lte=6))
+                & (Q(received_hour__isnull=True) | Q(received_hour__lte=23))
+                & (
+                    Q(received_precision__in=WITHOUT_DAY)
+                    | Q(received_weekday__isnull=True, received_hour__isnull=True)
+                ),
+                name="call_received_precision_known",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)

@@ -23,7 +23,7 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
@@ -48,6 +48,8 @@ from .classify import (
     read_toml,
     rules_path,
 )
+from .received import TimeSpec, parse_spec
+from .received import read as read_received
 
 BATCH = 2000  # rows checked for duplicates, numbered and inserted together
 PROGRESS_EVERY = 1000
@@ -99,8 +101,7 @@ class Mapping:
     encoding: str
     delimiter: str
     external_id: str
-    received_at: str
-    time_format: str  # a strptime format, or "iso"
+    received: TimeSpec
     time_zone: str | None  # None: the program's
     source_column: str | None
     source_value: str | None  # a fixed source when there is no column
@@ -115,7 +116,7 @@ class Mapping:
     @property
     def columns(self) -> list[str]:
         """Every column the mapping reads, in the order a reader would look for them."""
-        named = [self.external_id, self.received_at, self.source_column]
+        named = [self.external_id, *self.received.read, self.source_column]
         named += [self.latitude, self.longitude, *self.classify_columns]
         for spec in self.texts.values():
             named += spec.columns
@@ -175,18 +176,6 @@ def _text_spec(data: dict, key: str) -> TextSpec | None:
     return spec
 
 
-def _check_time_format(fmt: str) -> None:
-    if fmt == "iso":
-        return
-    if "%" not in fmt:
-        raise MappingError(f'[received_at] format {fmt!r} has no % directive; or use "iso".')
-    sample = datetime(2001, 2, 3, 16, 5, 6, tzinfo=UTC)
-    try:
-        datetime.strptime(sample.strftime(fmt), fmt)  # noqa: DTZ007 - checking the format only
-    except ValueError as error:
-        raise MappingError(f"[received_at] format {fmt!r} cannot be used: {error}.") from None
-
-
 def _time_zone(name: str, where: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
@@ -238,9 +227,10 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
         raise MappingError("delimiter must be one character (not a quote or line break).")
 
     external_id = _column(data, "external_id", required=True)
-    received = _table(data, "received_at", {"column", "format", "time_zone"}, required=True)
-    time_format = _text(received, "format", "received_at")
-    _check_time_format(time_format)
+    received = _table(
+        data, "received_at", {"column", "columns", "format", "parts", "time_zone"}, required=True
+    )
+    received_spec = parse_spec(received)
     time_zone = _text(received, "time_zone", "received_at", required=False)
     if time_zone is not None:
         _time_zone(time_zone, "[received_at]")
@@ -297,8 +287,7 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
         encoding=encoding,
         delimiter=delimiter,
         external_id=external_id,
-        received_at=_text(received, "column", "received_at"),
-        time_format=time_format,
+        received=received_spec,
         time_zone=time_zone,
         source_column=source_column,
         source_value=source_value,
@@ -454,10 +443,11 @@ class _Importer:
             for name, spec in mapping.texts.items()
         }
         self.classify_at = tuple(index[column] for column in mapping.classify_columns)
+        self.time_columns = mapping.received.read
         # The field of a problem, in the export's own words where the mapping names a column.
         self.label = {
             "external_id": mapping.external_id,
-            "received_at": mapping.received_at,
+            "received_at": mapping.received.label,
             "source": mapping.source_column or "source",
             "latitude": mapping.latitude or "latitude",
             "longitude": mapping.longitude or "longitude",
@@ -487,7 +477,13 @@ class _Importer:
                 _("%(column)s repeats an earlier row of this file.")
                 % {"column": mapping.external_id}
             )
-        received_at = self.received_at(cells[index[mapping.received_at]].strip(), reasons)
+        received = read_received(
+            mapping.received,
+            {column: cells[index[column]] for column in self.time_columns},
+            self.zone,
+        )
+        if isinstance(received, str):
+            reasons.append(received)
         source = self.source(cells, reasons)
         latitude = self.number(cells, mapping.latitude, reasons)
         longitude = self.number(cells, mapping.longitude, reasons)
@@ -511,7 +507,10 @@ class _Importer:
             screening=screening,
             latitude=latitude,
             longitude=longitude,
-            received_at=received_at,
+            received_at=received.at,
+            received_precision=received.precision,
+            received_weekday=received.weekday,
+            received_hour=received.hour,
             external_id=external_id,
             **texts,
         )
@@ -523,26 +522,6 @@ class _Importer:
             )
         self.seen.add(external_id)
         return _Row(line, cells, external_id, call_in, self.decide(source, concerns, screening))
-
-    def received_at(self, text: str, reasons: list[str]) -> datetime | None:
-        column, fmt = self.mapping.received_at, self.mapping.time_format
-        if not text:
-            reasons.append(_("%(column)s is empty.") % {"column": column})
-            return None
-        try:
-            moment = (
-                datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)  # noqa: DTZ007 - given its zone below
-            )
-        except ValueError:
-            reasons.append(
-                _("%(column)s is not a date and time in the format %(format)s.")
-                % {"column": column, "format": fmt}
-            )
-            return None
-        if moment.tzinfo is None:
-            # An hour that happens twice (autumn) is taken as the first, as zoneinfo does.
-            moment = moment.replace(tzinfo=self.zone)
-        return moment.astimezone(UTC)
 
     def source(self, cells: list[str], reasons: list[str]) -> str:
         mapping = self.mapping
@@ -712,6 +691,9 @@ class _Importer:
             program=self.program,
             reference=reference,
             received_at=call_in.received_at,
+            received_precision=call_in.received_precision,
+            received_weekday=call_in.received_weekday,
+            received_hour=call_in.received_hour,
             source=call_in.source,
             origin=Origin.IMPORT,
             taken_by_agency=self.agency,

@@ -553,6 +553,27 @@ concerns = ["psychosis_disorientation"]
             "has no % directive",
         ),
         (
+            "[external_id]\ncolumn = 'n'\n[received_at]\ncolumn = 't'\nformat = '%m/%d %H:%M'\n",
+            "has no year (%Y or %y): a call needs at least its year.",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nmonth = 'm'\nhour = 'h'\n",
+            "[received_at].parts needs the year",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nyear = 'y'\nminute = 'm'\n",
+            "a minute needs its hour",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nyear = 'y'\nseason = 's'\n",
+            "unknown part season; use year, month, day, hour, minute, weekday.",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at]\ncolumn = 't'\nformat = '%Y'\n"
+            "[received_at.parts]\nyear = 'y'\n",
+            "give one of column (with format), columns",
+        ),
+        (
             "[external_id]\ncolumn = 'n'\n"
             "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\ncolumn = 'c'\n"
             "[source.values]\nPAGER = 'pager'\n",
@@ -660,3 +681,200 @@ def test_the_rejects_file_makes_cells_a_spreadsheet_would_run_text(police, tmp_p
     assert cells["Blurred_Longitude"] == "'-122.28112"
     assert cells["Call Type"] == "911"
     assert not Call.objects.exists()
+
+
+CRISIS_HEADER = "Event ID,Year,Month,Weekday,Hour,Event Type,Neighborhood,Apprehension"
+CRISIS_MAPPING = """
+description = "A published police crisis dataset: year, month, weekday and hour only"
+
+[external_id]
+column = "Event ID"
+
+[received_at]
+time_zone = "America/New_York"
+[received_at.parts]
+year = "Year"
+month = "Month"
+weekday = "Weekday"
+hour = "Hour"
+
+[source]
+value = "911"
+
+[address]
+column = "Neighborhood"
+
+[summary]
+template = "Event type: {Event Type}."
+"""
+
+
+def test_a_time_made_of_year_month_weekday_and_hour_keeps_its_precision(police, tmp_path):
+    # given an export that says only the year, the month, the weekday and the hour
+    mapping = write(tmp_path / "crisis.toml", CRISIS_MAPPING)
+    path = write(
+        tmp_path / "crisis.csv",
+        "\n".join(
+            [
+                CRISIS_HEADER,
+                "E1,2021,3,Tuesday,14,Crisis,Downtown,No",  # 2
+                "E2,2021,March,Sat,0,Crisis,Downtown,Yes",  # 3
+                "E3,2021,13,Tuesday,14,Crisis,Downtown,No",  # 4: no such month
+                "E4,2021,3,Funday,24,Crisis,Downtown,No",  # 5
+                "E5,,3,Tuesday,14,Crisis,Downtown,No",  # 6
+                "E6,2021.0,12.0,Wed,9,Crisis,Uptown,No",  # 7: a spreadsheet's numbers
+            ]
+        )
+        + "\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    run(path, mapping, police, rejects)
+
+    # then each call stands at the start of its month, New York time, known to the month,
+    # with the weekday and hour beside it
+    calls = {call.external_id: call for call in Call.objects.all()}
+    assert sorted(calls) == ["E1", "E2", "E6"]
+    first = calls["E1"]
+    assert first.received_at == datetime(2021, 3, 1, 5, 0, tzinfo=UTC)
+    assert (first.received_precision, first.received_weekday, first.received_hour) == (
+        "month",
+        1,
+        14,
+    )
+    assert (calls["E2"].received_weekday, calls["E2"].received_hour) == (5, 0)
+    assert calls["E6"].received_at == datetime(2021, 12, 1, 5, 0, tzinfo=UTC)
+    assert (calls["E6"].received_weekday, calls["E6"].received_hour) == (2, 9)
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (4, "Month is not a month (1 to 12, or its name)."),
+        (
+            5,
+            "Weekday is not a weekday (Monday to Sunday, or Mon to Sun). Hour is not an hour "
+            "(0 to 23).",
+        ),
+        (6, "Year is empty."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("received_at", "header", "cells", "at", "precision"),
+    [
+        (
+            'columns = ["Date", "Time"]\nformat = "%Y-%m-%d %H:%M"',
+            "Date,Time",
+            "2022-07-04,21:30",
+            datetime(2022, 7, 5, 4, 30, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            'columns = ["Date", "Time"]\nformat = "%m/%d/%Y %H"',
+            "Date,Time",
+            "07/04/2022,21",
+            datetime(2022, 7, 5, 4, 0, tzinfo=UTC),
+            "hour",
+        ),
+        (
+            'column = "Year"\nformat = "%Y"',
+            "Year",
+            "2019",
+            datetime(2019, 1, 1, 8, tzinfo=UTC),
+            "year",
+        ),
+        (
+            'column = "When"\nformat = "iso"',
+            "When",
+            "2022-07-04",
+            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            "day",
+        ),
+        (
+            'column = "When"\nformat = "iso"',
+            "When",
+            "2022-07-04T21:30:15",
+            datetime(2022, 7, 5, 4, 30, 15, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            '[received_at.parts]\nyear = "Y"\nmonth = "M"\nday = "D"\nhour = "H"\n'
+            'minute = "Min"\nweekday = "W"',
+            "Y,M,D,H,Min,W",
+            "2022,7,4,21,30,Monday",
+            datetime(2022, 7, 5, 4, 30, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            '[received_at.parts]\nyear = "Y"\nmonth = "M"\nday = "D"',
+            "Y,M,D",
+            "2022,Jul,4",
+            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            "day",
+        ),
+    ],
+)
+def test_a_mapping_composes_the_time_from_its_columns_and_says_how_precise_it_is(
+    police, tmp_path, received_at, header, cells, at, precision
+):
+    mapping = write(
+        tmp_path / "m.toml",
+        f"""
+[external_id]
+column = "Id"
+[received_at]
+time_zone = "America/Los_Angeles"
+{received_at}
+[source]
+value = "911"
+[address]
+column = "Where"
+""",
+    )
+    path = write(tmp_path / "calls.csv", f"Id,Where,{header}\nA1,Main St,{cells}\n")
+
+    run(path, mapping, police, tmp_path / "rejected.csv")
+
+    call = Call.objects.get()
+    assert (call.received_at, call.received_precision) == (at, precision)
+    assert (call.received_weekday, call.received_hour) == (None, None)
+
+
+def test_a_weekday_that_contradicts_the_date_rejects_the_row(police, tmp_path):
+    mapping = write(
+        tmp_path / "m.toml",
+        """
+[external_id]
+column = "Id"
+[received_at]
+time_zone = "America/Los_Angeles"
+[received_at.parts]
+year = "Y"
+month = "M"
+day = "D"
+weekday = "W"
+[source]
+value = "911"
+[address]
+column = "Where"
+""",
+    )
+    path = write(
+        tmp_path / "calls.csv",
+        "Id,Where,Y,M,D,W\nA1,Main,2022,7,4,Tuesday\nA2,Main,2022,2,30,Mon\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    run(path, mapping, police, rejects)
+
+    assert not Call.objects.exists()
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (2, "W says Tuesday, but that date is a Monday."),
+        (3, "Y, M, D, W do not make a date."),
+    ]
+
+
+def test_the_processed_seattle_extract_is_known_to_the_day(police, tmp_path):
+    path = shared_data("cad-calls-seattle/potential_db_calls_2018-2023.csv")
+
+    run(path, PROCESSED, police, tmp_path / "rejected.csv")
+
+    assert set(Call.objects.values_list("received_precision", flat=True)) == {"day"}
