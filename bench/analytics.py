@@ -133,6 +133,7 @@ SELECT
          END AS zip3,
     CAST(day AS BIGINT) * 86400 + hr * 3600 + sec AS received_epoch,
     CAST(day AS INTEGER) AS day,
+    CAST(day + 1 AS INTEGER) AS day_end,
     CAST(day - (day + 3) % 7 AS INTEGER) AS week,
     CAST(year(DATE '1970-01-01' + day) * 100 + month(DATE '1970-01-01' + day) AS INTEGER)
         AS month,

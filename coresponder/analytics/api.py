@@ -124,6 +124,12 @@ class ChartOut(Schema):
     title: str
     columns: list[ColumnOut]
     rows: list[dict[str, Any]] = Field(description="Rates are fractions; null: nothing to count.")
+    left_out: int = Field(
+        description="Calls of the period this chart leaves out because their time is not "
+        "known finely enough for it (known only to the month or year, or without weekday "
+        "and hour)."
+    )
+    note: str = Field(description="Says so in words; empty when none is left out.")
 
 
 def _outcomes_user(request: HttpRequest):
@@ -240,4 +246,6 @@ def outcome_chart(request: HttpRequest, name: ChartName, query: Query[OutcomeQue
             for column in chart.columns
         ],
         "rows": chart.rows,
+        "left_out": chart.left_out,
+        "note": chart.note,
     }

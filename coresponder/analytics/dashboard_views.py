@@ -24,7 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from coresponder.accounts.models import Program
 from coresponder.core.spreadsheet import safe_csv_writer
@@ -46,8 +46,10 @@ from .kpis import (
     from_day_number,
     headline,
     hour_of_week,
+    left_out,
     time_distribution,
     trend,
+    unplaced,
 )
 
 PERIODS = {
@@ -304,6 +306,8 @@ class Chart:
     rows: list[dict[str, Any]]
     empty: str  # what to say when there is nothing to draw
     drawing: dict[str, Any] = field(default_factory=dict)  # for dashboard.js
+    left_out: int = 0  # calls of the period whose time is not known finely enough for it
+    note: str = ""  # says so, when some are
 
     @property
     def is_empty(self) -> bool:
@@ -367,6 +371,41 @@ def _short_period_label(by: str, number: int) -> str:
     return date_format(date(number // 100, number % 100, 1), "M Y")
 
 
+def left_out_note(column: str, count: int) -> str:
+    """Why a chart by week, month or hour of the week leaves calls out, in words."""
+    if not count:
+        return ""
+    if column == "week":
+        return ngettext(
+            "%(n)s call of this period is not in this chart: only its month or year is known.",
+            "%(n)s calls of this period are not in this chart: only their month or year is known.",
+            count,
+        ) % {"n": f"{count:,}"}
+    if column == "month":
+        return ngettext(
+            "%(n)s call of this period is not in this chart: only its year is known.",
+            "%(n)s calls of this period are not in this chart: only their year is known.",
+            count,
+        ) % {"n": f"{count:,}"}
+    return ngettext(
+        "%(n)s call of this period is not in this chart: its weekday and hour are not known.",
+        "%(n)s calls of this period are not in this chart: their weekday and hour are not known.",
+        count,
+    ) % {"n": f"{count:,}"}
+
+
+def unplaced_note(count: int) -> str:
+    if not count:
+        return ""
+    return ngettext(
+        "%(n)s call known only to a month or a year that reaches beyond this period is not "
+        "counted in it.",
+        "%(n)s calls known only to a month or a year that reaches beyond this period are not "
+        "counted in it.",
+        count,
+    ) % {"n": f"{count:,}"}
+
+
 def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
     rows = [
         {**row, "label": _period_label(by, int(row["period"]))}
@@ -396,7 +435,17 @@ def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
         ],
     }
     title = _("Calls and rates by week") if by == "week" else _("Calls and rates by month")
-    return Chart("trend", title, columns, rows, _("No calls in this period."), drawing)
+    missing = left_out(engine, filters, by)
+    return Chart(
+        "trend",
+        title,
+        columns,
+        rows,
+        _("No calls in this period."),
+        drawing,
+        left_out=missing,
+        note=left_out_note(by, missing),
+    )
 
 
 def dispositions_chart(engine: Engine, filters: Filters) -> Chart:
@@ -445,7 +494,17 @@ def hours_chart(engine: Engine, filters: Filters) -> Chart:
     highest = max((max(counts) for counts in grid), default=0)
     drawing = {"type": "heat", "highest": highest, "grid": grid}
     title, empty = _("Calls by hour of the week"), _("No calls in this period.")
-    return Chart("hours", title, columns, rows, empty, drawing)
+    missing = left_out(engine, filters, "hour_of_week")
+    return Chart(
+        "hours",
+        title,
+        columns,
+        rows,
+        empty,
+        drawing,
+        left_out=missing,
+        note=left_out_note("hour_of_week", missing),
+    )
 
 
 def _bin_label(lower: int, upper: int | None) -> str:
@@ -599,6 +658,11 @@ class Dashboard:
     tiles: list[Tile]
     charts: dict[str, Chart]
     query: dict[str, str]  # the shareable query string's values
+    unplaced: int = 0  # calls that may lie in the period but cannot be placed in it
+
+    @property
+    def unplaced_note(self) -> str:
+        return unplaced_note(self.unplaced)
 
 
 def today_of(program: Program) -> date:
@@ -631,6 +695,7 @@ def dashboard_for(program: Program, query, *, today: date | None = None) -> Dash
         tiles=tiles_for(now, before),
         charts=charts,
         query=shared_query(query, period),
+        unplaced=unplaced(engine, filters),
     )
 
 

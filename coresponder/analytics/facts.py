@@ -51,27 +51,47 @@ def age_band(born: date | None, on: date) -> str:
 
 @dataclass(frozen=True)
 class Moment:
-    """A call's time as the facts keep it: whole numbers in the program's time zone."""
+    """A call's time as the facts keep it: whole numbers in the program's time zone, and
+    nothing finer than the call is known to. A call known only to the month has no week;
+    only to the year, no month either; without its weekday and hour, no hour of the week.
+    `day` … `day_end` is the span it may lie in: one day, or its month, or its year."""
 
     epoch: int
     day: int
-    week: int
-    month: int
+    day_end: int  # the day after the last it may lie in
+    week: int | None
+    month: int | None
     year: int
-    hour_of_week: int
+    hour_of_week: int | None
 
     @classmethod
-    def of(cls, when: datetime, zone: zoneinfo.ZoneInfo) -> Moment:
+    def of(
+        cls,
+        when: datetime,
+        zone: zoneinfo.ZoneInfo,
+        *,
+        precision: str = "minute",
+        weekday: int | None = None,
+        hour: int | None = None,
+    ) -> Moment:
         local = when.astimezone(zone)
         day = (local.date() - EPOCH).days
-        weekday = local.weekday()
+        if precision == "year":
+            end = date(local.year + 1, 1, 1)
+        elif precision == "month":
+            end = date(local.year + local.month // 12, local.month % 12 + 1, 1)
+        else:
+            end = local.date() + timedelta(days=1)
+            weekday = local.weekday()
+            hour = local.hour if precision in ("hour", "minute") else None
         return cls(
             epoch=int(when.timestamp()),
             day=day,
-            week=day - weekday,
-            month=local.year * 100 + local.month,
+            day_end=(end - EPOCH).days,
+            week=day - local.weekday() if precision not in ("year", "month") else None,
+            month=local.year * 100 + local.month if precision != "year" else None,
             year=local.year,
-            hour_of_week=weekday * 24 + local.hour,
+            hour_of_week=weekday * 24 + hour if weekday is not None and hour is not None else None,
         )
 
 
@@ -107,6 +127,9 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
             "id",
             "program_id",
             "received_at",
+            "received_precision",
+            "received_weekday",
+            "received_hour",
             "source",
             "concerns",
             "response",
@@ -190,7 +213,13 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
 
     facts = []
     for call in calls:
-        moment = Moment.of(call["received_at"], zone)
+        moment = Moment.of(
+            call["received_at"],
+            zone,
+            precision=call["received_precision"],
+            weekday=call["received_weekday"],
+            hour=call["received_hour"],
+        )
         encounter = encounters.get(call["id"])
         encounter_id = encounter["id"] if encounter else None
         complete = bool(encounter and encounter["state"] == "complete")
@@ -216,6 +245,7 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
                 zip3=zip3.get(call["person_id"], ""),
                 received_epoch=moment.epoch,
                 day=moment.day,
+                day_end=moment.day_end,
                 week=moment.week,
                 month=moment.month,
                 year=moment.year,

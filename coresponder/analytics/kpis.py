@@ -334,7 +334,9 @@ class Filters:
     def where(self, *, dated: bool = True) -> str:
         clauses = ["program_id = :program_id"]
         if dated:
-            clauses += ["day >= :day_from", "day < :day_to"]
+            # The call's whole span inside the period: a call known only to 2019 is in 2019,
+            # not in its January. (day < :day_to is implied, and keeps the index's range.)
+            clauses += ["day >= :day_from", "day < :day_to", "day_end <= :day_to"]
         clauses += [f"{column} = :{column}" for column in self.narrowing()]
         return " AND ".join(clauses)
 
@@ -517,7 +519,8 @@ TREND_COLUMNS = ("calls", "encounters", "arrest_free", "voluntary_engagement", "
 
 
 def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[str, Any]]:
-    """Calls, encounters and three rates per week or month."""
+    """Calls, encounters and three rates per week or month; calls not known to the week
+    (or month) are left out (`left_out` counts them)."""
     if by not in ("week", "month"):
         raise ValueError(f"A trend is by week or by month, not {by!r}.")
     rates = {kpi.key: (num, den) for kpi, num, den in RATES}
@@ -528,7 +531,7 @@ def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[st
     ]
     sql = (
         f"SELECT {by}, {', '.join(select)} FROM {{facts}} WHERE {filters.where()}"
-        f" GROUP BY {by} ORDER BY {by}"
+        f" AND {by} IS NOT NULL GROUP BY {by} ORDER BY {by}"
     )
     rows = []
     for period, calls, encounters, *numerators in engine.rows(sql, filters.params()):
@@ -537,6 +540,28 @@ def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[st
             row[key] = _ratio(int(numerator or 0), int(encounters or 0))
         rows.append(row)
     return rows
+
+
+def left_out(engine: Engine, filters: Filters, column: str) -> int:
+    """Calls of the period that a chart by `column` (week, month, hour_of_week) leaves out
+    because their time is not known that finely."""
+    if column not in ("week", "month", "hour_of_week"):
+        raise ValueError(f"No chart places calls by {column!r}.")
+    sql = f"SELECT COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {column} IS NULL"
+    (row,) = engine.rows(sql, filters.params())
+    return int(row[0] or 0)
+
+
+def unplaced(engine: Engine, filters: Filters) -> int:
+    """Calls that may lie in the period but are not counted in it: known only to a month
+    or a year that reaches beyond it."""
+    sql = (
+        f"SELECT COUNT(*) FROM {{facts}} WHERE {filters.where(dated=False)}"
+        " AND day < :day_to AND day_end > :day_from"
+        " AND (day < :day_from OR day_end > :day_to)"
+    )
+    (row,) = engine.rows(sql, filters.params())
+    return int(row[0] or 0)
 
 
 def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
@@ -548,10 +573,11 @@ def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
 
 
 def hour_of_week(engine: Engine, filters: Filters) -> list[list[int]]:
-    """Calls by day of week (Monday first) and hour: seven rows of 24."""
+    """Calls by day of week (Monday first) and hour: seven rows of 24. Calls whose weekday
+    and hour are not known are left out (`left_out`), not put on Monday at midnight."""
     sql = (
         f"SELECT hour_of_week, COUNT(*) FROM {{facts}} WHERE {filters.where()}"
-        " GROUP BY hour_of_week"
+        " AND hour_of_week IS NOT NULL GROUP BY hour_of_week"
     )
     grid = [[0] * 24 for _ in range(7)]
     for hour, count in engine.rows(sql, filters.params()):
@@ -615,12 +641,12 @@ MONTHLY_SQL: dict[str, str] = {
 
 def monthly(engine: Engine, filters: Filters) -> list[dict[str, Any]]:
     """Per month: the counts the public page and the state's monthly report publish,
-    and the median time to arrive."""
+    and the median time to arrive. Calls known only to the year are in no month."""
     select = ", ".join(f"SUM({expression})" for expression in MONTHLY_SQL.values())
     params = filters.params()
     sql = (
         f"SELECT month, {select} FROM {{facts}} WHERE {filters.where()}"
-        " GROUP BY month ORDER BY month"
+        " AND month IS NOT NULL GROUP BY month ORDER BY month"
     )
     rows = {}
     for month, *sums in engine.rows(sql, params):
@@ -630,6 +656,6 @@ def monthly(engine: Engine, filters: Filters) -> list[dict[str, Any]]:
         rows[int(month)]["response_median_minutes"] = None
     medians = _percentile_columns(by="month").replace("{timed}", _timed(filters, by="month"))
     for month, metric, p50, _p90, _n in engine.rows(medians, params):
-        if metric == "response" and int(month) in rows and p50 is not None:
+        if metric == "response" and month is not None and int(month) in rows and p50 is not None:
             rows[int(month)]["response_median_minutes"] = p50 / 60
     return [rows[month] for month in sorted(rows)]

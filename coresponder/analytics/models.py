@@ -36,11 +36,15 @@ class CallFact(models.Model):
     veteran = models.CharField(max_length=16)
     zip3 = models.CharField(max_length=3)  # first three digits of the home postal code, or ""
     received_epoch = models.BigIntegerField()  # seconds since 1970-01-01 UTC
+    # A call known only to the day, month or year (`calls.TimePrecision`) spans day …
+    # day_end, and what it does not say is NULL: no chart places it finer than it is known.
     day = models.IntegerField()  # days since 1970-01-01, in the program's time zone
-    week = models.IntegerField()  # the day number of that week's Monday
-    month = models.IntegerField()  # yyyymm
+    day_end = models.IntegerField()  # the day after the last the call may lie in
+    week = models.IntegerField(null=True)  # the day number of that week's Monday
+    month = models.IntegerField(null=True)  # yyyymm
     year = models.IntegerField()
-    hour_of_week = models.SmallIntegerField()  # 0 = Monday 00:00–00:59 … 167 = Sunday 23:00
+    # 0 = Monday 00:00–00:59 … 167 = Sunday 23:00
+    hour_of_week = models.SmallIntegerField(null=True)
     has_encounter = models.SmallIntegerField()
     complete = models.SmallIntegerField()  # the encounter is complete: it has its disposition
     disposition = models.CharField(max_length=32)

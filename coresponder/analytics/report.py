@@ -24,6 +24,7 @@ from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 
 from . import charts, kpis
 from .costs import CostEstimate, cost_avoided
+from .dashboard_views import left_out_note
 from .engines import Engine
 from .kpis import LIBRARY, TIME_BINS, Figures, Filters, Kpi, Value
 
@@ -145,6 +146,7 @@ def calls_without_person(engine: Engine, filters: Filters) -> tuple[int, int]:
 
 def _trend_chart(engine: Engine, filters: Filters) -> Chart:
     rows = kpis.trend(engine, filters, by="month")
+    missing = kpis.left_out(engine, filters, "month")
     labels = [month_label(row["period"]) for row in rows]
     svg = charts.line_chart(
         labels,
@@ -175,6 +177,7 @@ def _trend_chart(engine: Engine, filters: Filters) -> Chart:
             ]
             for label, row in zip(labels, rows, strict=True)
         ],
+        note=left_out_note("month", missing),
     )
 
 
@@ -222,7 +225,14 @@ def _hour_chart(engine: Engine, filters: Filters) -> Chart:
             [day, *(f"{sum(row[a:b]):,}" for a, b in blocks), f"{sum(row):,}"]
             for day, row in zip(DAYS, grid, strict=True)
         ],
-        note=_("Hours in the program's time zone; the table adds up four-hour blocks."),
+        note=" ".join(
+            part
+            for part in (
+                _("Hours in the program's time zone; the table adds up four-hour blocks."),
+                left_out_note("hour_of_week", kpis.left_out(engine, filters, "hour_of_week")),
+            )
+            if part
+        ),
     )
 
 

@@ -96,6 +96,8 @@ class CallView:
     classes: list[str] = field(default_factory=list)
     revision: int = 0
     overridden_by_name: str = ""
+    # How much of received_at is known (`models.TimePrecision`): an import may know less.
+    received_precision: str = "minute"
 
     @property
     def is_open(self) -> bool:
@@ -156,6 +158,7 @@ def _view(projection: gate.Projection) -> CallView:
         response=shown["response"],
         response_words=RESPONSE_WORDS[Response(shown["response"])],
         received_at=shown["received_at"],
+        received_precision=shown["received_precision"],
         source_words=str(SOURCE_WORDS.get(shown["source"], shown["source"])),
         address=shown["address"],
         latitude=shown["latitude"],

@@ -62,6 +62,7 @@ def _fact(name: str, moment: Moment, **values) -> dict:
         call_id=uuid.uuid5(uuid.NAMESPACE_URL, f"coresponder:test:{name}"),
         received_epoch=moment.epoch,
         day=moment.day,
+        day_end=moment.day_end,
         week=moment.week,
         month=moment.month,
         year=moment.year,

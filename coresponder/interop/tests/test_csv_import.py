@@ -878,3 +878,20 @@ def test_the_processed_seattle_extract_is_known_to_the_day(police, tmp_path):
     run(path, PROCESSED, police, tmp_path / "rejected.csv")
 
     assert set(Call.objects.values_list("received_precision", flat=True)) == {"day"}
+
+
+def test_a_call_known_only_to_its_month_reads_so_on_its_page(
+    police, tmp_path, client, make_user, sign_in
+):
+    mapping = write(tmp_path / "crisis.toml", CRISIS_MAPPING)
+    path = write(
+        tmp_path / "crisis.csv", CRISIS_HEADER + "\nE1,2021,3,Tuesday,14,Crisis,Downtown,No\n"
+    )
+    run(path, mapping, police, tmp_path / "rejected.csv")
+    sign_in(make_user(Role.DISPATCHER))
+
+    response = client.get(f"/calls/{Call.objects.get().pk}/")
+
+    assert response.status_code == 200
+    received = re.search(r'data-testid="received">(.*?)</dd>', response.content.decode())[1]
+    assert re.sub(r"<[^>]+>", "", received) == "March 2021 (only the month is known)"
