@@ -142,6 +142,7 @@ SELECT
     CAST(has_enc AS INTEGER) AS has_encounter,
     CAST(done AS INTEGER) AS complete,
     CASE WHEN done THEN {pick("r_disposition", DISPOSITIONS)} ELSE '' END AS disposition,
+    CASE WHEN done THEN 'encounter' ELSE '' END AS outcome_source,
     CAST(done AND r_assessed < 0.7 AS INTEGER) AS assessed,
     CAST(done AND (r_assessed < 0.8 OR sent > 0) AS INTEGER) AS services,
     CAST(done AND r_force < 0.04 AS INTEGER) AS any_force,

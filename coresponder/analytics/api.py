@@ -58,6 +58,11 @@ class OutcomeQuery(Schema):
     age_band: str | None = None
     sex: str | None = None
     veteran: str | None = None
+    outcome_source: str | None = Field(
+        None,
+        description="encounter: calls whose outcome is an encounter documented here; "
+        "imported: calls whose outcome a CAD or an export reported.",
+    )
 
 
 class ReferenceOut(Schema):
@@ -85,6 +90,10 @@ class KpiFigureOut(Schema):
     tone: Literal["better", "worse", "neutral"]
     says: str
     reason: str = Field(description="Why there is no figure, when there is none.")
+    imported: int = Field(
+        description="Of the denominator, outcomes imported from a CAD or an export rather "
+        "than encounters documented here (0 for KPIs that count encounters only)."
+    )
     reference: ReferenceOut | None
 
 
@@ -100,6 +109,8 @@ class PeriodOut(Schema):
 class CountsOut(Schema):
     calls: int
     encounters: int
+    outcomes: int = Field(description="Complete encounters and imported outcomes.")
+    imported_outcomes: int
     referrals_sent: int
     referrals_accepted: int
     referrals_attended: int
@@ -156,6 +167,8 @@ def _counts(counts) -> dict:
         for name in (
             "calls",
             "encounters",
+            "outcomes",
+            "imported_outcomes",
             "referrals_sent",
             "referrals_accepted",
             "referrals_attended",
@@ -206,6 +219,7 @@ def outcome_figures(request: HttpRequest, query: Query[OutcomeQuery]):
                 "tone": tile.tone,
                 "says": tile.says,
                 "reason": tile.reason,
+                "imported": tile.imported,
                 "reference": None if reference is None else vars(reference),
             }
         )

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from coresponder.accounts.models import Program
+from coresponder.calls.models import OTHER_OUTCOME
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.privacy.audit import Actor
@@ -41,7 +42,7 @@ from .kpis import (
     Figures,
     Filters,
     Kpi,
-    disposition_mix,
+    disposition_mix_by_source,
     figures,
     from_day_number,
     headline,
@@ -63,7 +64,7 @@ DEFAULT_PERIOD = "30d"
 TREND_BY = {"week": gettext_lazy("By week"), "month": gettext_lazy("By month")}
 # The filters a dashboard URL carries, in the order it writes them.
 FILTER_NAMES = ("agency_id", "team_id", "source", "concern", "response", "age_band", "sex")
-FILTER_NAMES += ("veteran",)
+FILTER_NAMES += ("veteran", "outcome_source")
 FILTER_LABELS = {
     "agency_id": gettext_lazy("Agency"),
     "team_id": gettext_lazy("Team"),
@@ -73,6 +74,7 @@ FILTER_LABELS = {
     "age_band": gettext_lazy("Age band"),
     "sex": gettext_lazy("Sex"),
     "veteran": gettext_lazy("Veteran"),
+    "outcome_source": gettext_lazy("Outcome recorded"),
 }
 DAYS = (
     gettext_lazy("Monday"),
@@ -228,6 +230,7 @@ class Tile:
     direction: str  # up, down, same or none
     tone: str  # better, worse or neutral
     says: str  # the comparison in words
+    imported: int = 0  # of the denominator, outcomes imported from a CAD or an export
 
     @property
     def arrow(self) -> str:
@@ -266,7 +269,11 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
         previous = before.values[kpi.key].value
         direction, tone, says = _compare(kpi, value.value, previous)
         reason = ""
-        if value.value is None:
+        if value.value is None and kpi.imported:
+            reason = _(
+                "Nothing to count: no complete encounter and no imported outcome in this period."
+            )
+        elif value.value is None:
             reason = _("Nothing to count: no %(what)s in this period.") % {
                 "what": _lower_first(kpi.denominator)
             }
@@ -283,6 +290,7 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
                 direction=direction,
                 tone=tone,
                 says=says,
+                imported=now.counts.imported_outcomes if kpi.imported else 0,
             )
         )
     return tiles
@@ -449,35 +457,47 @@ def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
 
 
 def dispositions_chart(engine: Engine, filters: Filters) -> Chart:
-    mix = disposition_mix(engine, filters)
-    total = sum(mix.values())
+    mix = disposition_mix_by_source(engine, filters)
+    documented, imported = mix["encounter"], mix["imported"]
+    total = sum(documented.values()) + sum(imported.values())
     codes = [str(code) for code in DISPOSITION_WORDS]
-    codes += sorted(code for code in mix if code not in codes)
+    codes += sorted((set(documented) | set(imported)) - set(codes) - {OTHER_OUTCOME})
+    if OTHER_OUTCOME in imported:
+        codes.append(OTHER_OUTCOME)
     words = {str(code): words for code, words in DISPOSITION_WORDS.items()}
-    rows = [
-        {
-            "disposition": words.get(code, code or _("none recorded")),
-            "encounters": mix.get(code, 0),
-            "share": mix.get(code, 0) / total if total else None,
-        }
-        for code in codes
-    ]
+    words[OTHER_OUTCOME] = _("other (imported: none of these)")
+    rows = []
+    for code in codes:
+        both = documented.get(code, 0) + imported.get(code, 0)
+        rows.append(
+            {
+                "disposition": words.get(code, code or _("none recorded")),
+                "encounters": documented.get(code, 0),
+                "imported": imported.get(code, 0),
+                "share": both / total if total else None,
+            }
+        )
     columns = [
         Column("disposition", _("Disposition"), "text"),
         Column("encounters", _("Complete encounters")),
+        Column("imported", _("Imported outcomes")),
         Column("share", _("Share"), "percent"),
     ]
+    series = [_series(_("Complete encounters"), "encounters", rows)]
+    if imported:
+        series.append(_series(_("Imported outcomes"), "imported", rows))
     drawing = {
         "type": "hbar",
         "labels": [row["disposition"] for row in rows],
-        "series": [_series(_("Complete encounters"), "encounters", rows)],
+        "series": series,
+        "stacked": True,
     }
     return Chart(
         "dispositions",
-        _("How encounters ended"),
+        _("How calls ended"),
         columns,
         rows,
-        _("No complete encounters in this period."),
+        _("No complete encounter or imported outcome in this period."),
         drawing,
     )
 

@@ -187,7 +187,16 @@ COLUMNS: list[Column] = [
         pa.string(),
         "The encounter's disposition code (resolved_on_scene, referred_voluntary, "
         "transported_voluntary, emergency_hold, medical_transport, citation, arrest, "
-        "refused_services, unable_to_locate); empty when not complete.",
+        "refused_services, unable_to_locate); without a complete encounter, the imported "
+        "outcome's (see outcome_source); empty when neither.",
+        "Kept: a code.",
+    ),
+    Column(
+        "outcome_source",
+        pa.string(),
+        "Where the disposition comes from: encounter (documented in Coresponder), imported "
+        "(reported by a CAD or an export, where disposition may also be other: an outcome "
+        "none of the codes describes), or empty when the call has no outcome.",
         "Kept: a code.",
     ),
     _int("assessed", "1 when at least one structured assessment was completed."),

@@ -33,6 +33,7 @@ from .kpis import EPOCH
 from .models import CallFact, FactRefresh
 
 BATCH = 1000
+ENCOUNTER, IMPORTED = "encounter", "imported"  # where a call's outcome comes from
 
 AGE_BANDS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
 AGE_BANDS += ((65, "55-64"), (90, "65-89"))
@@ -134,6 +135,7 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
             "concerns",
             "response",
             "taken_by_agency_id",
+            "reported_disposition",
             "person_id",
             "person__date_of_birth",
             "person__sex",
@@ -228,6 +230,14 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
         on_scene, cleared = timed.get("on_scene"), timed.get("cleared")
         needs_follow_up = encounter_id in follow_ups
         first_contact = follow_ups.get(encounter_id)
+        # An encounter documented here is the outcome; without one, what a CAD or an
+        # export reported is, kept apart as imported.
+        if complete:
+            outcome_source, disposition = ENCOUNTER, encounter["disposition"] or ""
+        elif call["reported_disposition"]:
+            outcome_source, disposition = IMPORTED, call["reported_disposition"]
+        else:
+            outcome_source, disposition = "", ""
         facts.append(
             CallFact(
                 call_id=call["id"],
@@ -252,7 +262,8 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
                 hour_of_week=moment.hour_of_week,
                 has_encounter=int(encounter is not None),
                 complete=int(complete),
-                disposition=(encounter["disposition"] or "") if complete else "",
+                disposition=disposition,
+                outcome_source=outcome_source,
                 assessed=int(encounter_id in assessed),
                 services=int(
                     complete

@@ -73,12 +73,20 @@ def iso_weeks(years: range) -> pa.Table:
     return pa.table({name: pa.array(values, pa.int32()) for name, values in rows.items()})
 
 
-def facts_view_sql(*, has_week: bool) -> str:
-    """The facts, from the tables `extract_calls` and `iso_weeks`, in common SQL."""
+def facts_view_sql(*, has_week: bool, has_outcome_source: bool = True) -> str:
+    """The facts, from the tables `extract_calls` and `iso_weeks`, in common SQL. An
+    extract made before imported outcomes has no outcome_source: its outcomes are its
+    complete encounters."""
     week = "e.week_of_year" if has_week else "CAST(NULL AS INTEGER)"
     kept = ", ".join(f"e.{column}" for column in KEPT)
+    source = (
+        "e.outcome_source"
+        if has_outcome_source
+        else "CASE WHEN e.complete = 1 THEN 'encounter' ELSE '' END"
+    )
     return (
         f"SELECT CAST(e.row AS VARCHAR(20)) AS call_id, e.person AS person_key, {kept},"
+        f" {source} AS outcome_source,"
         " CAST(COALESCE(w.monday, y.year_first) AS BIGINT) * 86400 AS received_epoch,"
         " COALESCE(w.monday, y.year_first) AS day,"
         " COALESCE(w.monday + 7, y.year_end) AS day_end,"
@@ -105,7 +113,8 @@ def duckdb_view(connection, parquet: Path | str, view: str = "call_fact") -> Non
     years = [row[0] for row in found]
     span, has_week = _years_and_week(columns, years)
     connection.register("iso_weeks", iso_weeks(span))
-    connection.execute(f"CREATE OR REPLACE VIEW {view} AS {facts_view_sql(has_week=has_week)}")
+    sql = facts_view_sql(has_week=has_week, has_outcome_source="outcome_source" in columns)
+    connection.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
 
 
 def spark_view(session, parquet: Path | str, view: str = "call_fact") -> None:
@@ -119,4 +128,5 @@ def spark_view(session, parquet: Path | str, view: str = "call_fact") -> None:
     session.createDataFrame(
         [tuple(week.values()) for week in weeks], schema=schema
     ).createOrReplaceTempView("iso_weeks")
-    session.sql(facts_view_sql(has_week=has_week)).createOrReplaceTempView(view)
+    sql = facts_view_sql(has_week=has_week, has_outcome_source="outcome_source" in calls.columns)
+    session.sql(sql).createOrReplaceTempView(view)

@@ -50,11 +50,23 @@ class Kpi:
     reference: Reference | None = None
     higher_is_better: bool | None = True
     headline: bool = True
+    # Counts imported outcomes (a CAD's or an export's) beside the encounters documented
+    # here; Counts.imported_outcomes says how many of its denominator they are.
+    imported: bool = False
 
 
 COMPLETE = "complete = 1"  # a condition; summed, the column itself counts encounters
+OUTCOME = "outcome_source <> ''"  # a complete encounter, or an imported outcome
+IMPORTED = "outcome_source = 'imported'"
 NOT_WITHDRAWN = "Referrals withdrawn by the sender and information-only referrals are not counted."
 DRAFTS = "Encounters not yet complete (no disposition) and calls with no encounter."
+OUTCOMES = "Complete encounters and imported outcomes"
+NO_OUTCOME = (
+    "Encounters not yet complete (no disposition), and calls with neither an encounter nor "
+    "an imported outcome. An imported outcome (from a CAD or an export) is counted as the "
+    "disposition it was mapped to; one mapped to other counts as none of them."
+)
+ENCOUNTERS_ONLY = DRAFTS + " Imported outcomes: they carry no assessment, referral or force."
 
 
 def _when(condition: str) -> str:
@@ -72,65 +84,85 @@ RATES: list[tuple[Kpi, str, str]] = [
         Kpi(
             "arrest_free",
             "Arrest-free rate",
-            "Share of encounters that did not end in a custodial arrest.",
-            "Complete encounters whose disposition is not arrest",
-            "Complete encounters",
-            DRAFTS,
+            "Share of outcomes that were not a custodial arrest.",
+            "Outcomes whose disposition is not arrest",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(
                 0.98,
                 "98% of 25,900 calls without arrest",
                 "Colorado co-responder programs, state reporting",
             ),
+            imported=True,
         ),
-        _when(f"{COMPLETE} AND disposition <> 'arrest'"),
-        "complete",
+        _when(f"{OUTCOME} AND disposition <> 'arrest'"),
+        _when(OUTCOME),
     ),
     (
         Kpi(
             "no_formal_action",
             "No formal action",
-            "Share of encounters resolved on scene or where the person declined help and "
+            "Share of outcomes resolved on scene or where the person declined help and "
             "there were no safety grounds to act.",
-            "Complete encounters resolved on scene or with services refused",
-            "Complete encounters",
-            DRAFTS,
+            "Outcomes resolved on scene or with services refused",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.40, "40%", "Albuquerque Community Safety, COAST"),
             higher_is_better=None,
+            imported=True,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("resolved_on_scene", "refused_services")),
-        "complete",
+        _when(f"{OUTCOME} AND " + _disposition_in("resolved_on_scene", "refused_services")),
+        _when(OUTCOME),
     ),
     (
         Kpi(
             "voluntary_engagement",
             "Voluntary engagement",
-            "Share of encounters where the person agreed to a referral or went voluntarily "
+            "Share of outcomes where the person agreed to a referral or went voluntarily "
             "to a crisis centre, detox or hospital.",
-            "Complete encounters referred voluntarily or transported voluntarily",
-            "Complete encounters",
-            DRAFTS,
+            "Outcomes referred voluntarily or transported voluntarily",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.33, "33%", "Albuquerque Community Safety, COAST"),
+            imported=True,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("referred_voluntary", "transported_voluntary")),
-        "complete",
+        _when(f"{OUTCOME} AND " + _disposition_in("referred_voluntary", "transported_voluntary")),
+        _when(OUTCOME),
     ),
     (
         Kpi(
             "enforcement",
             "Enforcement action",
-            "Share of encounters that ended in a citation or an arrest.",
-            "Complete encounters with a citation or an arrest",
-            "Complete encounters",
-            DRAFTS,
+            "Share of outcomes that were a citation or an arrest.",
+            "Outcomes with a citation or an arrest",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.03, "3%", "Albuquerque Community Safety, COAST"),
             higher_is_better=False,
+            imported=True,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("citation", "arrest")),
-        "complete",
+        _when(f"{OUTCOME} AND " + _disposition_in("citation", "arrest")),
+        _when(OUTCOME),
+    ),
+    (
+        Kpi(
+            "involuntary_holds",
+            "Involuntary holds",
+            "Share of outcomes that were an involuntary evaluation hold (an emergency hold, "
+            "or an apprehension under a mental-health act).",
+            "Outcomes whose disposition is emergency hold",
+            OUTCOMES,
+            NO_OUTCOME,
+            "percent",
+            higher_is_better=None,
+            imported=True,
+        ),
+        _when(f"{OUTCOME} AND disposition = 'emergency_hold'"),
+        _when(OUTCOME),
     ),
     (
         Kpi(
@@ -139,7 +171,7 @@ RATES: list[tuple[Kpi, str, str]] = [
             "Share of encounters with a completed assessment or a referral.",
             "Complete encounters with a completed assessment or at least one referral",
             "Complete encounters",
-            DRAFTS,
+            ENCOUNTERS_ONLY,
             "percent",
             Reference(
                 0.86,
@@ -157,7 +189,7 @@ RATES: list[tuple[Kpi, str, str]] = [
             "Share of encounters where any force was used (hands-on control or more).",
             "Complete encounters whose safety record shows force other than none",
             "Complete encounters",
-            DRAFTS,
+            ENCOUNTERS_ONLY,
             "percent",
             higher_is_better=False,
         ),
@@ -168,16 +200,17 @@ RATES: list[tuple[Kpi, str, str]] = [
         Kpi(
             "ed_diversion",
             "Emergency-department diversion",
-            "Share of encounters that did not end in a transport to hospital by EMS or an "
+            "Share of outcomes that were not a transport to hospital by EMS or an "
             "involuntary hold.",
-            "Complete encounters whose disposition is neither emergency hold nor medical transport",
-            "Complete encounters",
-            DRAFTS + " A voluntary transport is counted as diverted: its destination is "
+            "Outcomes whose disposition is neither emergency hold nor medical transport",
+            OUTCOMES,
+            NO_OUTCOME + " A voluntary transport is counted as diverted: its destination is "
             "usually a crisis centre or detox.",
             "percent",
+            imported=True,
         ),
-        _when(f"{COMPLETE} AND NOT " + _disposition_in("emergency_hold", "medical_transport")),
-        "complete",
+        _when(f"{OUTCOME} AND NOT " + _disposition_in("emergency_hold", "medical_transport")),
+        _when(OUTCOME),
     ),
     (
         Kpi(
@@ -309,6 +342,7 @@ class Filters:
     age_band: str | None = None
     sex: str | None = None
     veteran: str | None = None
+    outcome_source: str | None = None  # encounter (documented here) or imported
 
     def previous(self) -> Filters:
         length = self.end - self.start
@@ -368,11 +402,17 @@ class Counts:
     referrals_attended: int = 0
     officer_seconds: int = 0
     officer_timed_calls: int = 0
+    outcomes: int = 0  # complete encounters and imported outcomes
+    imported_outcomes: int = 0
 
 
+# The disposition counts (arrests … medical transports) are of complete encounters only:
+# the cost estimate sets them against the program's own encounters.
 COUNTS_SQL: dict[str, str] = {
     "calls": "1",
     "encounters": "complete",
+    "outcomes": _when(OUTCOME),
+    "imported_outcomes": _when(IMPORTED),
     "incomplete": _when("has_encounter = 1 AND complete = 0"),
     "no_encounter": _when("has_encounter = 0"),
     "without_on_scene_time": _when(f"{COMPLETE} AND on_scene_seconds IS NULL"),
@@ -519,27 +559,50 @@ TREND_COLUMNS = ("calls", "encounters", "arrest_free", "voluntary_engagement", "
 
 
 def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[str, Any]]:
-    """Calls, encounters and three rates per week or month; calls not known to the week
-    (or month) are left out (`left_out` counts them)."""
+    """Calls, encounters and three rates (each over its own denominator) per week or
+    month; calls not known to the week (or month) are left out (`left_out` counts them)."""
     if by not in ("week", "month"):
         raise ValueError(f"A trend is by week or by month, not {by!r}.")
     rates = {kpi.key: (num, den) for kpi, num, den in RATES}
+    keys = TREND_COLUMNS[2:]
     select = [
         "COUNT(*)",
         "SUM(complete)",
-        *(f"SUM({rates[key][0]})" for key in TREND_COLUMNS[2:]),
+        *(f"SUM({rates[key][0]}), SUM({rates[key][1]})" for key in keys),
     ]
     sql = (
         f"SELECT {by}, {', '.join(select)} FROM {{facts}} WHERE {filters.where()}"
         f" AND {by} IS NOT NULL GROUP BY {by} ORDER BY {by}"
     )
     rows = []
-    for period, calls, encounters, *numerators in engine.rows(sql, filters.params()):
+    for period, calls, encounters, *sums in engine.rows(sql, filters.params()):
         row = {"period": period, "calls": int(calls), "encounters": int(encounters or 0)}
-        for key, numerator in zip(TREND_COLUMNS[2:], numerators, strict=True):
-            row[key] = _ratio(int(numerator or 0), int(encounters or 0))
+        for key, numerator, denominator in zip(keys, sums[::2], sums[1::2], strict=True):
+            row[key] = _ratio(int(numerator or 0), int(denominator or 0))
         rows.append(row)
     return rows
+
+
+def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
+    """Outcomes by disposition: complete encounters and imported outcomes together."""
+    sql = (
+        f"SELECT disposition, COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {OUTCOME}"
+        " GROUP BY disposition ORDER BY disposition"
+    )
+    return {disposition: int(count) for disposition, count in engine.rows(sql, filters.params())}
+
+
+def disposition_mix_by_source(engine: Engine, filters: Filters) -> dict[str, dict[str, int]]:
+    """Outcomes by disposition, apart: {"encounter": {...}, "imported": {...}}."""
+    sql = (
+        f"SELECT outcome_source, disposition, COUNT(*) FROM {{facts}}"
+        f" WHERE {filters.where()} AND {OUTCOME}"
+        " GROUP BY outcome_source, disposition ORDER BY outcome_source, disposition"
+    )
+    found: dict[str, dict[str, int]] = {"encounter": {}, "imported": {}}
+    for source, disposition, count in engine.rows(sql, filters.params()):
+        found.setdefault(source, {})[disposition] = int(count)
+    return found
 
 
 def left_out(engine: Engine, filters: Filters, column: str) -> int:
@@ -562,14 +625,6 @@ def unplaced(engine: Engine, filters: Filters) -> int:
     )
     (row,) = engine.rows(sql, filters.params())
     return int(row[0] or 0)
-
-
-def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
-    sql = (
-        f"SELECT disposition, COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {COMPLETE}"
-        " GROUP BY disposition ORDER BY disposition"
-    )
-    return {disposition: int(count) for disposition, count in engine.rows(sql, filters.params())}
 
 
 def hour_of_week(engine: Engine, filters: Filters) -> list[list[int]]:

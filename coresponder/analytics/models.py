@@ -47,7 +47,10 @@ class CallFact(models.Model):
     hour_of_week = models.SmallIntegerField(null=True)
     has_encounter = models.SmallIntegerField()
     complete = models.SmallIntegerField()  # the encounter is complete: it has its disposition
+    # The complete encounter's disposition; without one, the outcome a CAD or an export
+    # reported (outcome_source "imported", "other" among the codes); "" for neither.
     disposition = models.CharField(max_length=32)
+    outcome_source = models.CharField(max_length=8, default="")  # "", encounter, imported
     assessed = models.SmallIntegerField()  # at least one completed assessment
     services = models.SmallIntegerField()  # an intervention, an assessment or a referral
     any_force = models.SmallIntegerField()

@@ -189,18 +189,24 @@ def _disposition_chart(engine: Engine, filters: Filters) -> Chart:
     svg = charts.horizontal_bar_chart(
         labels,
         [count for _code, count in ordered],
-        title=_("Disposition of complete encounters"),
-        description=_("One bar per disposition, the number of encounters that ended so."),
+        title=_("Disposition of complete encounters and imported outcomes"),
+        description=_(
+            "One bar per disposition, the number of encounters and imported outcomes that ended so."
+        ),
     )
     return Chart(
         "dispositions",
         _("Disposition mix"),
         svg,
-        [_("Disposition"), _("Encounters"), _("Share")],
+        [_("Disposition"), _("Outcomes"), _("Share")],
         [
             [label, f"{count:,}", _share(count, total)]
             for label, (_code, count) in zip(labels, ordered, strict=True)
         ],
+        note=_(
+            "Outcomes are complete encounters and outcomes imported from a CAD or an export "
+            "(other: an imported outcome none of the dispositions describes)."
+        ),
     )
 
 

@@ -159,6 +159,57 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
     return problems
 
 
+@dataclass(frozen=True)
+class ReportedOutcome:
+    """How a call ended as another system (a CAD) reports it."""
+
+    disposition: str  # one of the program's dispositions or "other", checked by the caller
+    outcome: str = ""  # the system's own words
+    cleared_at: datetime | None = None
+
+
+REPORTED_OUTCOME_MAX = 200
+
+
+def record_reported_outcome(
+    call: Call, reported: ReportedOutcome, *, actor: Actor, request=None
+) -> tuple[Call, bool]:
+    """Keeps what another system says of how the call ended; the same again changes
+    nothing and writes nothing. Returns the call and whether it changed."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        problems: dict[str, list[str]] = {}
+        if not reported.disposition:
+            problems["disposition"] = [_("Say how the call ended.")]
+        if len(reported.outcome) > REPORTED_OUTCOME_MAX or "\x00" in reported.outcome:
+            problems["outcome"] = [
+                _("At most %(limit)d characters, and no NUL.") % {"limit": REPORTED_OUTCOME_MAX}
+            ]
+        cleared = reported.cleared_at
+        if cleared is not None and cleared < call.received_at:
+            problems["cleared_at"] = [_("A call cannot be cleared before it was received.")]
+        elif cleared is not None and cleared > timezone.now():
+            problems["cleared_at"] = [_("A call cannot be cleared in the future.")]
+        if problems:
+            raise DomainError(_("The outcome could not be recorded."), fields=problems)
+        now = (call.reported_disposition, call.reported_outcome, call.reported_cleared_at)
+        if now == (reported.disposition, reported.outcome, cleared):
+            return call, False
+        call.reported_disposition = reported.disposition
+        call.reported_outcome = reported.outcome
+        call.reported_cleared_at = cleared
+        call.save(
+            update_fields=[
+                "reported_disposition",
+                "reported_outcome",
+                "reported_cleared_at",
+                "updated_at",
+            ]
+        )
+        events.outcome_reported(call=call, actor=actor, request=request)
+    return call, True
+
+
 def reserve_references(program, at: datetime, count: int = 1) -> list[str]:
     """Call numbers `YYYY-NNNNNN`, taken under a row lock so none is given twice."""
     year = at.year

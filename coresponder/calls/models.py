@@ -105,6 +105,10 @@ class TimePrecision(models.TextChoices):
     MINUTE = "minute", _("the minute")
 
 
+# A reported outcome none of the program's dispositions describes ("no apprehension",
+# "report written"): counted as an outcome, and as none of the dispositions.
+OTHER_OUTCOME = "other"
+
 # Coarsest first: a precision's place in it says what else is known.
 PRECISIONS = tuple(TimePrecision)
 # Precisions that do not say the day: the weekday and hour may still be known on their own.
@@ -205,6 +209,14 @@ class Call(PersonData, BaseModel):
         _("state"), max_length=24, choices=CallState.choices, default=CallState.OPEN
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # How the call ended as another system reports it (a CAD's clearance, an export's
+    # outcome column), not as an encounter documented here: one of the program's
+    # dispositions (the encounters app's list, checked by whoever reports it, since calls
+    # sit below encounters), or "other" for an outcome none of them describes; with the
+    # system's own words and its cleared time.
+    reported_disposition = models.CharField(_("reported outcome"), max_length=32, blank=True)
+    reported_outcome = models.CharField(_("outcome as reported"), max_length=200, blank=True)
+    reported_cleared_at = models.DateTimeField(_("cleared (as reported)"), null=True, blank=True)
     # Bumped by every change a board shows, so boards can ask "anything new?" cheaply.
     revision = models.PositiveIntegerField(default=1)
 
@@ -243,6 +255,9 @@ class Call(PersonData, BaseModel):
         "overridden_by": STRUCTURAL,
         "state": OPERATIONAL,
         "closed_at": OPERATIONAL,
+        "reported_disposition": OPERATIONAL,
+        "reported_outcome": OPERATIONAL,
+        "reported_cleared_at": OPERATIONAL,
         "revision": STRUCTURAL,
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,

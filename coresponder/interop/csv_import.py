@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Program
 from coresponder.calls import triage
 from coresponder.calls.actions import CallIn, problems_with, reserve_references, rules_in_force
-from coresponder.calls.models import Call, CallState, Origin
+from coresponder.calls.models import OTHER_OUTCOME, Call, CallState, Origin
 from coresponder.core.exceptions import DomainError
 from coresponder.core.spreadsheet import safe_csv_writer
+from coresponder.encounters.dispositions import Disposition
 from coresponder.privacy.audit import Actor
 
 from . import events
@@ -66,8 +67,12 @@ TOP_KEYS = {
     "latitude",
     "longitude",
     "classify",
+    "outcome",
     *TEXT_FIELDS,
 }
+OUTCOME_MAX = 200  # Call.reported_outcome
+# What an outcome column's value may become: a disposition, "other", or "" for none.
+OUTCOME_CODES = (*(code.value for code in Disposition), OTHER_OUTCOME, "")
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 UNDECODED = re.compile("[\udc80-\udcff]")
 OTHER_ENCODINGS = "cp1252 or latin-1"
@@ -95,6 +100,22 @@ class TextSpec:
 
 
 @dataclass(frozen=True)
+class OutcomeSpec:
+    """An outcome column: its values, upper case, to one of the program's dispositions,
+    "other" (an outcome none of them describes) or "" (no outcome)."""
+
+    column: str
+    values: dict[str, str]
+    default: str | None  # for values not listed; None rejects them
+
+    def outcome(self, text: str) -> str | None:
+        """The disposition a value says ("" for none), or None when it is not listed."""
+        if not text:
+            return ""
+        return self.values.get(text.upper(), self.default)
+
+
+@dataclass(frozen=True)
 class Mapping:
     name: str
     description: str
@@ -112,12 +133,14 @@ class Mapping:
     texts: dict[str, TextSpec]
     classify_columns: tuple[str, ...]
     rules: tuple[TextRule, ...]
+    outcomes: tuple[OutcomeSpec, ...] = ()
 
     @property
     def columns(self) -> list[str]:
         """Every column the mapping reads, in the order a reader would look for them."""
         named = [self.external_id, *self.received.read, self.source_column]
         named += [self.latitude, self.longitude, *self.classify_columns]
+        named += [spec.column for spec in self.outcomes]
         for spec in self.texts.values():
             named += spec.columns
         return list(dict.fromkeys(column for column in named if column))
@@ -281,6 +304,8 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
                 "[classify] needs rules: rules_file, or [[classify.rules]], or both."
             )
 
+    outcomes = _outcome_specs(data.get("outcome"))
+
     return Mapping(
         name=path.stem,
         description=str(data.get("description", "")),
@@ -298,7 +323,49 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
         texts=texts,
         classify_columns=classify_columns,
         rules=tuple(rules),
+        outcomes=outcomes,
     )
+
+
+def _outcome_specs(raw) -> tuple[OutcomeSpec, ...]:
+    """[outcome], or [[outcome]] tables tried in order: the first that says an outcome
+    (not "") gives the call's."""
+    if raw is None:
+        return ()
+    tables = raw if isinstance(raw, list) else [raw]
+    known = OUTCOME_CODES
+    specs = []
+    for table in tables:
+        if not isinstance(table, dict):
+            raise MappingError("[outcome] must be a table, or [[outcome]] tables.")
+        unknown = sorted(set(table) - {"column", "values", "default"})
+        if unknown:
+            raise MappingError(
+                f"[outcome]: unknown key {', '.join(unknown)}; use column, default, values."
+            )
+        column = _text(table, "column", "outcome")
+        values = table.get("values", {})
+        default = table.get("default")
+        if not isinstance(values, dict) or (not values and default is None):
+            raise MappingError(
+                f"[outcome.values] for {column!r} is a table of column value = disposition."
+            )
+        for label, value in [("default", default)] + [
+            (f"values.{key!r}", value) for key, value in values.items()
+        ]:
+            if value is not None and value not in known:
+                raise MappingError(
+                    f"[outcome] {label}: unknown disposition {value!r}; use "
+                    f'{", ".join(code for code in known if code)}, or "" for no outcome.'
+                )
+        specs.append(
+            OutcomeSpec(
+                column=column,
+                values={str(key).strip().upper(): value for key, value in values.items()},
+                default=default,
+            )
+        )
+    return tuple(specs)
 
 
 # --- the file -----------------------------------------------------------------------------
@@ -416,6 +483,7 @@ class _Row:
     external_id: str
     call_in: CallIn
     decision: triage.Decision
+    outcome: tuple[str, str] = ("", "")  # the disposition, and the export's words
 
 
 class _Importer:
@@ -487,6 +555,7 @@ class _Importer:
         source = self.source(cells, reasons)
         latitude = self.number(cells, mapping.latitude, reasons)
         longitude = self.number(cells, mapping.longitude, reasons)
+        outcome = self.outcome(cells, reasons)
         if reasons:
             return " ".join(reasons)
 
@@ -521,7 +590,8 @@ class _Importer:
                 for name, messages in problems.items()
             )
         self.seen.add(external_id)
-        return _Row(line, cells, external_id, call_in, self.decide(source, concerns, screening))
+        decision = self.decide(source, concerns, screening)
+        return _Row(line, cells, external_id, call_in, decision, outcome)
 
     def source(self, cells: list[str], reasons: list[str]) -> str:
         mapping = self.mapping
@@ -536,6 +606,31 @@ class _Importer:
             )
             return ""
         return found
+
+    def outcome(self, cells: list[str], reasons: list[str]) -> tuple[str, str]:
+        """The first outcome column that says one, and every outcome column's words."""
+        found, words = "", []
+        for spec in self.mapping.outcomes:
+            text = cells[self.index[spec.column]].strip()
+            disposition = spec.outcome(text)
+            if disposition is None:
+                reasons.append(
+                    _("%(column)s has a value the mapping does not list.") % {"column": spec.column}
+                )
+                continue
+            if text:
+                words.append(f"{spec.column}: {text}")
+            found = found or disposition
+        said = "; ".join(words)
+        if len(said) > OUTCOME_MAX:
+            reasons.append(
+                _("%(columns)s say more than %(limit)d characters.")
+                % {
+                    "columns": ", ".join(spec.column for spec in self.mapping.outcomes),
+                    "limit": OUTCOME_MAX,
+                }
+            )
+        return (found, said) if found else ("", "")
 
     def number(self, cells: list[str], column: str | None, reasons: list[str]) -> float | None:
         if column is None:
@@ -720,6 +815,8 @@ class _Importer:
             state=CallState.RESOLVED_BY_PHONE
             if decision.response == triage.Response.PHONE_RESOLUTION
             else CallState.CLOSED,
+            reported_disposition=row.outcome[0],
+            reported_outcome=row.outcome[1],
         )
 
 

@@ -40,6 +40,7 @@ BASE = {
     "has_encounter": 1,
     "complete": 1,
     "disposition": "resolved_on_scene",
+    "outcome_source": "encounter",
     "assessed": 0,
     "services": 1,
     "any_force": 0,
@@ -69,6 +70,8 @@ def _fact(name: str, moment: Moment, **values) -> dict:
         hour_of_week=moment.hour_of_week,
     )
     row.update(values)
+    if "outcome_source" not in values:  # a complete encounter's, or none
+        row["outcome_source"] = "encounter" if row["complete"] else ""
     return row
 
 

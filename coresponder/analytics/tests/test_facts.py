@@ -200,6 +200,36 @@ def test_a_store_made_before_the_facts_changed_shape_starts_again(tmp_path):
         store.close()
 
 
+def test_a_documented_encounter_s_outcome_wins_over_one_a_cad_reported(
+    finished, program, take_call
+):
+    # given the finished call's CAD also reports an arrest, and a call no team met whose
+    # CAD reports a hold
+    from coresponder.calls.actions import ReportedOutcome, record_reported_outcome
+    from coresponder.privacy.audit import Actor
+
+    cad = Actor.system("cad")
+    record_reported_outcome(finished.call, ReportedOutcome("arrest"), actor=cad)
+    held = take_call()
+    record_reported_outcome(held, ReportedOutcome("emergency_hold", "ITA"), actor=cad)
+
+    # when the facts are made
+    facts.bring_up_to_date(program)
+
+    # then the encounter is the outcome where there is one, the report where there is not
+    by_call = {fact.call_id: fact for fact in CallFact.objects.all()}
+    documented, reported = by_call[finished.call.pk], by_call[held.pk]
+    assert (documented.outcome_source, documented.disposition) == (
+        "encounter",
+        "referred_voluntary",
+    )
+    assert (reported.outcome_source, reported.disposition, reported.complete) == (
+        "imported",
+        "emergency_hold",
+        0,
+    )
+
+
 def test_age_bands_group_everyone_over_89():
     from datetime import date
 

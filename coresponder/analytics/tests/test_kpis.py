@@ -129,3 +129,77 @@ def test_one_time_distribution_alone(engine):
     assert only["response"] == kpis.time_distribution(engine, JANUARY)["response"]
     with pytest.raises(ValueError, match="response or on_scene"):
         kpis.time_distribution(engine, JANUARY, only="waiting")
+
+
+def with_imported_outcomes() -> list[dict]:
+    """January's facts, and four calls of January whose outcome a CAD or an export
+    reported (no encounter here): an arrest, a hold, an other and a resolved on scene; and
+    a fifth imported call without an outcome."""
+    at = dataset._at(1, 16)
+    imported = {"has_encounter": 0, "complete": 0, "outcome_source": "imported", "team_id": None}
+    rows = [
+        dataset._fact(f"i{n}", at, disposition=disposition, **imported)
+        for n, disposition in enumerate(["arrest", "emergency_hold", "other", "resolved_on_scene"])
+    ]
+    rows.append(
+        dataset._fact("i-none", at, disposition="", has_encounter=0, complete=0, team_id=None)
+    )
+    return dataset.facts() + rows
+
+
+@pytest.fixture(params=["operational", "duckdb"])
+def imported_engine(request, db):
+    if request.param == "operational":
+        CallFact.objects.bulk_create(CallFact(**row) for row in with_imported_outcomes())
+        return OperationalEngine()
+    connection = connect()
+    insert(connection, arrow_table(dataset.as_rows(with_imported_outcomes())))
+    return DuckDBEngine(connection)
+
+
+# (KPI, numerator, denominator): c1–c7 as before, with the four imported outcomes
+IMPORTED_RATES = [
+    ("arrest_free", 6 + 3, 7 + 4),  # i0 is an arrest
+    ("no_formal_action", 2 + 1, 7 + 4),  # i3 resolved on scene; "other" is neither
+    ("voluntary_engagement", 2, 7 + 4),
+    ("enforcement", 2 + 1, 7 + 4),
+    ("involuntary_holds", 1 + 1, 7 + 4),  # c6 and i1
+    ("ed_diversion", 6 + 3, 7 + 4),  # i1's hold is not diverted
+    ("help_delivered", 3, 7),  # encounters only: an import has no assessment
+    ("use_of_force", 1, 7),
+]
+
+
+@pytest.mark.parametrize(("key", "numerator", "denominator"), IMPORTED_RATES)
+def test_imported_outcomes_count_in_the_outcome_kpis_and_only_there(
+    imported_engine, key, numerator, denominator
+):
+    value = kpis.figures(imported_engine, JANUARY)[key]
+    assert (value.numerator, value.denominator) == (numerator, denominator)
+    assert value.kpi.imported == (key not in ("help_delivered", "use_of_force"))
+
+
+def test_imported_outcomes_are_counted_apart_and_filtered_alone(imported_engine):
+    counts = kpis.figures(imported_engine, JANUARY).counts
+    assert (counts.calls, counts.encounters, counts.outcomes, counts.imported_outcomes) == (
+        9 + 5,
+        7,
+        7 + 4,
+        4,
+    )
+    # the counts behind the cost estimate stay the encounters' own
+    assert (counts.arrests, counts.holds) == (1, 1)
+    only_imported = kpis.Filters(dataset.PROGRAM, *dataset.JANUARY, outcome_source="imported")
+    held = kpis.figures(imported_engine, only_imported)["involuntary_holds"]
+    assert (held.numerator, held.denominator) == (1, 4)
+    only_documented = kpis.Filters(dataset.PROGRAM, *dataset.JANUARY, outcome_source="encounter")
+    assert kpis.figures(imported_engine, only_documented)["arrest_free"].denominator == 7
+    assert kpis.disposition_mix_by_source(imported_engine, JANUARY)["imported"] == {
+        "arrest": 1,
+        "emergency_hold": 1,
+        "other": 1,
+        "resolved_on_scene": 1,
+    }
+    (month,) = kpis.trend(imported_engine, JANUARY, by="month")
+    assert month["arrest_free"] == pytest.approx(9 / 11)
+    assert month["use_of_force"] == pytest.approx(1 / 7)

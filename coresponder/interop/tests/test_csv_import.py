@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -895,3 +896,116 @@ def test_a_call_known_only_to_its_month_reads_so_on_its_page(
     assert response.status_code == 200
     received = re.search(r'data-testid="received">(.*?)</dd>', response.content.decode())[1]
     assert re.sub(r"<[^>]+>", "", received) == "March 2021 (only the month is known)"
+
+
+def test_the_seattle_clearance_travels_with_each_call_as_its_outcome(police, tmp_path):
+    path = shared_data("cad-calls-seattle/db_call_data_2018-2023.csv")
+
+    run(path, RAW, police, tmp_path / "rejected.csv")
+
+    call = Call.objects.get(external_id="2023000319821")
+    assert (call.reported_disposition, call.reported_outcome) == (
+        "unable_to_locate",
+        "Event Clearance Description: UNABLE TO LOCATE INCIDENT OR COMPLAINANT",
+    )
+    # every clearance of the sample is mapped: to a disposition, other, or no outcome
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        clearances = Counter(row["Event Clearance Description"] for row in csv.DictReader(handle))
+    outcomes = Counter(Call.objects.values_list("reported_disposition", flat=True))
+    assert outcomes["arrest"] == clearances["PHYSICAL ARREST MADE"]
+    assert outcomes["citation"] == clearances["CITATION ISSUED (CRIMINAL OR NON-CRIMINAL)"]
+    assert sum(outcomes.values()) == 222
+    assert outcomes[""] == sum(
+        clearances[words]
+        for words in (
+            "RESPONDING UNIT(S) CANCELLED BY RADIO",
+            "DUPLICATED OR CANCELLED BY RADIO",
+            "FALSE COMPLAINT/UNFOUNDED",
+            "RADIO BROADCAST AND CLEAR",
+            "PRIORITY CALL HANDLING",
+        )
+    )
+    assert not Call.objects.filter(reported_disposition="", reported_outcome__gt="").exists()
+
+
+def test_outcome_columns_map_to_dispositions_keeping_the_export_s_words(police, tmp_path):
+    # given a crisis dataset's yes/no apprehension flag, and a second outcome column
+    mapping = write(
+        tmp_path / "crisis.toml",
+        CRISIS_MAPPING.replace(",Apprehension", "")
+        + """
+[[outcome]]
+column = "Apprehension"
+[outcome.values]
+"Yes" = "emergency_hold"
+"No" = ""
+
+[[outcome]]
+column = "Arrest"
+default = "other"
+[outcome.values]
+"Y" = "arrest"
+""",
+    )
+    path = write(
+        tmp_path / "crisis.csv",
+        "\n".join(
+            [
+                CRISIS_HEADER + ",Arrest",
+                "E1,2021,3,Tuesday,14,Crisis,Downtown,Yes,N",  # 2: held
+                "E2,2021,3,Tuesday,15,Crisis,Downtown,No,Y",  # 3: arrested
+                "E3,2021,3,Tuesday,16,Crisis,Downtown,No,N",  # 4: neither: other
+                "E4,2021,3,Tuesday,17,Crisis,Downtown,,",  # 5: nothing said
+                "E5,2021,3,Tuesday,18,Crisis,Downtown,Maybe,N",  # 6
+            ]
+        )
+        + "\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    run(path, mapping, police, rejects)
+
+    assert dict(Call.objects.values_list("external_id", "reported_disposition")) == {
+        "E1": "emergency_hold",
+        "E2": "arrest",
+        "E3": "other",
+        "E4": "",
+    }
+    assert Call.objects.get(external_id="E1").reported_outcome == "Apprehension: Yes; Arrest: N"
+    assert Call.objects.get(external_id="E4").reported_outcome == ""
+
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (6, "Apprehension has a value the mapping does not list."),
+    ]
+
+
+def test_an_imported_outcome_reads_as_reported_on_the_call_page(
+    police, tmp_path, client, make_user, sign_in
+):
+    run(
+        shared_data("cad-calls-seattle/db_call_data_2018-2023.csv"), RAW, police, tmp_path / "r.csv"
+    )
+    sign_in(make_user(Role.DISPATCHER))
+
+    response = client.get(f"/calls/{Call.objects.get(external_id='2023000319821').pk}/")
+
+    shown = re.search(r'data-testid="reported-outcome">(.*?)</dd>', response.content.decode())[1]
+    assert re.sub(r"<[^>]+>", "", shown) == (
+        "unable to locate · Event Clearance Description: UNABLE TO LOCATE INCIDENT OR "
+        "COMPLAINANT (by a CAD or an export, not an encounter documented here)"
+    )
+
+
+def test_an_outcome_mapped_to_no_disposition_of_the_program_is_refused(police, tmp_path):
+    mapping = write(
+        tmp_path / "m.toml",
+        CRISIS_MAPPING + '[outcome]\ncolumn = "Apprehension"\n[outcome.values]\nYes = "jail"\n',
+    )
+
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path / "absent.csv", mapping, police, tmp_path / "rejected.csv")
+
+    assert "[outcome] values.'Yes': unknown disposition 'jail'; use resolved_on_scene, " in str(
+        refused.value
+    )
+    assert 'unable_to_locate, other, or "" for no outcome.' in str(refused.value)
