@@ -94,6 +94,10 @@ class KpiFigureOut(Schema):
         description="Of the denominator, outcomes imported from a CAD or an export rather "
         "than encounters documented here (0 for KPIs that count encounters only)."
     )
+    imported_left_out: int = Field(
+        description="Imported outcomes not counted because their source cannot say what "
+        "this figure turns on (a yes/no apprehension flag says nothing of arrests)."
+    )
     reference: ReferenceOut | None
 
 
@@ -220,6 +224,7 @@ def outcome_figures(request: HttpRequest, query: Query[OutcomeQuery]):
                 "says": tile.says,
                 "reason": tile.reason,
                 "imported": tile.imported,
+                "imported_left_out": tile.imported_left_out,
                 "reference": None if reference is None else vars(reference),
             }
         )

@@ -231,6 +231,7 @@ class Tile:
     tone: str  # better, worse or neutral
     says: str  # the comparison in words
     imported: int = 0  # of the denominator, outcomes imported from a CAD or an export
+    imported_left_out: int = 0  # imported outcomes whose source cannot tell this figure
 
     @property
     def arrow(self) -> str:
@@ -271,7 +272,8 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
         reason = ""
         if value.value is None and kpi.imported:
             reason = _(
-                "Nothing to count: no complete encounter and no imported outcome in this period."
+                "Nothing to count: no complete encounter, and no imported outcome that says "
+                "this, in this period."
             )
         elif value.value is None:
             reason = _("Nothing to count: no %(what)s in this period.") % {
@@ -290,7 +292,8 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
                 direction=direction,
                 tone=tone,
                 says=says,
-                imported=now.counts.imported_outcomes if kpi.imported else 0,
+                imported=value.imported,
+                imported_left_out=value.imported_left_out,
             )
         )
     return tiles
@@ -396,8 +399,8 @@ def left_out_note(column: str, count: int) -> str:
             count,
         ) % {"n": f"{count:,}"}
     return ngettext(
-        "%(n)s call of this period is not in this chart: its weekday and hour are not known.",
-        "%(n)s calls of this period are not in this chart: their weekday and hour are not known.",
+        "%(n)s call of this period is not in this chart: its hour or weekday is not known.",
+        "%(n)s calls of this period are not in this chart: their hour or weekday is not known.",
         count,
     ) % {"n": f"{count:,}"}
 

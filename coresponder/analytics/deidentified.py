@@ -199,6 +199,14 @@ COLUMNS: list[Column] = [
         "none of the codes describes), or empty when the call has no outcome.",
         "Kept: a code.",
     ),
+    Column(
+        "outcome_covers",
+        pa.string(),
+        "The dispositions the outcome's source could say: * for all of them (an encounter, "
+        "a CAD), else a comma-separated list between commas (an export's outcome columns); "
+        "a KPI counts an imported outcome only when its source could say what it turns on.",
+        "Kept: codes.",
+    ),
     _int("assessed", "1 when at least one structured assessment was completed."),
     _int("services", "1 when an intervention, an assessment or a referral was given."),
     _int("any_force", "1 when the safety record shows force other than none."),

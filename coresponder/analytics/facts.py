@@ -23,6 +23,7 @@ from coresponder.accounts.models import Program
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case as FollowUpCase
 from coresponder.dispatch.models import StatusEvent
+from coresponder.encounters.dispositions import Disposition
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.models import PersonAddress
 from coresponder.privacy.audit import Actor
@@ -34,6 +35,18 @@ from .models import CallFact, FactRefresh
 
 BATCH = 1000
 ENCOUNTER, IMPORTED = "encounter", "imported"  # where a call's outcome comes from
+TELLS_ALL = "*"
+DISPOSITIONS = frozenset(code.value for code in Disposition)
+
+
+def covers_of(codes) -> str:
+    """The facts' form of the dispositions an outcome's source could say: "*" for all of
+    them (an encounter, a CAD), else ",a,b," for a SQL LIKE to find one in."""
+    codes = set(codes or ())
+    if codes >= DISPOSITIONS:
+        return TELLS_ALL
+    return "," + ",".join(sorted(codes)) + "," if codes else ""
+
 
 AGE_BANDS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
 AGE_BANDS += ((65, "55-64"), (90, "65-89"))
@@ -136,6 +149,7 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
             "response",
             "taken_by_agency_id",
             "reported_disposition",
+            "reported_covers",
             "person_id",
             "person__date_of_birth",
             "person__sex",
@@ -234,10 +248,12 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
         # export reported is, kept apart as imported.
         if complete:
             outcome_source, disposition = ENCOUNTER, encounter["disposition"] or ""
+            covers = TELLS_ALL
         elif call["reported_disposition"]:
             outcome_source, disposition = IMPORTED, call["reported_disposition"]
+            covers = covers_of(call["reported_covers"])
         else:
-            outcome_source, disposition = "", ""
+            outcome_source, disposition, covers = "", "", ""
         facts.append(
             CallFact(
                 call_id=call["id"],
@@ -264,6 +280,7 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
                 complete=int(complete),
                 disposition=disposition,
                 outcome_source=outcome_source,
+                outcome_covers=covers,
                 assessed=int(encounter_id in assessed),
                 services=int(
                     complete

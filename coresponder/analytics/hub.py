@@ -79,14 +79,17 @@ def facts_view_sql(*, has_week: bool, has_outcome_source: bool = True) -> str:
     complete encounters."""
     week = "e.week_of_year" if has_week else "CAST(NULL AS INTEGER)"
     kept = ", ".join(f"e.{column}" for column in KEPT)
-    source = (
-        "e.outcome_source"
+    source, covers = (
+        ("e.outcome_source", "e.outcome_covers")
         if has_outcome_source
-        else "CASE WHEN e.complete = 1 THEN 'encounter' ELSE '' END"
+        else (
+            "CASE WHEN e.complete = 1 THEN 'encounter' ELSE '' END",
+            "CASE WHEN e.complete = 1 THEN '*' ELSE '' END",
+        )
     )
     return (
         f"SELECT CAST(e.row AS VARCHAR(20)) AS call_id, e.person AS person_key, {kept},"
-        f" {source} AS outcome_source,"
+        f" {source} AS outcome_source, {covers} AS outcome_covers,"
         " CAST(COALESCE(w.monday, y.year_first) AS BIGINT) * 86400 AS received_epoch,"
         " COALESCE(w.monday, y.year_first) AS day,"
         " COALESCE(w.monday + 7, y.year_end) AS day_end,"

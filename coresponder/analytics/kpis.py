@@ -50,9 +50,14 @@ class Kpi:
     reference: Reference | None = None
     higher_is_better: bool | None = True
     headline: bool = True
-    # Counts imported outcomes (a CAD's or an export's) beside the encounters documented
-    # here; Counts.imported_outcomes says how many of its denominator they are.
-    imported: bool = False
+    # The dispositions it turns on. Not empty: it counts imported outcomes (a CAD's or an
+    # export's) beside the encounters documented here, those whose source could tell one
+    # of these (a yes/no apprehension flag tells a hold, not an arrest).
+    tells: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.tells)
 
 
 COMPLETE = "complete = 1"  # a condition; summed, the column itself counts encounters
@@ -64,8 +69,22 @@ OUTCOMES = "Complete encounters and imported outcomes"
 NO_OUTCOME = (
     "Encounters not yet complete (no disposition), and calls with neither an encounter nor "
     "an imported outcome. An imported outcome (from a CAD or an export) is counted as the "
-    "disposition it was mapped to; one mapped to other counts as none of them."
+    "disposition it was mapped to (one mapped to other as none of them), and only when its "
+    "source could say the dispositions this figure turns on."
 )
+
+
+def _tells(codes: tuple[str, ...]) -> str:
+    """The outcome's source could say one of these dispositions."""
+    found = " OR ".join(f"outcome_covers LIKE '%,{code},%'" for code in codes)
+    return f"(outcome_covers = '*' OR {found})"
+
+
+def _counted(kpi_tells: tuple[str, ...]) -> str:
+    """An outcome a KPI turning on these dispositions counts."""
+    return f"{OUTCOME} AND {_tells(kpi_tells)}"
+
+
 ENCOUNTERS_ONLY = DRAFTS + " Imported outcomes: they carry no assessment, referral or force."
 
 
@@ -76,6 +95,14 @@ def _when(condition: str) -> str:
 def _disposition_in(*codes: str) -> str:
     return "disposition IN (" + ", ".join(f"'{code}'" for code in codes) + ")"
 
+
+# The dispositions each outcome KPI turns on.
+ARREST_FREE = ("arrest",)
+NO_FORMAL_ACTION = ("resolved_on_scene", "refused_services")
+VOLUNTARY_ENGAGEMENT = ("referred_voluntary", "transported_voluntary")
+ENFORCEMENT = ("citation", "arrest")
+INVOLUNTARY_HOLDS = ("emergency_hold",)
+ED_DIVERSION = ("emergency_hold", "medical_transport")
 
 # A rate over the facts' rows: (kpi, numerator SQL, denominator SQL); each a row-level
 # expression that the engine sums.
@@ -94,10 +121,10 @@ RATES: list[tuple[Kpi, str, str]] = [
                 "98% of 25,900 calls without arrest",
                 "Colorado co-responder programs, state reporting",
             ),
-            imported=True,
+            tells=ARREST_FREE,
         ),
-        _when(f"{OUTCOME} AND disposition <> 'arrest'"),
-        _when(OUTCOME),
+        _when(_counted(ARREST_FREE) + " AND disposition <> 'arrest'"),
+        _when(_counted(ARREST_FREE)),
     ),
     (
         Kpi(
@@ -111,10 +138,14 @@ RATES: list[tuple[Kpi, str, str]] = [
             "percent",
             Reference(0.40, "40%", "Albuquerque Community Safety, COAST"),
             higher_is_better=None,
-            imported=True,
+            tells=NO_FORMAL_ACTION,
         ),
-        _when(f"{OUTCOME} AND " + _disposition_in("resolved_on_scene", "refused_services")),
-        _when(OUTCOME),
+        _when(
+            _counted(NO_FORMAL_ACTION)
+            + " AND "
+            + _disposition_in("resolved_on_scene", "refused_services")
+        ),
+        _when(_counted(NO_FORMAL_ACTION)),
     ),
     (
         Kpi(
@@ -127,10 +158,14 @@ RATES: list[tuple[Kpi, str, str]] = [
             NO_OUTCOME,
             "percent",
             Reference(0.33, "33%", "Albuquerque Community Safety, COAST"),
-            imported=True,
+            tells=VOLUNTARY_ENGAGEMENT,
         ),
-        _when(f"{OUTCOME} AND " + _disposition_in("referred_voluntary", "transported_voluntary")),
-        _when(OUTCOME),
+        _when(
+            _counted(VOLUNTARY_ENGAGEMENT)
+            + " AND "
+            + _disposition_in("referred_voluntary", "transported_voluntary")
+        ),
+        _when(_counted(VOLUNTARY_ENGAGEMENT)),
     ),
     (
         Kpi(
@@ -143,10 +178,10 @@ RATES: list[tuple[Kpi, str, str]] = [
             "percent",
             Reference(0.03, "3%", "Albuquerque Community Safety, COAST"),
             higher_is_better=False,
-            imported=True,
+            tells=ENFORCEMENT,
         ),
-        _when(f"{OUTCOME} AND " + _disposition_in("citation", "arrest")),
-        _when(OUTCOME),
+        _when(_counted(ENFORCEMENT) + " AND " + _disposition_in("citation", "arrest")),
+        _when(_counted(ENFORCEMENT)),
     ),
     (
         Kpi(
@@ -159,10 +194,10 @@ RATES: list[tuple[Kpi, str, str]] = [
             NO_OUTCOME,
             "percent",
             higher_is_better=None,
-            imported=True,
+            tells=INVOLUNTARY_HOLDS,
         ),
-        _when(f"{OUTCOME} AND disposition = 'emergency_hold'"),
-        _when(OUTCOME),
+        _when(_counted(INVOLUNTARY_HOLDS) + " AND disposition = 'emergency_hold'"),
+        _when(_counted(INVOLUNTARY_HOLDS)),
     ),
     (
         Kpi(
@@ -207,10 +242,14 @@ RATES: list[tuple[Kpi, str, str]] = [
             NO_OUTCOME + " A voluntary transport is counted as diverted: its destination is "
             "usually a crisis centre or detox.",
             "percent",
-            imported=True,
+            tells=ED_DIVERSION,
         ),
-        _when(f"{OUTCOME} AND NOT " + _disposition_in("emergency_hold", "medical_transport")),
-        _when(OUTCOME),
+        _when(
+            _counted(ED_DIVERSION)
+            + " AND NOT "
+            + _disposition_in("emergency_hold", "medical_transport")
+        ),
+        _when(_counted(ED_DIVERSION)),
     ),
     (
         Kpi(
@@ -381,6 +420,8 @@ class Value:
     numerator: int | None
     denominator: int | None
     value: float | None  # a fraction for rates, minutes for times; None when nothing to count
+    imported: int = 0  # of the denominator, imported outcomes
+    imported_left_out: int = 0  # imported outcomes whose source cannot tell this figure
 
 
 @dataclass(frozen=True)
@@ -432,6 +473,10 @@ COUNTS_SQL: dict[str, str] = {
 def _sum_columns() -> list[tuple[str, str]]:
     columns = [(f"{kpi.key}__n", num) for kpi, num, _ in RATES]
     columns += [(f"{kpi.key}__d", den) for kpi, _, den in RATES]
+    for kpi, _, _ in RATES:
+        if kpi.tells:
+            columns.append((f"{kpi.key}__i", _when(f"{_counted(kpi.tells)} AND {IMPORTED}")))
+            columns.append((f"{kpi.key}__x", _when(f"{IMPORTED} AND NOT {_tells(kpi.tells)}")))
     columns += [(f"count__{name}", expression) for name, expression in COUNTS_SQL.items()]
     return columns
 
@@ -465,7 +510,14 @@ def figures(engine: Engine, filters: Filters) -> Figures:
     sums = {name: int(value or 0) for (name, _), value in zip(columns, row, strict=True)}
     for kpi, _, _ in RATES:
         numerator, denominator = sums[f"{kpi.key}__n"], sums[f"{kpi.key}__d"]
-        values[kpi.key] = Value(kpi, numerator, denominator, _ratio(numerator, denominator))
+        values[kpi.key] = Value(
+            kpi,
+            numerator,
+            denominator,
+            _ratio(numerator, denominator),
+            imported=sums.get(f"{kpi.key}__i", 0),
+            imported_left_out=sums.get(f"{kpi.key}__x", 0),
+        )
     counts = Counts(**{name: sums[f"count__{name}"] for name in COUNTS_SQL})
 
     people, repeated, connected, within_30, within_90 = _people(engine, filters, params)

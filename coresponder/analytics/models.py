@@ -51,6 +51,10 @@ class CallFact(models.Model):
     # reported (outcome_source "imported", "other" among the codes); "" for neither.
     disposition = models.CharField(max_length=32)
     outcome_source = models.CharField(max_length=8, default="")  # "", encounter, imported
+    # The dispositions the outcome's source could say: "*" for all (an encounter, a CAD),
+    # else ",emergency_hold," and so on (an export's mapping); a KPI counts the outcome
+    # only when its source could tell the disposition the KPI turns on.
+    outcome_covers = models.CharField(max_length=200, default="")
     assessed = models.SmallIntegerField()  # at least one completed assessment
     services = models.SmallIntegerField()  # an intervention, an assessment or a referral
     any_force = models.SmallIntegerField()

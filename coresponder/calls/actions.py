@@ -34,6 +34,9 @@ from .models import (
     TriageRuleSet,
 )
 
+# Looked up once: an import checks every row against them.
+RELATIONS = frozenset(CallerRelation.values)
+PRECISIONS = frozenset(TimePrecision.values)
 CALL_TAKERS = (Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR)
 # Whose machines (CAD, 988 platforms) may send calls in.
 CALL_TAKING_AGENCIES = (
@@ -120,7 +123,7 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
         unknown = sorted(str(v) for v in values if v not in kind._value2member_map_)
         if unknown:
             bad(name, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)})
-    if call_in.caller_relation not in CallerRelation.values:
+    if call_in.caller_relation not in RELATIONS:
         bad(
             "caller_relation", _("Unknown relation %(value)r.") % {"value": call_in.caller_relation}
         )
@@ -140,7 +143,7 @@ def problems_with(call_in: CallIn) -> dict[str, list[str]]:
         bad("address", _("Say where: an address, a place or coordinates."))
     if call_in.received_at is not None and call_in.received_at > timezone.now():
         bad("received_at", _("A call cannot be received in the future."))
-    if call_in.received_precision not in TimePrecision.values:
+    if call_in.received_precision not in PRECISIONS:
         bad(
             "received_at", _("Unknown precision %(value)r.") % {"value": call_in.received_precision}
         )
@@ -166,6 +169,7 @@ class ReportedOutcome:
     disposition: str  # one of the program's dispositions or "other", checked by the caller
     outcome: str = ""  # the system's own words
     cleared_at: datetime | None = None
+    covers: tuple[str, ...] = ()  # the dispositions the system could have said
 
 
 REPORTED_OUTCOME_MAX = 200
@@ -192,17 +196,25 @@ def record_reported_outcome(
             problems["cleared_at"] = [_("A call cannot be cleared in the future.")]
         if problems:
             raise DomainError(_("The outcome could not be recorded."), fields=problems)
-        now = (call.reported_disposition, call.reported_outcome, call.reported_cleared_at)
-        if now == (reported.disposition, reported.outcome, cleared):
+        covers = sorted(reported.covers)
+        now = (
+            call.reported_disposition,
+            call.reported_outcome,
+            call.reported_cleared_at,
+            call.reported_covers,
+        )
+        if now == (reported.disposition, reported.outcome, cleared, covers):
             return call, False
         call.reported_disposition = reported.disposition
         call.reported_outcome = reported.outcome
         call.reported_cleared_at = cleared
+        call.reported_covers = covers
         call.save(
             update_fields=[
                 "reported_disposition",
                 "reported_outcome",
                 "reported_cleared_at",
+                "reported_covers",
                 "updated_at",
             ]
         )

@@ -217,6 +217,10 @@ class Call(PersonData, BaseModel):
     reported_disposition = models.CharField(_("reported outcome"), max_length=32, blank=True)
     reported_outcome = models.CharField(_("outcome as reported"), max_length=200, blank=True)
     reported_cleared_at = models.DateTimeField(_("cleared (as reported)"), null=True, blank=True)
+    # The dispositions the reporting system could have said: a CAD any, an export those its
+    # mapping names. A figure counts the outcome only where the system could tell it (a
+    # yes/no apprehension flag says whether there was a hold, not whether an arrest).
+    reported_covers = models.JSONField(default=list, blank=True)
     # Bumped by every change a board shows, so boards can ask "anything new?" cheaply.
     revision = models.PositiveIntegerField(default=1)
 
@@ -258,6 +262,7 @@ class Call(PersonData, BaseModel):
         "reported_disposition": OPERATIONAL,
         "reported_outcome": OPERATIONAL,
         "reported_cleared_at": OPERATIONAL,
+        "reported_covers": STRUCTURAL,
         "revision": STRUCTURAL,
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,

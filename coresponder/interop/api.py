@@ -34,7 +34,8 @@ SourceValue = Literal[tuple(member.value for member in Source)]
 ConcernValue = Literal[tuple(member.value for member in Concern)]
 ScreeningValue = Literal[tuple(member.value for member in Screening)]
 RelationValue = Literal[tuple(CallerRelation.values)]
-DispositionValue = Literal[(*(member.value for member in Disposition), OTHER_OUTCOME)]
+DISPOSITIONS = tuple(member.value for member in Disposition)
+DispositionValue = Literal[(*DISPOSITIONS, OTHER_OUTCOME)]
 
 
 def _none_is_empty(value):
@@ -266,6 +267,7 @@ def receive_cad_outcome(request: HttpRequest):
             disposition=payload.disposition,
             outcome=payload.outcome,
             cleared_at=cad.cleared_at_from(payload.cleared_at),
+            covers=DISPOSITIONS,  # a CAD's disposition may be any of them
         ),
         request=request,
     )

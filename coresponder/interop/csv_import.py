@@ -136,6 +136,15 @@ class Mapping:
     outcomes: tuple[OutcomeSpec, ...] = ()
 
     @property
+    def outcome_covers(self) -> list[str]:
+        """The dispositions the outcome columns can say: a figure counts an imported
+        outcome only where its export could have told it."""
+        said = set()
+        for spec in self.outcomes:
+            said |= {*spec.values.values(), spec.default}
+        return sorted(said - {None, "", OTHER_OUTCOME})
+
+    @property
     def columns(self) -> list[str]:
         """Every column the mapping reads, in the order a reader would look for them."""
         named = [self.external_id, *self.received.read, self.source_column]
@@ -512,6 +521,7 @@ class _Importer:
         }
         self.classify_at = tuple(index[column] for column in mapping.classify_columns)
         self.time_columns = mapping.received.read
+        self.covers = mapping.outcome_covers
         # The field of a problem, in the export's own words where the mapping names a column.
         self.label = {
             "external_id": mapping.external_id,
@@ -817,6 +827,7 @@ class _Importer:
             else CallState.CLOSED,
             reported_disposition=row.outcome[0],
             reported_outcome=row.outcome[1],
+            reported_covers=self.covers if row.outcome[0] else [],
         )
 
 

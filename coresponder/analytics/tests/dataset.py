@@ -41,6 +41,7 @@ BASE = {
     "complete": 1,
     "disposition": "resolved_on_scene",
     "outcome_source": "encounter",
+    "outcome_covers": "*",
     "assessed": 0,
     "services": 1,
     "any_force": 0,
@@ -72,6 +73,7 @@ def _fact(name: str, moment: Moment, **values) -> dict:
     row.update(values)
     if "outcome_source" not in values:  # a complete encounter's, or none
         row["outcome_source"] = "encounter" if row["complete"] else ""
+        row["outcome_covers"] = "*" if row["complete"] else ""
     return row
 
 

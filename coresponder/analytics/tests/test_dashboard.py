@@ -151,7 +151,8 @@ def test_nothing_to_count_shows_a_dash_and_why(january, supervisor, sign_in):
     found = tiles(response)
     assert {tile.shown for tile in found.values()} == {"—"}
     assert found["arrest_free"].reason == (
-        "Nothing to count: no complete encounter and no imported outcome in this period."
+        "Nothing to count: no complete encounter, and no imported outcome that says this, in "
+        "this period."
     )
     assert found["help_delivered"].reason == (
         "Nothing to count: no complete encounters in this period."

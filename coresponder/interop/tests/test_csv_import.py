@@ -627,16 +627,20 @@ def test_an_unknown_mapping_name_lists_the_shipped_ones(police, tmp_path):
     with pytest.raises(CommandError) as refused:
         run(tmp_path / "x.csv", "seattle", police, tmp_path / "r.csv")
 
-    assert "No mapping is named 'seattle'; shipped: seattle-call-data, " in str(refused.value)
+    assert "No mapping is named 'seattle'; shipped: police-crisis-data, seattle-call-data, " in (
+        str(refused.value)
+    )
     assert "seattle-call-data-processed" in str(refused.value)
 
 
 def test_the_shipped_mappings_and_rules_load():
-    assert csv_import.shipped_mappings() == [RAW, PROCESSED]
+    assert csv_import.shipped_mappings() == ["police-crisis-data", RAW, PROCESSED]
     for name in csv_import.shipped_mappings():
         mapping = csv_import.load_mapping(name)
         assert mapping.rules
-        assert mapping.time_zone == "America/Los_Angeles"
+        assert mapping.outcomes
+    assert csv_import.load_mapping(RAW).time_zone == "America/Los_Angeles"
+    assert csv_import.load_mapping("police-crisis-data").time_zone is None  # the program's
 
 
 def test_an_agency_is_named_by_id_or_by_a_name_that_is_unique(police, tmp_path):
@@ -1009,3 +1013,15 @@ def test_an_outcome_mapped_to_no_disposition_of_the_program_is_refused(police, t
         refused.value
     )
     assert 'unable_to_locate, other, or "" for no outcome.' in str(refused.value)
+
+
+def test_the_readme_shows_the_shipped_crisis_mapping(tmp_path):
+    # The README's example is the shipped mapping, less its comments and its one extra rule.
+    readme = (Path(csv_import.__file__).parents[2] / "README.md").read_text()
+    block = re.search(r"```toml\n(description = \"Police crisis calls.*?)```", readme, re.S)[1]
+    shown = csv_import.load_mapping(str(write(tmp_path / "readme.toml", block)))
+    shipped = csv_import.load_mapping("police-crisis-data")
+    for part in ("description", "external_id", "received", "source_value", "texts"):
+        assert getattr(shown, part) == getattr(shipped, part), part
+    assert shown.outcomes == shipped.outcomes
+    assert shown.classify_columns == shipped.classify_columns
