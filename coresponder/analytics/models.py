@@ -50,7 +50,7 @@ class CallFact(models.Model):
     # The complete encounter's disposition; without one, the outcome a CAD or an export
     # reported (outcome_source "imported", "other" among the codes); "" for neither.
     disposition = models.CharField(max_length=32)
-    outcome_source = models.CharField(max_length=8, default="")  # "", encounter, imported
+    outcome_source = models.CharField(max_length=12, default="")  # "", encounter, imported
     # The dispositions the outcome's source could say: "*" for all (an encounter, a CAD),
     # else ",emergency_hold," and so on (an export's mapping); a KPI counts the outcome
     # only when its source could tell the disposition the KPI turns on.

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="callfact",
             name="outcome_source",
-            field=models.CharField(default="", max_length=8),
+            field=models.CharField(default="", max_length=12),
         ),
         migrations.AddField(
             model_name="callfact",
