@@ -133,6 +133,7 @@ SELECT
          END AS zip3,
     CAST(day AS BIGINT) * 86400 + hr * 3600 + sec AS received_epoch,
     CAST(day AS INTEGER) AS day,
+    CAST(day + 1 AS INTEGER) AS day_end,
     CAST(day - (day + 3) % 7 AS INTEGER) AS week,
     CAST(year(DATE '1970-01-01' + day) * 100 + month(DATE '1970-01-01' + day) AS INTEGER)
         AS month,
@@ -141,6 +142,7 @@ SELECT
     CAST(has_enc AS INTEGER) AS has_encounter,
     CAST(done AS INTEGER) AS complete,
     CASE WHEN done THEN {pick("r_disposition", DISPOSITIONS)} ELSE '' END AS disposition,
+    CASE WHEN done THEN 'encounter' ELSE '' END AS outcome_source,
     CAST(done AND r_assessed < 0.7 AS INTEGER) AS assessed,
     CAST(done AND (r_assessed < 0.8 OR sent > 0) AS INTEGER) AS services,
     CAST(done AND r_force < 0.04 AS INTEGER) AS any_force,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -133,6 +135,22 @@ def on_throttled(request, exc: Throttled):
             "throttled",
         ),
         status=429,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    # Django's own answer would be its HTML 400 page.
+    limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"
+    return api.create_response(
+        request,
+        error_body(
+            _("The request body is larger than %(limit)s bytes, the most this API takes.")
+            % {"limit": limit},
+            "too_large",
+            {"body": [_("At most %(limit)s bytes.") % {"limit": limit}]},
+        ),
+        status=413,
     )
 
 

@@ -64,7 +64,7 @@ class BadFilter(ValueError):
     """A filter the outcomes cannot apply, said in words."""
 
 
-TEXT_FILTERS = ("source", "concern", "response", "age_band", "sex", "veteran")
+TEXT_FILTERS = ("source", "concern", "response", "age_band", "sex", "veteran", "outcome_source")
 NUMBER_FILTERS = ("agency_id", "team_id")
 FILTER_WORDS = {
     "source": _("call source"),
@@ -73,6 +73,7 @@ FILTER_WORDS = {
     "age_band": _("age band"),
     "sex": _("sex"),
     "veteran": _("veteran status"),
+    "outcome_source": _("outcome recorded"),
     "agency_id": _("agency"),
     "team_id": _("team"),
 }

@@ -58,6 +58,11 @@ class OutcomeQuery(Schema):
     age_band: str | None = None
     sex: str | None = None
     veteran: str | None = None
+    outcome_source: str | None = Field(
+        None,
+        description="encounter: calls whose outcome is an encounter documented here; "
+        "imported: calls whose outcome a CAD or an export reported.",
+    )
 
 
 class ReferenceOut(Schema):
@@ -85,6 +90,14 @@ class KpiFigureOut(Schema):
     tone: Literal["better", "worse", "neutral"]
     says: str
     reason: str = Field(description="Why there is no figure, when there is none.")
+    imported: int = Field(
+        description="Of the denominator, outcomes imported from a CAD or an export rather "
+        "than encounters documented here (0 for KPIs that count encounters only)."
+    )
+    imported_left_out: int = Field(
+        description="Imported outcomes not counted because their source cannot say what "
+        "this figure turns on (a yes/no apprehension flag says nothing of arrests)."
+    )
     reference: ReferenceOut | None
 
 
@@ -100,6 +113,8 @@ class PeriodOut(Schema):
 class CountsOut(Schema):
     calls: int
     encounters: int
+    outcomes: int = Field(description="Complete encounters and imported outcomes.")
+    imported_outcomes: int
     referrals_sent: int
     referrals_accepted: int
     referrals_attended: int
@@ -124,6 +139,12 @@ class ChartOut(Schema):
     title: str
     columns: list[ColumnOut]
     rows: list[dict[str, Any]] = Field(description="Rates are fractions; null: nothing to count.")
+    left_out: int = Field(
+        description="Calls of the period this chart leaves out because their time is not "
+        "known finely enough for it (known only to the month or year, or without weekday "
+        "and hour)."
+    )
+    note: str = Field(description="Says so in words; empty when none is left out.")
 
 
 def _outcomes_user(request: HttpRequest):
@@ -150,6 +171,8 @@ def _counts(counts) -> dict:
         for name in (
             "calls",
             "encounters",
+            "outcomes",
+            "imported_outcomes",
             "referrals_sent",
             "referrals_accepted",
             "referrals_attended",
@@ -200,6 +223,8 @@ def outcome_figures(request: HttpRequest, query: Query[OutcomeQuery]):
                 "tone": tile.tone,
                 "says": tile.says,
                 "reason": tile.reason,
+                "imported": tile.imported,
+                "imported_left_out": tile.imported_left_out,
                 "reference": None if reference is None else vars(reference),
             }
         )
@@ -240,4 +265,6 @@ def outcome_chart(request: HttpRequest, name: ChartName, query: Query[OutcomeQue
             for column in chart.columns
         ],
         "rows": chart.rows,
+        "left_out": chart.left_out,
+        "note": chart.note,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from coresponder.accounts.models import Agency, Program
 from coresponder.calls.models import CONCERN_WORDS, RESPONSE_CHOICES, SOURCE_WORDS
 from coresponder.dispatch.models import Team
@@ -24,4 +26,8 @@ def filter_choices(program: Program) -> dict[str, list[tuple[object, str]]]:
         "age_band": [(band, band) for _, band in AGE_BANDS] + [(OLDEST_BAND, OLDEST_BAND)],
         "sex": [(value, str(words)) for value, words in Sex.choices],
         "veteran": [(value, str(words)) for value, words in VeteranStatus.choices],
+        "outcome_source": [
+            ("encounter", str(_("In Coresponder (an encounter)"))),
+            ("imported", str(_("Imported (a CAD or an export)"))),
+        ],
     }

@@ -23,9 +23,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from coresponder.accounts.models import Program
+from coresponder.calls.models import OTHER_OUTCOME
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.core.time_bounds import Facing, TimeBounds, day_problem
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
@@ -41,13 +42,15 @@ from .kpis import (
     Figures,
     Filters,
     Kpi,
-    disposition_mix,
+    disposition_mix_by_source,
     figures,
     from_day_number,
     headline,
     hour_of_week,
+    left_out,
     time_distribution,
     trend,
+    unplaced,
 )
 
 PERIODS = {
@@ -61,7 +64,7 @@ DEFAULT_PERIOD = "30d"
 TREND_BY = {"week": gettext_lazy("By week"), "month": gettext_lazy("By month")}
 # The filters a dashboard URL carries, in the order it writes them.
 FILTER_NAMES = ("agency_id", "team_id", "source", "concern", "response", "age_band", "sex")
-FILTER_NAMES += ("veteran",)
+FILTER_NAMES += ("veteran", "outcome_source")
 FILTER_LABELS = {
     "agency_id": gettext_lazy("Agency"),
     "team_id": gettext_lazy("Team"),
@@ -71,6 +74,7 @@ FILTER_LABELS = {
     "age_band": gettext_lazy("Age band"),
     "sex": gettext_lazy("Sex"),
     "veteran": gettext_lazy("Veteran"),
+    "outcome_source": gettext_lazy("Outcome recorded"),
 }
 DAYS = (
     gettext_lazy("Monday"),
@@ -233,6 +237,8 @@ class Tile:
     direction: str  # up, down, same or none
     tone: str  # better, worse or neutral
     says: str  # the comparison in words
+    imported: int = 0  # of the denominator, outcomes imported from a CAD or an export
+    imported_left_out: int = 0  # imported outcomes whose source cannot tell this figure
 
     @property
     def arrow(self) -> str:
@@ -271,7 +277,12 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
         previous = before.values[kpi.key].value
         direction, tone, says = _compare(kpi, value.value, previous)
         reason = ""
-        if value.value is None:
+        if value.value is None and kpi.imported:
+            reason = _(
+                "Nothing to count: no complete encounter, and no imported outcome that says "
+                "this, in this period."
+            )
+        elif value.value is None:
             reason = _("Nothing to count: no %(what)s in this period.") % {
                 "what": _lower_first(kpi.denominator)
             }
@@ -288,6 +299,8 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
                 direction=direction,
                 tone=tone,
                 says=says,
+                imported=value.imported,
+                imported_left_out=value.imported_left_out,
             )
         )
     return tiles
@@ -311,6 +324,8 @@ class Chart:
     rows: list[dict[str, Any]]
     empty: str  # what to say when there is nothing to draw
     drawing: dict[str, Any] = field(default_factory=dict)  # for dashboard.js
+    left_out: int = 0  # calls of the period whose time is not known finely enough for it
+    note: str = ""  # says so, when some are
 
     @property
     def is_empty(self) -> bool:
@@ -374,6 +389,41 @@ def _short_period_label(by: str, number: int) -> str:
     return date_format(date(number // 100, number % 100, 1), "M Y")
 
 
+def left_out_note(column: str, count: int) -> str:
+    """Why a chart by week, month or hour of the week leaves calls out, in words."""
+    if not count:
+        return ""
+    if column == "week":
+        return ngettext(
+            "%(n)s call of this period is not in this chart: only its month or year is known.",
+            "%(n)s calls of this period are not in this chart: only their month or year is known.",
+            count,
+        ) % {"n": f"{count:,}"}
+    if column == "month":
+        return ngettext(
+            "%(n)s call of this period is not in this chart: only its year is known.",
+            "%(n)s calls of this period are not in this chart: only their year is known.",
+            count,
+        ) % {"n": f"{count:,}"}
+    return ngettext(
+        "%(n)s call of this period is not in this chart: its hour or weekday is not known.",
+        "%(n)s calls of this period are not in this chart: their hour or weekday is not known.",
+        count,
+    ) % {"n": f"{count:,}"}
+
+
+def unplaced_note(count: int) -> str:
+    if not count:
+        return ""
+    return ngettext(
+        "%(n)s call known only to a month or a year that reaches beyond this period is not "
+        "counted in it.",
+        "%(n)s calls known only to a month or a year that reaches beyond this period are not "
+        "counted in it.",
+        count,
+    ) % {"n": f"{count:,}"}
+
+
 def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
     rows = [
         {**row, "label": _period_label(by, int(row["period"]))}
@@ -403,39 +453,61 @@ def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
         ],
     }
     title = _("Calls and rates by week") if by == "week" else _("Calls and rates by month")
-    return Chart("trend", title, columns, rows, _("No calls in this period."), drawing)
+    missing = left_out(engine, filters, by)
+    return Chart(
+        "trend",
+        title,
+        columns,
+        rows,
+        _("No calls in this period."),
+        drawing,
+        left_out=missing,
+        note=left_out_note(by, missing),
+    )
 
 
 def dispositions_chart(engine: Engine, filters: Filters) -> Chart:
-    mix = disposition_mix(engine, filters)
-    total = sum(mix.values())
+    mix = disposition_mix_by_source(engine, filters)
+    documented, imported = mix["encounter"], mix["imported"]
+    total = sum(documented.values()) + sum(imported.values())
     codes = [str(code) for code in DISPOSITION_WORDS]
-    codes += sorted(code for code in mix if code not in codes)
+    codes += sorted((set(documented) | set(imported)) - set(codes) - {OTHER_OUTCOME})
+    if OTHER_OUTCOME in imported:
+        codes.append(OTHER_OUTCOME)
     words = {str(code): words for code, words in DISPOSITION_WORDS.items()}
-    rows = [
-        {
-            "disposition": words.get(code, code or _("none recorded")),
-            "encounters": mix.get(code, 0),
-            "share": mix.get(code, 0) / total if total else None,
-        }
-        for code in codes
-    ]
+    words[OTHER_OUTCOME] = _("other (imported: none of these)")
+    rows = []
+    for code in codes:
+        both = documented.get(code, 0) + imported.get(code, 0)
+        rows.append(
+            {
+                "disposition": words.get(code, code or _("none recorded")),
+                "encounters": documented.get(code, 0),
+                "imported": imported.get(code, 0),
+                "share": both / total if total else None,
+            }
+        )
     columns = [
         Column("disposition", _("Disposition"), "text"),
         Column("encounters", _("Complete encounters")),
+        Column("imported", _("Imported outcomes")),
         Column("share", _("Share"), "percent"),
     ]
+    series = [_series(_("Complete encounters"), "encounters", rows)]
+    if imported:
+        series.append(_series(_("Imported outcomes"), "imported", rows))
     drawing = {
         "type": "hbar",
         "labels": [row["disposition"] for row in rows],
-        "series": [_series(_("Complete encounters"), "encounters", rows)],
+        "series": series,
+        "stacked": True,
     }
     return Chart(
         "dispositions",
-        _("How encounters ended"),
+        _("How calls ended"),
         columns,
         rows,
-        _("No complete encounters in this period."),
+        _("No complete encounter or imported outcome in this period."),
         drawing,
     )
 
@@ -452,7 +524,17 @@ def hours_chart(engine: Engine, filters: Filters) -> Chart:
     highest = max((max(counts) for counts in grid), default=0)
     drawing = {"type": "heat", "highest": highest, "grid": grid}
     title, empty = _("Calls by hour of the week"), _("No calls in this period.")
-    return Chart("hours", title, columns, rows, empty, drawing)
+    missing = left_out(engine, filters, "hour_of_week")
+    return Chart(
+        "hours",
+        title,
+        columns,
+        rows,
+        empty,
+        drawing,
+        left_out=missing,
+        note=left_out_note("hour_of_week", missing),
+    )
 
 
 def _bin_label(lower: int, upper: int | None) -> str:
@@ -606,6 +688,11 @@ class Dashboard:
     tiles: list[Tile]
     charts: dict[str, Chart]
     query: dict[str, str]  # the shareable query string's values
+    unplaced: int = 0  # calls that may lie in the period but cannot be placed in it
+
+    @property
+    def unplaced_note(self) -> str:
+        return unplaced_note(self.unplaced)
 
 
 def today_of(program: Program) -> date:
@@ -639,6 +726,7 @@ def dashboard_for(program: Program, query, *, today: date | None = None) -> Dash
         tiles=tiles_for(now, before),
         charts=charts,
         query=shared_query(query, period),
+        unplaced=unplaced(engine, filters),
     )
 
 

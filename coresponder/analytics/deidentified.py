@@ -174,7 +174,9 @@ COLUMNS: list[Column] = [
     _int(
         "week_of_year",
         "ISO 8601 week of the year of the call (1–53, weeks start on Monday), in the "
-        "program's time zone. Absent when dates are kept to the year.",
+        "program's time zone; empty for a call whose day is not known (an imported call "
+        "known only to the month or the year, whose year is then the calendar year). "
+        "Absent when dates are kept to the year.",
         "Identifier 3: the day, month, time and weekday are removed; the week is kept "
         "because the evaluation asks for it (see the statement in manifest.json).",
     ),
@@ -185,8 +187,25 @@ COLUMNS: list[Column] = [
         pa.string(),
         "The encounter's disposition code (resolved_on_scene, referred_voluntary, "
         "transported_voluntary, emergency_hold, medical_transport, citation, arrest, "
-        "refused_services, unable_to_locate); empty when not complete.",
+        "refused_services, unable_to_locate); without a complete encounter, the imported "
+        "outcome's (see outcome_source); empty when neither.",
         "Kept: a code.",
+    ),
+    Column(
+        "outcome_source",
+        pa.string(),
+        "Where the disposition comes from: encounter (documented in Coresponder), imported "
+        "(reported by a CAD or an export, where disposition may also be other: an outcome "
+        "none of the codes describes), or empty when the call has no outcome.",
+        "Kept: a code.",
+    ),
+    Column(
+        "outcome_covers",
+        pa.string(),
+        "The dispositions the outcome's source could say: * for all of them (an encounter, "
+        "a CAD), else a comma-separated list between commas (an export's outcome columns); "
+        "a KPI counts an imported outcome only when its source could say what it turns on.",
+        "Kept: codes.",
     ),
     _int("assessed", "1 when at least one structured assessment was completed."),
     _int("services", "1 when an intervention, an assessment or a referral was given."),
@@ -233,6 +252,7 @@ DROPPED = {
     "person_key": "Identifier 18: the person's record id, replaced by the pseudonym.",
     "received_epoch": "Identifier 3: the exact time of the call.",
     "day": "Identifier 3: the day of the call.",
+    "day_end": "Identifier 3: the day after the last the call may lie in (a date).",
     "week": "Identifier 3: the day number of the week's Monday (a date).",
     "month": "Identifier 3: the month of the call.",
     "hour_of_week": "Identifier 3: the weekday and hour of the call.",
@@ -301,7 +321,7 @@ class Pseudonyms:
         return len(self._given)
 
 
-SOURCE_COLUMNS = ["person_key", "day", "year", "zip3", *KEPT_AS_IS]
+SOURCE_COLUMNS = ["person_key", "week", "year", "zip3", *KEPT_AS_IS]
 
 
 def fact_rows(program: Program, start: date, end: date) -> Iterable[tuple]:
@@ -309,7 +329,10 @@ def fact_rows(program: Program, start: date, end: date) -> Iterable[tuple]:
     within a week, in the order of the call's random id (which says nothing of time)."""
     return (
         CallFact.objects.filter(
-            program_id=program.pk, day__gte=day_number(start), day__lte=day_number(end)
+            program_id=program.pk,
+            day__gte=day_number(start),
+            day__lte=day_number(end),
+            day_end__lte=day_number(end) + 1,  # as the KPIs count a period
         )
         .order_by("week", "call_id")
         .values_list(*SOURCE_COLUMNS)
@@ -322,15 +345,17 @@ def deidentify(
 ) -> Iterable[dict]:
     """Each fact row (in `SOURCE_COLUMNS` order) as an extract row."""
     number = first_row
-    for person_key, day, year, zip3, *kept in rows:
+    for person_key, week, year, zip3, *kept in rows:
         row = {"row": number, "person": pseudonyms(person_key)}
         row.update(zip(KEPT_AS_IS, kept, strict=True))
         row["zip3"] = zip3_kept(zip3)
-        if dates == WEEK:
-            iso_year, iso_week, _ = from_day_number(day).isocalendar()
+        if dates == WEEK and week is not None:
+            iso_year, iso_week, _ = from_day_number(week).isocalendar()
             row["year"], row["week_of_year"] = iso_year, iso_week
-        else:
+        else:  # kept to the year, or a call whose week is not known
             row["year"] = year
+            if dates == WEEK:
+                row["week_of_year"] = None
         yield row
         number += 1
 

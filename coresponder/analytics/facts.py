@@ -23,6 +23,7 @@ from coresponder.accounts.models import Program
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case as FollowUpCase
 from coresponder.dispatch.models import StatusEvent
+from coresponder.encounters.dispositions import Disposition
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.models import PersonAddress
 from coresponder.privacy.audit import Actor
@@ -34,6 +35,20 @@ from .models import CallFact, FactRefresh
 
 BATCH = 1000
 FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
+
+ENCOUNTER, IMPORTED = "encounter", "imported"  # where a call's outcome comes from
+TELLS_ALL = "*"
+DISPOSITIONS = frozenset(code.value for code in Disposition)
+
+
+def covers_of(codes) -> str:
+    """The facts' form of the dispositions an outcome's source could say: "*" for all of
+    them (an encounter, a CAD), else ",a,b," for a SQL LIKE to find one in."""
+    codes = set(codes or ())
+    if codes >= DISPOSITIONS:
+        return TELLS_ALL
+    return "," + ",".join(sorted(codes)) + "," if codes else ""
+
 
 AGE_BANDS = ((18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
 AGE_BANDS += ((65, "55-64"), (90, "65-89"))
@@ -52,27 +67,47 @@ def age_band(born: date | None, on: date) -> str:
 
 @dataclass(frozen=True)
 class Moment:
-    """A call's time as the facts keep it: whole numbers in the program's time zone."""
+    """A call's time as the facts keep it: whole numbers in the program's time zone, and
+    nothing finer than the call is known to. A call known only to the month has no week;
+    only to the year, no month either; without its weekday and hour, no hour of the week.
+    `day` … `day_end` is the span it may lie in: one day, or its month, or its year."""
 
     epoch: int
     day: int
-    week: int
-    month: int
+    day_end: int  # the day after the last it may lie in
+    week: int | None
+    month: int | None
     year: int
-    hour_of_week: int
+    hour_of_week: int | None
 
     @classmethod
-    def of(cls, when: datetime, zone: zoneinfo.ZoneInfo) -> Moment:
+    def of(
+        cls,
+        when: datetime,
+        zone: zoneinfo.ZoneInfo,
+        *,
+        precision: str = "minute",
+        weekday: int | None = None,
+        hour: int | None = None,
+    ) -> Moment:
         local = when.astimezone(zone)
         day = (local.date() - EPOCH).days
-        weekday = local.weekday()
+        if precision == "year":
+            end = date(local.year + 1, 1, 1)
+        elif precision == "month":
+            end = date(local.year + local.month // 12, local.month % 12 + 1, 1)
+        else:
+            end = local.date() + timedelta(days=1)
+            weekday = local.weekday()
+            hour = local.hour if precision in ("hour", "minute") else None
         return cls(
             epoch=int(when.timestamp()),
             day=day,
-            week=day - weekday,
-            month=local.year * 100 + local.month,
+            day_end=(end - EPOCH).days,
+            week=day - local.weekday() if precision not in ("year", "month") else None,
+            month=local.year * 100 + local.month if precision != "year" else None,
             year=local.year,
-            hour_of_week=weekday * 24 + local.hour,
+            hour_of_week=weekday * 24 + hour if weekday is not None and hour is not None else None,
         )
 
 
@@ -116,10 +151,15 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
             "id",
             "program_id",
             "received_at",
+            "received_precision",
+            "received_weekday",
+            "received_hour",
             "source",
             "concerns",
             "response",
             "taken_by_agency_id",
+            "reported_disposition",
+            "reported_covers",
             "person_id",
             "person__date_of_birth",
             "person__sex",
@@ -199,7 +239,13 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
 
     facts = []
     for call in calls:
-        moment = Moment.of(call["received_at"], zone)
+        moment = Moment.of(
+            call["received_at"],
+            zone,
+            precision=call["received_precision"],
+            weekday=call["received_weekday"],
+            hour=call["received_hour"],
+        )
         encounter = encounters.get(call["id"])
         encounter_id = encounter["id"] if encounter else None
         complete = bool(encounter and encounter["state"] == "complete")
@@ -208,6 +254,16 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
         on_scene, cleared = timed.get("on_scene"), timed.get("cleared")
         needs_follow_up = encounter_id in follow_ups
         first_contact = follow_ups.get(encounter_id)
+        # An encounter documented here is the outcome; without one, what a CAD or an
+        # export reported is, kept apart as imported.
+        if complete:
+            outcome_source, disposition = ENCOUNTER, encounter["disposition"] or ""
+            covers = TELLS_ALL
+        elif call["reported_disposition"]:
+            outcome_source, disposition = IMPORTED, call["reported_disposition"]
+            covers = covers_of(call["reported_covers"])
+        else:
+            outcome_source, disposition, covers = "", "", ""
         facts.append(
             CallFact(
                 call_id=call["id"],
@@ -225,13 +281,16 @@ def rows_for(program: Program, call_ids: list) -> list[CallFact]:
                 zip3=zip3.get(call["person_id"], ""),
                 received_epoch=moment.epoch,
                 day=moment.day,
+                day_end=moment.day_end,
                 week=moment.week,
                 month=moment.month,
                 year=moment.year,
                 hour_of_week=moment.hour_of_week,
                 has_encounter=int(encounter is not None),
                 complete=int(complete),
-                disposition=(encounter["disposition"] or "") if complete else "",
+                disposition=disposition,
+                outcome_source=outcome_source,
+                outcome_covers=covers,
                 assessed=int(encounter_id in assessed),
                 services=int(
                     complete

@@ -3,11 +3,14 @@ extract keeps them, so that the KPI library runs unchanged on Spark (or DuckDB) 
 Parquet files programs send.
 
 An extract keeps the year and ISO week of a call, not its day or hour: here every call
-stands on the Monday of its week (or on the first Monday of its year, for an extract cut
-to years), so a hub's periods run Monday to Monday. Everything a KPI counts beyond the
-date (dispositions, referrals, durations, the gap to the person's next call) is in the
-extract as it was in the facts, and a period of whole weeks gives the same figures as the
-program's own database (a test checks that, on DuckDB and on Spark).
+spans its week, Monday to Monday, so a hub's periods run Monday to Monday. A call without
+its week (an extract cut to years, or an imported call known only to the month or the
+year) spans its year, from the first Monday of it to the first of the next, and is in no
+week, month or hour of a chart, as `facts.Moment` keeps a call known only to the year.
+Everything a KPI counts beyond the date (dispositions, referrals, durations, the gap to
+the person's next call) is in the extract as it was in the facts, and a period of whole
+weeks gives the same figures as the program's own database (a test checks that, on
+DuckDB and on Spark).
 """
 
 from __future__ import annotations
@@ -51,29 +54,50 @@ KEPT = (
 
 
 def iso_weeks(years: range) -> pa.Table:
-    """Each ISO week of these years: its Monday as a day number, and that Monday's month."""
+    """Each ISO week of these years: its Monday as a day number, that Monday's month, and
+    the first Monday of the year and of the next (the span of a call without its week)."""
     rows: dict[str, list[int]] = {"iso_year": [], "iso_week": [], "monday": [], "month": []}
+    rows |= {"year_first": [], "year_end": []}
     for year in years:
-        monday = date.fromisocalendar(year, 1, 1)
+        first = date.fromisocalendar(year, 1, 1)
+        end = (date.fromisocalendar(year + 1, 1, 1) - EPOCH).days
+        monday = first
         while monday.isocalendar()[0] == year:
             rows["iso_year"].append(year)
             rows["iso_week"].append(monday.isocalendar()[1])
             rows["monday"].append((monday - EPOCH).days)
             rows["month"].append(monday.year * 100 + monday.month)
+            rows["year_first"].append((first - EPOCH).days)
+            rows["year_end"].append(end)
             monday += timedelta(days=7)
     return pa.table({name: pa.array(values, pa.int32()) for name, values in rows.items()})
 
 
-def facts_view_sql(*, has_week: bool) -> str:
-    """The facts, from the tables `extract_calls` and `iso_weeks`, in common SQL."""
-    week = "e.week_of_year" if has_week else "1"
+def facts_view_sql(*, has_week: bool, has_outcome_source: bool = True) -> str:
+    """The facts, from the tables `extract_calls` and `iso_weeks`, in common SQL. An
+    extract made before imported outcomes has no outcome_source: its outcomes are its
+    complete encounters."""
+    week = "e.week_of_year" if has_week else "CAST(NULL AS INTEGER)"
     kept = ", ".join(f"e.{column}" for column in KEPT)
+    source, covers = (
+        ("e.outcome_source", "e.outcome_covers")
+        if has_outcome_source
+        else (
+            "CASE WHEN e.complete = 1 THEN 'encounter' ELSE '' END",
+            "CASE WHEN e.complete = 1 THEN '*' ELSE '' END",
+        )
+    )
     return (
         f"SELECT CAST(e.row AS VARCHAR(20)) AS call_id, e.person AS person_key, {kept},"
-        " CAST(w.monday AS BIGINT) * 86400 AS received_epoch, w.monday AS day,"
-        " w.monday AS week, w.month AS month, e.year AS year, 0 AS hour_of_week"
+        f" {source} AS outcome_source, {covers} AS outcome_covers,"
+        " CAST(COALESCE(w.monday, y.year_first) AS BIGINT) * 86400 AS received_epoch,"
+        " COALESCE(w.monday, y.year_first) AS day,"
+        " COALESCE(w.monday + 7, y.year_end) AS day_end,"
+        " w.monday AS week, w.month AS month, e.year AS year,"
+        " CAST(NULL AS INTEGER) AS hour_of_week"
         " FROM extract_calls e"
-        f" JOIN iso_weeks w ON w.iso_year = e.year AND w.iso_week = {week}"
+        " JOIN iso_weeks y ON y.iso_year = e.year AND y.iso_week = 1"
+        f" LEFT JOIN iso_weeks w ON w.iso_year = e.year AND w.iso_week = {week}"
     )
 
 
@@ -92,7 +116,8 @@ def duckdb_view(connection, parquet: Path | str, view: str = "call_fact") -> Non
     years = [row[0] for row in found]
     span, has_week = _years_and_week(columns, years)
     connection.register("iso_weeks", iso_weeks(span))
-    connection.execute(f"CREATE OR REPLACE VIEW {view} AS {facts_view_sql(has_week=has_week)}")
+    sql = facts_view_sql(has_week=has_week, has_outcome_source="outcome_source" in columns)
+    connection.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
 
 
 def spark_view(session, parquet: Path | str, view: str = "call_fact") -> None:
@@ -102,8 +127,9 @@ def spark_view(session, parquet: Path | str, view: str = "call_fact") -> None:
     years = [row[0] for row in calls.select("year").distinct().collect()]
     span, has_week = _years_and_week(calls.columns, years)
     weeks = iso_weeks(span).to_pylist()
-    schema = "iso_year INT, iso_week INT, monday INT, month INT"
+    schema = "iso_year INT, iso_week INT, monday INT, month INT, year_first INT, year_end INT"
     session.createDataFrame(
         [tuple(week.values()) for week in weeks], schema=schema
     ).createOrReplaceTempView("iso_weeks")
-    session.sql(facts_view_sql(has_week=has_week)).createOrReplaceTempView(view)
+    sql = facts_view_sql(has_week=has_week, has_outcome_source="outcome_source" in calls.columns)
+    session.sql(sql).createOrReplaceTempView(view)

@@ -50,11 +50,42 @@ class Kpi:
     reference: Reference | None = None
     higher_is_better: bool | None = True
     headline: bool = True
+    # The dispositions it turns on. Not empty: it counts imported outcomes (a CAD's or an
+    # export's) beside the encounters documented here, those whose source could tell one
+    # of these (a yes/no apprehension flag tells a hold, not an arrest).
+    tells: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.tells)
 
 
 COMPLETE = "complete = 1"  # a condition; summed, the column itself counts encounters
+OUTCOME = "outcome_source <> ''"  # a complete encounter, or an imported outcome
+IMPORTED = "outcome_source = 'imported'"
 NOT_WITHDRAWN = "Referrals withdrawn by the sender and information-only referrals are not counted."
 DRAFTS = "Encounters not yet complete (no disposition) and calls with no encounter."
+OUTCOMES = "Complete encounters and imported outcomes"
+NO_OUTCOME = (
+    "Encounters not yet complete (no disposition), and calls with neither an encounter nor "
+    "an imported outcome. An imported outcome (from a CAD or an export) is counted as the "
+    "disposition it was mapped to (one mapped to other as none of them), and only when its "
+    "source could say the dispositions this figure turns on."
+)
+
+
+def _tells(codes: tuple[str, ...]) -> str:
+    """The outcome's source could say one of these dispositions."""
+    found = " OR ".join(f"outcome_covers LIKE '%,{code},%'" for code in codes)
+    return f"(outcome_covers = '*' OR {found})"
+
+
+def _counted(kpi_tells: tuple[str, ...]) -> str:
+    """An outcome a KPI turning on these dispositions counts."""
+    return f"{OUTCOME} AND {_tells(kpi_tells)}"
+
+
+ENCOUNTERS_ONLY = DRAFTS + " Imported outcomes: they carry no assessment, referral or force."
 
 
 def _when(condition: str) -> str:
@@ -65,6 +96,14 @@ def _disposition_in(*codes: str) -> str:
     return "disposition IN (" + ", ".join(f"'{code}'" for code in codes) + ")"
 
 
+# The dispositions each outcome KPI turns on.
+ARREST_FREE = ("arrest",)
+NO_FORMAL_ACTION = ("resolved_on_scene", "refused_services")
+VOLUNTARY_ENGAGEMENT = ("referred_voluntary", "transported_voluntary")
+ENFORCEMENT = ("citation", "arrest")
+INVOLUNTARY_HOLDS = ("emergency_hold",)
+ED_DIVERSION = ("emergency_hold", "medical_transport")
+
 # A rate over the facts' rows: (kpi, numerator SQL, denominator SQL); each a row-level
 # expression that the engine sums.
 RATES: list[tuple[Kpi, str, str]] = [
@@ -72,65 +111,93 @@ RATES: list[tuple[Kpi, str, str]] = [
         Kpi(
             "arrest_free",
             "Arrest-free rate",
-            "Share of encounters that did not end in a custodial arrest.",
-            "Complete encounters whose disposition is not arrest",
-            "Complete encounters",
-            DRAFTS,
+            "Share of outcomes that were not a custodial arrest.",
+            "Outcomes whose disposition is not arrest",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(
                 0.98,
                 "98% of 25,900 calls without arrest",
                 "Colorado co-responder programs, state reporting",
             ),
+            tells=ARREST_FREE,
         ),
-        _when(f"{COMPLETE} AND disposition <> 'arrest'"),
-        "complete",
+        _when(_counted(ARREST_FREE) + " AND disposition <> 'arrest'"),
+        _when(_counted(ARREST_FREE)),
     ),
     (
         Kpi(
             "no_formal_action",
             "No formal action",
-            "Share of encounters resolved on scene or where the person declined help and "
+            "Share of outcomes resolved on scene or where the person declined help and "
             "there were no safety grounds to act.",
-            "Complete encounters resolved on scene or with services refused",
-            "Complete encounters",
-            DRAFTS,
+            "Outcomes resolved on scene or with services refused",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.40, "40%", "Albuquerque Community Safety, COAST"),
             higher_is_better=None,
+            tells=NO_FORMAL_ACTION,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("resolved_on_scene", "refused_services")),
-        "complete",
+        _when(
+            _counted(NO_FORMAL_ACTION)
+            + " AND "
+            + _disposition_in("resolved_on_scene", "refused_services")
+        ),
+        _when(_counted(NO_FORMAL_ACTION)),
     ),
     (
         Kpi(
             "voluntary_engagement",
             "Voluntary engagement",
-            "Share of encounters where the person agreed to a referral or went voluntarily "
+            "Share of outcomes where the person agreed to a referral or went voluntarily "
             "to a crisis centre, detox or hospital.",
-            "Complete encounters referred voluntarily or transported voluntarily",
-            "Complete encounters",
-            DRAFTS,
+            "Outcomes referred voluntarily or transported voluntarily",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.33, "33%", "Albuquerque Community Safety, COAST"),
+            tells=VOLUNTARY_ENGAGEMENT,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("referred_voluntary", "transported_voluntary")),
-        "complete",
+        _when(
+            _counted(VOLUNTARY_ENGAGEMENT)
+            + " AND "
+            + _disposition_in("referred_voluntary", "transported_voluntary")
+        ),
+        _when(_counted(VOLUNTARY_ENGAGEMENT)),
     ),
     (
         Kpi(
             "enforcement",
             "Enforcement action",
-            "Share of encounters that ended in a citation or an arrest.",
-            "Complete encounters with a citation or an arrest",
-            "Complete encounters",
-            DRAFTS,
+            "Share of outcomes that were a citation or an arrest.",
+            "Outcomes with a citation or an arrest",
+            OUTCOMES,
+            NO_OUTCOME,
             "percent",
             Reference(0.03, "3%", "Albuquerque Community Safety, COAST"),
             higher_is_better=False,
+            tells=ENFORCEMENT,
         ),
-        _when(f"{COMPLETE} AND " + _disposition_in("citation", "arrest")),
-        "complete",
+        _when(_counted(ENFORCEMENT) + " AND " + _disposition_in("citation", "arrest")),
+        _when(_counted(ENFORCEMENT)),
+    ),
+    (
+        Kpi(
+            "involuntary_holds",
+            "Involuntary holds",
+            "Share of outcomes that were an involuntary evaluation hold (an emergency hold, "
+            "or an apprehension under a mental-health act).",
+            "Outcomes whose disposition is emergency hold",
+            OUTCOMES,
+            NO_OUTCOME,
+            "percent",
+            higher_is_better=None,
+            tells=INVOLUNTARY_HOLDS,
+        ),
+        _when(_counted(INVOLUNTARY_HOLDS) + " AND disposition = 'emergency_hold'"),
+        _when(_counted(INVOLUNTARY_HOLDS)),
     ),
     (
         Kpi(
@@ -139,7 +206,7 @@ RATES: list[tuple[Kpi, str, str]] = [
             "Share of encounters with a completed assessment or a referral.",
             "Complete encounters with a completed assessment or at least one referral",
             "Complete encounters",
-            DRAFTS,
+            ENCOUNTERS_ONLY,
             "percent",
             Reference(
                 0.86,
@@ -157,7 +224,7 @@ RATES: list[tuple[Kpi, str, str]] = [
             "Share of encounters where any force was used (hands-on control or more).",
             "Complete encounters whose safety record shows force other than none",
             "Complete encounters",
-            DRAFTS,
+            ENCOUNTERS_ONLY,
             "percent",
             higher_is_better=False,
         ),
@@ -168,16 +235,21 @@ RATES: list[tuple[Kpi, str, str]] = [
         Kpi(
             "ed_diversion",
             "Emergency-department diversion",
-            "Share of encounters that did not end in a transport to hospital by EMS or an "
+            "Share of outcomes that were not a transport to hospital by EMS or an "
             "involuntary hold.",
-            "Complete encounters whose disposition is neither emergency hold nor medical transport",
-            "Complete encounters",
-            DRAFTS + " A voluntary transport is counted as diverted: its destination is "
+            "Outcomes whose disposition is neither emergency hold nor medical transport",
+            OUTCOMES,
+            NO_OUTCOME + " A voluntary transport is counted as diverted: its destination is "
             "usually a crisis centre or detox.",
             "percent",
+            tells=ED_DIVERSION,
         ),
-        _when(f"{COMPLETE} AND NOT " + _disposition_in("emergency_hold", "medical_transport")),
-        "complete",
+        _when(
+            _counted(ED_DIVERSION)
+            + " AND NOT "
+            + _disposition_in("emergency_hold", "medical_transport")
+        ),
+        _when(_counted(ED_DIVERSION)),
     ),
     (
         Kpi(
@@ -309,6 +381,7 @@ class Filters:
     age_band: str | None = None
     sex: str | None = None
     veteran: str | None = None
+    outcome_source: str | None = None  # encounter (documented here) or imported
 
     def previous(self) -> Filters:
         length = self.end - self.start
@@ -334,7 +407,9 @@ class Filters:
     def where(self, *, dated: bool = True) -> str:
         clauses = ["program_id = :program_id"]
         if dated:
-            clauses += ["day >= :day_from", "day < :day_to"]
+            # The call's whole span inside the period: a call known only to 2019 is in 2019,
+            # not in its January. (day < :day_to is implied, and keeps the index's range.)
+            clauses += ["day >= :day_from", "day < :day_to", "day_end <= :day_to"]
         clauses += [f"{column} = :{column}" for column in self.narrowing()]
         return " AND ".join(clauses)
 
@@ -345,6 +420,8 @@ class Value:
     numerator: int | None
     denominator: int | None
     value: float | None  # a fraction for rates, minutes for times; None when nothing to count
+    imported: int = 0  # of the denominator, imported outcomes
+    imported_left_out: int = 0  # imported outcomes whose source cannot tell this figure
 
 
 @dataclass(frozen=True)
@@ -366,11 +443,17 @@ class Counts:
     referrals_attended: int = 0
     officer_seconds: int = 0
     officer_timed_calls: int = 0
+    outcomes: int = 0  # complete encounters and imported outcomes
+    imported_outcomes: int = 0
 
 
+# The disposition counts (arrests … medical transports) are of complete encounters only:
+# the cost estimate sets them against the program's own encounters.
 COUNTS_SQL: dict[str, str] = {
     "calls": "1",
     "encounters": "complete",
+    "outcomes": _when(OUTCOME),
+    "imported_outcomes": _when(IMPORTED),
     "incomplete": _when("has_encounter = 1 AND complete = 0"),
     "no_encounter": _when("has_encounter = 0"),
     "without_on_scene_time": _when(f"{COMPLETE} AND on_scene_seconds IS NULL"),
@@ -390,6 +473,10 @@ COUNTS_SQL: dict[str, str] = {
 def _sum_columns() -> list[tuple[str, str]]:
     columns = [(f"{kpi.key}__n", num) for kpi, num, _ in RATES]
     columns += [(f"{kpi.key}__d", den) for kpi, _, den in RATES]
+    for kpi, _, _ in RATES:
+        if kpi.tells:
+            columns.append((f"{kpi.key}__i", _when(f"{_counted(kpi.tells)} AND {IMPORTED}")))
+            columns.append((f"{kpi.key}__x", _when(f"{IMPORTED} AND NOT {_tells(kpi.tells)}")))
     columns += [(f"count__{name}", expression) for name, expression in COUNTS_SQL.items()]
     return columns
 
@@ -423,7 +510,14 @@ def figures(engine: Engine, filters: Filters) -> Figures:
     sums = {name: int(value or 0) for (name, _), value in zip(columns, row, strict=True)}
     for kpi, _, _ in RATES:
         numerator, denominator = sums[f"{kpi.key}__n"], sums[f"{kpi.key}__d"]
-        values[kpi.key] = Value(kpi, numerator, denominator, _ratio(numerator, denominator))
+        values[kpi.key] = Value(
+            kpi,
+            numerator,
+            denominator,
+            _ratio(numerator, denominator),
+            imported=sums.get(f"{kpi.key}__i", 0),
+            imported_left_out=sums.get(f"{kpi.key}__x", 0),
+        )
     counts = Counts(**{name: sums[f"count__{name}"] for name in COUNTS_SQL})
 
     people, repeated, connected, within_30, within_90 = _people(engine, filters, params)
@@ -517,41 +611,80 @@ TREND_COLUMNS = ("calls", "encounters", "arrest_free", "voluntary_engagement", "
 
 
 def trend(engine: Engine, filters: Filters, *, by: str = "week") -> list[dict[str, Any]]:
-    """Calls, encounters and three rates per week or month."""
+    """Calls, encounters and three rates (each over its own denominator) per week or
+    month; calls not known to the week (or month) are left out (`left_out` counts them)."""
     if by not in ("week", "month"):
         raise ValueError(f"A trend is by week or by month, not {by!r}.")
     rates = {kpi.key: (num, den) for kpi, num, den in RATES}
+    keys = TREND_COLUMNS[2:]
     select = [
         "COUNT(*)",
         "SUM(complete)",
-        *(f"SUM({rates[key][0]})" for key in TREND_COLUMNS[2:]),
+        *(f"SUM({rates[key][0]}), SUM({rates[key][1]})" for key in keys),
     ]
     sql = (
         f"SELECT {by}, {', '.join(select)} FROM {{facts}} WHERE {filters.where()}"
-        f" GROUP BY {by} ORDER BY {by}"
+        f" AND {by} IS NOT NULL GROUP BY {by} ORDER BY {by}"
     )
     rows = []
-    for period, calls, encounters, *numerators in engine.rows(sql, filters.params()):
+    for period, calls, encounters, *sums in engine.rows(sql, filters.params()):
         row = {"period": period, "calls": int(calls), "encounters": int(encounters or 0)}
-        for key, numerator in zip(TREND_COLUMNS[2:], numerators, strict=True):
-            row[key] = _ratio(int(numerator or 0), int(encounters or 0))
+        for key, numerator, denominator in zip(keys, sums[::2], sums[1::2], strict=True):
+            row[key] = _ratio(int(numerator or 0), int(denominator or 0))
         rows.append(row)
     return rows
 
 
 def disposition_mix(engine: Engine, filters: Filters) -> dict[str, int]:
+    """Outcomes by disposition: complete encounters and imported outcomes together."""
     sql = (
-        f"SELECT disposition, COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {COMPLETE}"
+        f"SELECT disposition, COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {OUTCOME}"
         " GROUP BY disposition ORDER BY disposition"
     )
     return {disposition: int(count) for disposition, count in engine.rows(sql, filters.params())}
 
 
+def disposition_mix_by_source(engine: Engine, filters: Filters) -> dict[str, dict[str, int]]:
+    """Outcomes by disposition, apart: {"encounter": {...}, "imported": {...}}."""
+    sql = (
+        f"SELECT outcome_source, disposition, COUNT(*) FROM {{facts}}"
+        f" WHERE {filters.where()} AND {OUTCOME}"
+        " GROUP BY outcome_source, disposition ORDER BY outcome_source, disposition"
+    )
+    found: dict[str, dict[str, int]] = {"encounter": {}, "imported": {}}
+    for source, disposition, count in engine.rows(sql, filters.params()):
+        found.setdefault(source, {})[disposition] = int(count)
+    return found
+
+
+def left_out(engine: Engine, filters: Filters, column: str) -> int:
+    """Calls of the period that a chart by `column` (week, month, hour_of_week) leaves out
+    because their time is not known that finely."""
+    if column not in ("week", "month", "hour_of_week"):
+        raise ValueError(f"No chart places calls by {column!r}.")
+    sql = f"SELECT COUNT(*) FROM {{facts}} WHERE {filters.where()} AND {column} IS NULL"
+    (row,) = engine.rows(sql, filters.params())
+    return int(row[0] or 0)
+
+
+def unplaced(engine: Engine, filters: Filters) -> int:
+    """Calls that may lie in the period but are not counted in it: known only to a month
+    or a year that reaches beyond it."""
+    sql = (
+        f"SELECT COUNT(*) FROM {{facts}} WHERE {filters.where(dated=False)}"
+        " AND day < :day_to AND day_end > :day_from"
+        " AND (day < :day_from OR day_end > :day_to)"
+    )
+    (row,) = engine.rows(sql, filters.params())
+    return int(row[0] or 0)
+
+
 def hour_of_week(engine: Engine, filters: Filters) -> list[list[int]]:
-    """Calls by day of week (Monday first) and hour: seven rows of 24."""
+    """Calls by day of week (Monday first) and hour: seven rows of 24. Calls whose weekday
+    and hour are not known are left out (`left_out`), not put on Monday at midnight."""
     sql = (
         f"SELECT hour_of_week, COUNT(*) FROM {{facts}} WHERE {filters.where()}"
-        " GROUP BY hour_of_week"
+        " AND hour_of_week IS NOT NULL GROUP BY hour_of_week"
     )
     grid = [[0] * 24 for _ in range(7)]
     for hour, count in engine.rows(sql, filters.params()):
@@ -615,12 +748,12 @@ MONTHLY_SQL: dict[str, str] = {
 
 def monthly(engine: Engine, filters: Filters) -> list[dict[str, Any]]:
     """Per month: the counts the public page and the state's monthly report publish,
-    and the median time to arrive."""
+    and the median time to arrive. Calls known only to the year are in no month."""
     select = ", ".join(f"SUM({expression})" for expression in MONTHLY_SQL.values())
     params = filters.params()
     sql = (
         f"SELECT month, {select} FROM {{facts}} WHERE {filters.where()}"
-        " GROUP BY month ORDER BY month"
+        " AND month IS NOT NULL GROUP BY month ORDER BY month"
     )
     rows = {}
     for month, *sums in engine.rows(sql, params):
@@ -630,6 +763,6 @@ def monthly(engine: Engine, filters: Filters) -> list[dict[str, Any]]:
         rows[int(month)]["response_median_minutes"] = None
     medians = _percentile_columns(by="month").replace("{timed}", _timed(filters, by="month"))
     for month, metric, p50, _p90, _n in engine.rows(medians, params):
-        if metric == "response" and int(month) in rows and p50 is not None:
+        if metric == "response" and month is not None and int(month) in rows and p50 is not None:
             rows[int(month)]["response_median_minutes"] = p50 / 60
     return [rows[month] for month in sorted(rows)]

@@ -37,14 +37,25 @@ class CallFact(models.Model):
     veteran = models.CharField(max_length=16)
     zip3 = models.CharField(max_length=3)  # first three digits of the home postal code, or ""
     received_epoch = models.BigIntegerField()  # seconds since 1970-01-01 UTC
+    # A call known only to the day, month or year (`calls.TimePrecision`) spans day …
+    # day_end, and what it does not say is NULL: no chart places it finer than it is known.
     day = models.IntegerField()  # days since 1970-01-01, in the program's time zone
-    week = models.IntegerField()  # the day number of that week's Monday
-    month = models.IntegerField()  # yyyymm
+    day_end = models.IntegerField()  # the day after the last the call may lie in
+    week = models.IntegerField(null=True)  # the day number of that week's Monday
+    month = models.IntegerField(null=True)  # yyyymm
     year = models.IntegerField()
-    hour_of_week = models.SmallIntegerField()  # 0 = Monday 00:00–00:59 … 167 = Sunday 23:00
+    # 0 = Monday 00:00–00:59 … 167 = Sunday 23:00
+    hour_of_week = models.SmallIntegerField(null=True)
     has_encounter = models.SmallIntegerField()
     complete = models.SmallIntegerField()  # the encounter is complete: it has its disposition
+    # The complete encounter's disposition; without one, the outcome a CAD or an export
+    # reported (outcome_source "imported", "other" among the codes); "" for neither.
     disposition = models.CharField(max_length=32)
+    outcome_source = models.CharField(max_length=12, default="")  # "", encounter, imported
+    # The dispositions the outcome's source could say: "*" for all (an encounter, a CAD),
+    # else ",emergency_hold," and so on (an export's mapping); a KPI counts the outcome
+    # only when its source could tell the disposition the KPI turns on.
+    outcome_covers = models.CharField(max_length=200, default="")
     assessed = models.SmallIntegerField()  # at least one completed assessment
     services = models.SmallIntegerField()  # an intervention, an assessment or a referral
     any_force = models.SmallIntegerField()

@@ -25,6 +25,7 @@ from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 
 from . import charts, kpis
 from .costs import CostEstimate, cost_avoided
+from .dashboard_views import left_out_note
 from .engines import Engine
 from .kpis import LIBRARY, TIME_BINS, Figures, Filters, Kpi, Value
 
@@ -147,6 +148,7 @@ def calls_without_person(engine: Engine, filters: Filters) -> tuple[int, int]:
 
 def _trend_chart(engine: Engine, filters: Filters) -> Chart:
     rows = kpis.trend(engine, filters, by="month")
+    missing = kpis.left_out(engine, filters, "month")
     labels = [month_label(row["period"]) for row in rows]
     svg = charts.line_chart(
         labels,
@@ -177,6 +179,7 @@ def _trend_chart(engine: Engine, filters: Filters) -> Chart:
             ]
             for label, row in zip(labels, rows, strict=True)
         ],
+        note=left_out_note("month", missing),
     )
 
 
@@ -188,18 +191,24 @@ def _disposition_chart(engine: Engine, filters: Filters) -> Chart:
     svg = charts.horizontal_bar_chart(
         labels,
         [count for _code, count in ordered],
-        title=_("Disposition of complete encounters"),
-        description=_("One bar per disposition, the number of encounters that ended so."),
+        title=_("Disposition of complete encounters and imported outcomes"),
+        description=_(
+            "One bar per disposition, the number of encounters and imported outcomes that ended so."
+        ),
     )
     return Chart(
         "dispositions",
         _("Disposition mix"),
         svg,
-        [_("Disposition"), _("Encounters"), _("Share")],
+        [_("Disposition"), _("Outcomes"), _("Share")],
         [
             [label, f"{count:,}", _share(count, total)]
             for label, (_code, count) in zip(labels, ordered, strict=True)
         ],
+        note=_(
+            "Outcomes are complete encounters and outcomes imported from a CAD or an export "
+            "(other: an imported outcome none of the dispositions describes)."
+        ),
     )
 
 
@@ -224,7 +233,14 @@ def _hour_chart(engine: Engine, filters: Filters) -> Chart:
             [day, *(f"{sum(row[a:b]):,}" for a, b in blocks), f"{sum(row):,}"]
             for day, row in zip(DAYS, grid, strict=True)
         ],
-        note=_("Hours in the program's time zone; the table adds up four-hour blocks."),
+        note=" ".join(
+            part
+            for part in (
+                _("Hours in the program's time zone; the table adds up four-hour blocks."),
+                left_out_note("hour_of_week", kpis.left_out(engine, filters, "hour_of_week")),
+            )
+            if part
+        ),
     )
 
 

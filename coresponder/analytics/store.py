@@ -131,6 +131,31 @@ class Store:
         else:
             self.snapshots.mkdir(parents=True, exist_ok=True)
         self.connection = connect(self.folder / "facts.duckdb", read_only=read_only)
+        if not read_only and self._made_by_an_older_version():
+            self._start_again()
+
+    def _made_by_an_older_version(self) -> bool:
+        found = self.connection.execute(
+            "SELECT column_name, is_nullable FROM information_schema.columns"
+            " WHERE table_name = ? ORDER BY ordinal_position",
+            [TABLE],
+        ).fetchall()
+        wanted = [(field.name, "YES" if field.nullable else "NO") for field in SCHEMA]
+        return found != wanted
+
+    def _start_again(self) -> None:
+        """The facts' columns changed since the store was made (an upgrade): the table is
+        made anew and the next refresh takes every fact; the old snapshots, of the old
+        shape, are moved aside to `snapshots/superseded/`."""
+        connection = self.connection
+        connection.execute(f"DROP TABLE {TABLE}")
+        connection.execute("DELETE FROM store_refresh")
+        connection.close()
+        aside = self.snapshots / "superseded"
+        aside.mkdir(exist_ok=True)
+        for old in self.snapshots.glob("*.parquet"):
+            old.rename(aside / old.name)
+        self.connection = connect(self.folder / "facts.duckdb")
 
     def engine(self) -> DuckDBEngine:
         return DuckDBEngine(self.connection, TABLE)

@@ -100,6 +100,17 @@ class CallView:
     closed_at: datetime | None = None
     closed_by_name: str = ""
     close_reason: str = ""
+    # How much of received_at is known (`models.TimePrecision`): an import may know less.
+    received_precision: str = "minute"
+    # How the call ended as a CAD or an export reported it (not an encounter's record).
+    reported_disposition: str = ""
+    reported_outcome: str = ""
+    reported_cleared_at: datetime | None = None
+
+    @property
+    def reported_disposition_words(self) -> str:
+        # The codes are words already; the encounters app, above this one, has the labels.
+        return self.reported_disposition.replace("_", " ")
 
     @property
     def is_open(self) -> bool:
@@ -165,6 +176,10 @@ def _view(projection: gate.Projection) -> CallView:
         response=shown["response"],
         response_words=RESPONSE_WORDS[Response(shown["response"])],
         received_at=shown["received_at"],
+        received_precision=shown["received_precision"],
+        reported_disposition=shown["reported_disposition"],
+        reported_outcome=shown["reported_outcome"],
+        reported_cleared_at=shown["reported_cleared_at"],
         source_words=str(SOURCE_WORDS.get(shown["source"], shown["source"])),
         address=shown["address"],
         latitude=shown["latitude"],

@@ -24,15 +24,20 @@ from . import events, signals, triage
 from .access import DESK, working_calls
 from .models import (
     OPEN_STATES,
+    WITHOUT_DAY,
     Call,
     CallerRelation,
     CallNote,
     CallSequence,
     CallState,
     Origin,
+    TimePrecision,
     TriageRuleSet,
 )
 
+# Looked up once: an import checks every row against them.
+RELATIONS = frozenset(CallerRelation.values)
+PRECISIONS = frozenset(TimePrecision.values)
 CALL_TAKERS = (Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR)
 # Whose machines (CAD, 988 platforms) may send calls in.
 CALL_TAKING_AGENCIES = (
@@ -61,6 +66,11 @@ class CallIn:
     language: str = ""
     summary: str = ""
     received_at: datetime | None = None
+    # An export may know the time only to the hour, day, month or year (received_at is then
+    # the start of it), and the weekday and hour without the day.
+    received_precision: str = TimePrecision.MINUTE
+    received_weekday: int | None = None
+    received_hour: int | None = None
     external_id: str = ""
     # A call-taker who disagrees with triage sets these, with a reason.
     response: str = ""
@@ -115,7 +125,7 @@ def problems_with(call_in: CallIn, bounds: TimeBounds) -> dict[str, list[str]]:
         unknown = sorted(str(v) for v in values if v not in kind._value2member_map_)
         if unknown:
             bad(name, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)})
-    if call_in.caller_relation not in CallerRelation.values:
+    if call_in.caller_relation not in RELATIONS:
         bad(
             "caller_relation", _("Unknown relation %(value)r.") % {"value": call_in.caller_relation}
         )
@@ -128,14 +138,23 @@ def problems_with(call_in: CallIn, bounds: TimeBounds) -> dict[str, list[str]]:
     for name, limit in MAX_TEXT.items():
         if len(getattr(call_in, name) or "") > limit:
             bad(name, _("At most %(limit)d characters.") % {"limit": limit})
-    if any("\x00" in (getattr(call_in, name) or "") for name in (*MAX_TEXT, "summary")):
-        bad("summary", _("Text may not contain NUL characters."))
+    for name in (*MAX_TEXT, "summary", "external_id"):
+        if "\x00" in (getattr(call_in, name) or ""):
+            bad(name, _("Text may not contain NUL characters."))
     if not call_in.address.strip() and call_in.latitude is None:
         bad("address", _("Say where: an address, a place or coordinates."))
     if call_in.received_at is not None:
         problem = time_problem(call_in.received_at, bounds)
         if problem:
             bad("received_at", problem)
+    if call_in.received_precision not in PRECISIONS:
+        bad(
+            "received_at", _("Unknown precision %(value)r.") % {"value": call_in.received_precision}
+        )
+    elif (
+        call_in.received_weekday is not None or call_in.received_hour is not None
+    ) and call_in.received_precision not in WITHOUT_DAY:
+        bad("received_at", _("A weekday or an hour on its own is for a time without its day."))
     overriding = bool(call_in.response) or call_in.priority is not None
     if overriding:
         if call_in.response and call_in.response not in triage.Response._value2member_map_:
@@ -151,6 +170,66 @@ def reference_year(program, at: datetime) -> int:
     """The year a call received at `at` is numbered in: the year on the program's clock,
     whichever way the call came in (a call at 23:59 on 31 December is that year's)."""
     return timezone.localtime(at, program.zone).year
+
+
+@dataclass(frozen=True)
+class ReportedOutcome:
+    """How a call ended as another system (a CAD) reports it."""
+
+    disposition: str  # one of the program's dispositions or "other", checked by the caller
+    outcome: str = ""  # the system's own words
+    cleared_at: datetime | None = None
+    covers: tuple[str, ...] = ()  # the dispositions the system could have said
+
+
+REPORTED_OUTCOME_MAX = 200
+
+
+def record_reported_outcome(
+    call: Call, reported: ReportedOutcome, *, actor: Actor, request=None
+) -> tuple[Call, bool]:
+    """Keeps what another system says of how the call ended; the same again changes
+    nothing and writes nothing. Returns the call and whether it changed."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        problems: dict[str, list[str]] = {}
+        if not reported.disposition:
+            problems["disposition"] = [_("Say how the call ended.")]
+        if len(reported.outcome) > REPORTED_OUTCOME_MAX or "\x00" in reported.outcome:
+            problems["outcome"] = [
+                _("At most %(limit)d characters, and no NUL.") % {"limit": REPORTED_OUTCOME_MAX}
+            ]
+        cleared = reported.cleared_at
+        if cleared is not None and cleared < call.received_at:
+            problems["cleared_at"] = [_("A call cannot be cleared before it was received.")]
+        elif cleared is not None and cleared > timezone.now():
+            problems["cleared_at"] = [_("A call cannot be cleared in the future.")]
+        if problems:
+            raise DomainError(_("The outcome could not be recorded."), fields=problems)
+        covers = sorted(reported.covers)
+        now = (
+            call.reported_disposition,
+            call.reported_outcome,
+            call.reported_cleared_at,
+            call.reported_covers,
+        )
+        if now == (reported.disposition, reported.outcome, cleared, covers):
+            return call, False
+        call.reported_disposition = reported.disposition
+        call.reported_outcome = reported.outcome
+        call.reported_cleared_at = cleared
+        call.reported_covers = covers
+        call.save(
+            update_fields=[
+                "reported_disposition",
+                "reported_outcome",
+                "reported_cleared_at",
+                "reported_covers",
+                "updated_at",
+            ]
+        )
+        events.outcome_reported(call=call, actor=actor, request=request)
+    return call, True
 
 
 def reserve_references(program, at: datetime, count: int = 1) -> list[str]:

@@ -11,6 +11,7 @@ NOTE_ADDED = "calls.note_added"
 CALL_CLOSED = "calls.call_closed"
 PERSON_LINKED = "calls.person_linked"
 RULES_CHANGED = "calls.triage_rules_changed"
+OUTCOME_REPORTED = "calls.outcome_reported"
 
 
 def _ids(call) -> dict:
@@ -54,6 +55,24 @@ def note_added(*, note, actor: Actor, request=None) -> None:
         object_id=note.call_id,
         fields=["note:operational"],
         detail={"note": str(note.pk)},
+        request=request,
+    )
+
+
+def outcome_reported(*, call, actor: Actor, request=None) -> None:
+    record(
+        OUTCOME_REPORTED,
+        actor=actor,
+        object_type="call",
+        object_id=call.pk,
+        fields=["reported_disposition", "reported_outcome", "reported_cleared_at"],
+        detail={
+            "reference": call.reference,
+            "disposition": call.reported_disposition,
+            "cleared_at": call.reported_cleared_at.isoformat()
+            if call.reported_cleared_at
+            else None,
+        },
         request=request,
     )
 

@@ -95,6 +95,27 @@ class CallState(models.TextChoices):
 OPEN_STATES = (CallState.OPEN, CallState.DISPATCHED)
 
 
+class TimePrecision(models.TextChoices):
+    """How much of a call's time is known, from the year down. A call taken here is known
+    to the minute (or better); an export may know only the day, the month or the year."""
+
+    YEAR = "year", _("the year")
+    MONTH = "month", _("the month")
+    DAY = "day", _("the day")
+    HOUR = "hour", _("the hour")
+    MINUTE = "minute", _("the minute")
+
+
+# A reported outcome none of the program's dispositions describes ("no apprehension",
+# "report written"): counted as an outcome, and as none of the dispositions.
+OTHER_OUTCOME = "other"
+
+# Coarsest first: a precision's place in it says what else is known.
+PRECISIONS = tuple(TimePrecision)
+# Precisions that do not say the day: the weekday and hour may still be known on their own.
+WITHOUT_DAY = (TimePrecision.YEAR, TimePrecision.MONTH)
+
+
 class TriageRuleSet(BaseModel):
     """One version of a program's triage rules. The newest version is in force.
 
@@ -127,6 +148,18 @@ class Call(PersonData, BaseModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="calls")
     reference = models.CharField(_("call number"), max_length=32)
     received_at = models.DateTimeField(_("received"), db_index=True)
+    # Coarser than the minute: received_at is the start of what is known (1 January 00:00,
+    # local, for a year), and no chart may place the call finer than this.
+    received_precision = models.CharField(
+        _("received time known to"),
+        max_length=8,
+        choices=TimePrecision.choices,
+        default=TimePrecision.MINUTE,
+    )
+    # The weekday (0 = Monday) and hour an export gives without the day, as public crisis
+    # data often does: known, though received_at cannot show them.
+    received_weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    received_hour = models.PositiveSmallIntegerField(null=True, blank=True)
     source = models.CharField(
         _("source"), max_length=24, choices=_choices(triage.Source, SOURCE_WORDS)
     )
@@ -183,6 +216,18 @@ class Call(PersonData, BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     close_reason = models.CharField(_("why it was closed"), max_length=500, blank=True)
+    # How the call ended as another system reports it (a CAD's clearance, an export's
+    # outcome column), not as an encounter documented here: one of the program's
+    # dispositions (the encounters app's list, checked by whoever reports it, since calls
+    # sit below encounters), or "other" for an outcome none of them describes; with the
+    # system's own words and its cleared time.
+    reported_disposition = models.CharField(_("reported outcome"), max_length=32, blank=True)
+    reported_outcome = models.CharField(_("outcome as reported"), max_length=200, blank=True)
+    reported_cleared_at = models.DateTimeField(_("cleared (as reported)"), null=True, blank=True)
+    # The dispositions the reporting system could have said: a CAD any, an export those its
+    # mapping names. A figure counts the outcome only where the system could tell it (a
+    # yes/no apprehension flag says whether there was a hold, not whether an arrest).
+    reported_covers = models.JSONField(default=list, blank=True)
     # Bumped by every change a board shows, so boards can ask "anything new?" cheaply.
     revision = models.PositiveIntegerField(default=1)
 
@@ -191,6 +236,9 @@ class Call(PersonData, BaseModel):
         "program": STRUCTURAL,
         "reference": OPERATIONAL,
         "received_at": OPERATIONAL,
+        "received_precision": OPERATIONAL,
+        "received_weekday": OPERATIONAL,
+        "received_hour": OPERATIONAL,
         "source": OPERATIONAL,
         "origin": STRUCTURAL,
         "taken_by_agency": STRUCTURAL,
@@ -220,6 +268,10 @@ class Call(PersonData, BaseModel):
         "closed_at": OPERATIONAL,
         "closed_by": STRUCTURAL,
         "close_reason": OPERATIONAL,
+        "reported_disposition": OPERATIONAL,
+        "reported_outcome": OPERATIONAL,
+        "reported_cleared_at": OPERATIONAL,
+        "reported_covers": STRUCTURAL,
         "revision": STRUCTURAL,
         "created_at": STRUCTURAL,
         "updated_at": STRUCTURAL,
@@ -241,6 +293,16 @@ class Call(PersonData, BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(state__in=CallState.values), name="call_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_precision__in=TimePrecision.values)
+                & (Q(received_weekday__isnull=True) | Q(received_weekday__lte=6))
+                & (Q(received_hour__isnull=True) | Q(received_hour__lte=23))
+                & (
+                    Q(received_precision__in=WITHOUT_DAY)
+                    | Q(received_weekday__isnull=True, received_hour__isnull=True)
+                ),
+                name="call_received_precision_known",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)

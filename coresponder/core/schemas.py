@@ -62,6 +62,7 @@ ERROR_WORDS = {
     "its CSRF token (`csrf_failed`).",
     404: "No such object, or not one you may see (`not_found`).",
     409: "The record moved on: an illegal move, a colleague's change (`conflict`).",
+    413: "The request body is larger than the server takes (`too_large`).",
     422: "The request does not fit this schema (`invalid`), with each field in `fields`.",
     429: "Too many requests; `Retry-After` says in how many seconds to try again.",
 }
@@ -81,12 +82,12 @@ def error_statuses(operation) -> list[int]:
     Every operation needs credentials (401) and is rate-limited (429); any may be refused
     to the caller (403). One that takes input can be malformed (422), refused (400) or name
     an object that is not there for the caller (404). A write can find the record moved on
-    (409)."""
+    (409), and its body can be too large to read (413)."""
     statuses = {401, 403, 429}
     if _takes_input(operation):
         statuses |= {400, 404, 422}
     if set(operation.methods) & UNSAFE_METHODS:
-        statuses |= {404, 409, 422}
+        statuses |= {404, 409, 413, 422}
     return sorted(statuses)
 
 

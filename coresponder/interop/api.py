@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import pydantic
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
-from coresponder.calls.models import CallerRelation
+from coresponder.calls.actions import ReportedOutcome
+from coresponder.calls.models import OTHER_OUTCOME, CallerRelation
 from coresponder.calls.triage import Concern, Screening, Source
 from coresponder.core.schemas import ZonedInstant
 from coresponder.core.throttles import ApiRateThrottle
+from coresponder.encounters.dispositions import Disposition
 
 from . import cad
 
@@ -32,14 +34,23 @@ SourceValue = Literal[tuple(member.value for member in Source)]
 ConcernValue = Literal[tuple(member.value for member in Concern)]
 ScreeningValue = Literal[tuple(member.value for member in Screening)]
 RelationValue = Literal[tuple(CallerRelation.values)]
+DISPOSITIONS = tuple(member.value for member in Disposition)
+DispositionValue = Literal[(*DISPOSITIONS, OTHER_OUTCOME)]
 
 
 def _none_is_empty(value):
     return "" if value is None else value
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        # The same words as intake's, against the field the CAD sent.
+        raise ValueError(_("Text may not contain NUL characters."))
+    return value
+
+
 # CAD systems send null for a field they do not have; that is an empty text here.
-Text = Annotated[str, BeforeValidator(_none_is_empty)]
+Text = Annotated[str, BeforeValidator(_none_is_empty), AfterValidator(_no_nul)]
 
 
 class CadCallIn(Schema):
@@ -117,11 +128,50 @@ HEADERS = [
 ]
 
 
+class CadOutcomeIn(Schema):
+    """How a call ended, as the CAD cleared it. Unknown fields are ignored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    incident_number: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The incident number the call was sent with.",
+    )
+    disposition: DispositionValue = Field(
+        description="The program's disposition the CAD's clearance maps to; other: an "
+        "outcome none of them describes."
+    )
+    outcome: Text = Field(
+        "", max_length=200, description="The CAD's own words: its clearance code or text."
+    )
+    cleared_at: ZonedInstant | None = Field(
+        None, description="When the CAD cleared the call: ISO 8601 with a time zone offset."
+    )
+
+
+class CadOutcomeOut(Schema):
+    id: UUID
+    reference: str
+    incident_number: str
+    disposition: str
+    outcome: str
+    cleared_at: datetime | None
+    state: str
+
+
+OUTCOME_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": CadOutcomeIn.model_json_schema()}},
+}
+
+
 def _reject_constant(name: str):
     raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
 
 
-def _payload_problems(body: bytes) -> tuple[CadCallIn | None, dict[str, list[str]]]:
+def _payload_problems(body: bytes, schema=CadCallIn) -> tuple[Any, dict[str, list[str]]]:
     try:
         data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
@@ -129,12 +179,14 @@ def _payload_problems(body: bytes) -> tuple[CadCallIn | None, dict[str, list[str
     if not isinstance(data, dict):
         return None, {"body": [_("Send one JSON object.")]}
     try:
-        return CadCallIn.model_validate(data), {}
+        return schema.model_validate(data), {}
     except pydantic.ValidationError as error:
         problems: dict[str, list[str]] = {}
         for item in error.errors(include_url=False):
             where = ".".join(str(part) for part in item["loc"]) or "body"
-            problems.setdefault(where, []).append(item["msg"])
+            # Our own validators' words, without pydantic's "Value error, " before them.
+            message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+            problems.setdefault(where, []).append(message)
         return None, problems
 
 
@@ -180,3 +232,52 @@ def receive_cad_call(request: HttpRequest):
         state=call.state,
     )
     return Status(201 if delivered.created else 200, out)
+
+
+@router.post(
+    "/cad/outcomes",
+    auth=[AgencyTokenAuth(), AgencyTokenHeader()],
+    response={200: CadOutcomeOut},
+    summary="Receive how a CAD cleared a call",
+    description="For a CAD feed's token only, signed and keyed as a call delivery. Sets the "
+    "disposition, the CAD's words and its cleared time on the program's call with that "
+    "incident number; the same update again changes nothing. 200 with the call's outcome "
+    "(also for a retry); 404 no call has that incident number; 409 the key was used for "
+    "another body; 422 a bad body, with the reason for each field.",
+    openapi_extra={"requestBody": OUTCOME_BODY, "parameters": HEADERS},
+    throttle=ApiRateThrottle("cad"),
+)
+def receive_cad_outcome(request: HttpRequest):
+    feed = cad.feed_for(request.api_token)
+    body = request.body
+    cad.verify_signature(feed, body, request.headers.get(cad.SIGNATURE_HEADER))
+    key = request.headers.get(cad.IDEMPOTENCY_HEADER)
+    payload, problems = _payload_problems(body, CadOutcomeIn)
+    key_problems = cad.idempotency_key_problems(key)
+    if key_problems:
+        problems[cad.IDEMPOTENCY_HEADER] = key_problems
+    if problems:
+        raise cad.DeliveryInvalid(_("The outcome could not be recorded."), fields=problems)
+    delivered = cad.deliver_outcome(
+        feed,
+        key=key,
+        body=body,
+        incident_number=payload.incident_number,
+        reported=ReportedOutcome(
+            disposition=payload.disposition,
+            outcome=payload.outcome,
+            cleared_at=cad.cleared_at_from(payload.cleared_at),
+            covers=DISPOSITIONS,  # a CAD's disposition may be any of them
+        ),
+        request=request,
+    )
+    call = delivered.call
+    return CadOutcomeOut(
+        id=call.pk,
+        reference=call.reference,
+        incident_number=call.external_id,
+        disposition=call.reported_disposition,
+        outcome=call.reported_outcome,
+        cleared_at=call.reported_cleared_at.astimezone(UTC) if call.reported_cleared_at else None,
+        state=call.state,
+    )

@@ -4,6 +4,10 @@ The order of checks is the order of trust: the agency token says which feed is p
 (403 if it is not an active feed's), the HMAC-SHA256 signature of the raw body proves the
 feed's CAD sent those very bytes (401 if not), and only then is the body parsed. The
 idempotency key makes a retried delivery return the call the first one made.
+
+Later, the CAD may send how the call ended — its disposition and cleared time — by the
+same incident number: signed and keyed the same way, and the same update again changes
+nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coresponder.calls.actions import CallIn, take_call
+from coresponder.calls.actions import CallIn, ReportedOutcome, record_reported_outcome, take_call
 from coresponder.calls.models import Call, Origin
-from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.core.time_bounds import CLOCK_SKEW
 from coresponder.privacy.audit import Actor
 
 from .classify import classify, default_rules
@@ -132,6 +139,13 @@ class Delivered:
     created: bool  # False: a retry, answered with the call the first delivery made
 
 
+def cleared_at_from(cleared_at: datetime | None) -> datetime | None:
+    now = timezone.now()
+    if cleared_at is not None and now < cleared_at <= now + CLOCK_SKEW:
+        return now
+    return cleared_at
+
+
 def _earlier_delivery(feed: CadFeed, key: str) -> CadDelivery | None:
     return CadDelivery.objects.select_related("call").filter(feed=feed, idempotency_key=key).first()
 
@@ -178,3 +192,56 @@ def deliver(feed: CadFeed, *, key: str, body: bytes, call_in: CallIn, request=No
             raise
         return _replay(earlier, digest)
     return Delivered(call=call, created=True)
+
+
+def call_for_outcome(feed: CadFeed, incident_number: str) -> Call:
+    """The program's call with this incident number (the latest, should a CAD have sent
+    one number twice); 404 when there is none."""
+    call = (
+        Call.objects.filter(program=feed.agency.program, external_id=incident_number)
+        .order_by("-received_at")
+        .first()
+    )
+    if call is None:
+        raise NotFound(
+            _("No call of this program has incident number %(number)s; send the call first.")
+            % {"number": incident_number},
+            fields={"incident_number": [_("No such call.")]},
+        )
+    return call
+
+
+def deliver_outcome(
+    feed: CadFeed,
+    *,
+    key: str,
+    body: bytes,
+    incident_number: str,
+    reported: ReportedOutcome,
+    request=None,
+) -> Delivered:
+    """Keeps how a call ended, once per (feed, key): a retry gets the call back as it is."""
+    key = key.strip()
+    digest = hashlib.sha256(body).hexdigest()
+    earlier = _earlier_delivery(feed, key)
+    if earlier is not None:
+        return _replay(earlier, digest)
+    call = call_for_outcome(feed, incident_number)
+    try:
+        with transaction.atomic():
+            call, changed = record_reported_outcome(
+                call, reported, actor=Actor.of_token(feed.token), request=request
+            )
+            CadDelivery.objects.create(
+                feed=feed, idempotency_key=key, body_sha256=digest, call=call
+            )
+    except DomainError as error:
+        if type(error) is not DomainError:
+            raise
+        raise DeliveryInvalid(error.message, fields=error.fields) from None
+    except IntegrityError:
+        earlier = _earlier_delivery(feed, key)
+        if earlier is None:
+            raise
+        return _replay(earlier, digest)
+    return Delivered(call=call, created=changed)

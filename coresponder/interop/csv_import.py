@@ -4,7 +4,9 @@ Exports differ between vendors and cities, so the columns are named in a TOML ma
 (`mappings/*.toml`; the format is in docs/operations.md). Imported calls are closed
 history: triaged by the program's rules in force, never dispatched. The whole file is one
 transaction: a row that cannot stand goes to the rejected-rows file with its line number
-and reason, and the rest is written; a file that cannot be read leaves nothing behind.
+and reason, and the rest is written — a row with bytes the mapping's encoding cannot read,
+or a field over the CSV reader's limit, is such a row; a file that cannot be read at all,
+or whose header cannot, leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
@@ -37,9 +39,10 @@ from coresponder.calls.actions import (
     reserve_references,
     rules_in_force,
 )
-from coresponder.calls.models import Call, CallState, Origin
+from coresponder.calls.models import OTHER_OUTCOME, Call, CallState, Origin
 from coresponder.core.exceptions import DomainError
 from coresponder.core.spreadsheet import safe_csv_writer
+from coresponder.encounters.dispositions import Disposition
 from coresponder.privacy.audit import Actor
 
 from . import events
@@ -53,6 +56,8 @@ from .classify import (
     read_toml,
     rules_path,
 )
+from .received import TimeSpec, parse_spec
+from .received import read as read_received
 
 BATCH = 2000  # rows checked for duplicates, numbered and inserted together
 PROGRESS_EVERY = 1000
@@ -69,9 +74,15 @@ TOP_KEYS = {
     "latitude",
     "longitude",
     "classify",
+    "outcome",
     *TEXT_FIELDS,
 }
+OUTCOME_MAX = 200  # Call.reported_outcome
+# What an outcome column's value may become: a disposition, "other", or "" for none.
+OUTCOME_CODES = (*(code.value for code in Disposition), OTHER_OUTCOME, "")
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+UNDECODED = re.compile("[\udc80-\udcff]")
+OTHER_ENCODINGS = "cp1252 or latin-1"
 
 
 class ImportRefused(DomainError):
@@ -96,14 +107,29 @@ class TextSpec:
 
 
 @dataclass(frozen=True)
+class OutcomeSpec:
+    """An outcome column: its values, upper case, to one of the program's dispositions,
+    "other" (an outcome none of them describes) or "" (no outcome)."""
+
+    column: str
+    values: dict[str, str]
+    default: str | None  # for values not listed; None rejects them
+
+    def outcome(self, text: str) -> str | None:
+        """The disposition a value says ("" for none), or None when it is not listed."""
+        if not text:
+            return ""
+        return self.values.get(text.upper(), self.default)
+
+
+@dataclass(frozen=True)
 class Mapping:
     name: str
     description: str
     encoding: str
     delimiter: str
     external_id: str
-    received_at: str
-    time_format: str  # a strptime format, or "iso"
+    received: TimeSpec
     time_zone: str | None  # None: the program's
     source_column: str | None
     source_value: str | None  # a fixed source when there is no column
@@ -114,12 +140,23 @@ class Mapping:
     texts: dict[str, TextSpec]
     classify_columns: tuple[str, ...]
     rules: tuple[TextRule, ...]
+    outcomes: tuple[OutcomeSpec, ...] = ()
+
+    @property
+    def outcome_covers(self) -> list[str]:
+        """The dispositions the outcome columns can say: a figure counts an imported
+        outcome only where its export could have told it."""
+        said = set()
+        for spec in self.outcomes:
+            said |= {*spec.values.values(), spec.default}
+        return sorted(said - {None, "", OTHER_OUTCOME})
 
     @property
     def columns(self) -> list[str]:
         """Every column the mapping reads, in the order a reader would look for them."""
-        named = [self.external_id, self.received_at, self.source_column]
+        named = [self.external_id, *self.received.read, self.source_column]
         named += [self.latitude, self.longitude, *self.classify_columns]
+        named += [spec.column for spec in self.outcomes]
         for spec in self.texts.values():
             named += spec.columns
         return list(dict.fromkeys(column for column in named if column))
@@ -178,18 +215,6 @@ def _text_spec(data: dict, key: str) -> TextSpec | None:
     return spec
 
 
-def _check_time_format(fmt: str) -> None:
-    if fmt == "iso":
-        return
-    if "%" not in fmt:
-        raise MappingError(f'[received_at] format {fmt!r} has no % directive; or use "iso".')
-    sample = datetime(2001, 2, 3, 16, 5, 6, tzinfo=UTC)
-    try:
-        datetime.strptime(sample.strftime(fmt), fmt)  # noqa: DTZ007 - checking the format only
-    except ValueError as error:
-        raise MappingError(f"[received_at] format {fmt!r} cannot be used: {error}.") from None
-
-
 def _time_zone(name: str, where: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
@@ -241,9 +266,10 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
         raise MappingError("delimiter must be one character (not a quote or line break).")
 
     external_id = _column(data, "external_id", required=True)
-    received = _table(data, "received_at", {"column", "format", "time_zone"}, required=True)
-    time_format = _text(received, "format", "received_at")
-    _check_time_format(time_format)
+    received = _table(
+        data, "received_at", {"column", "columns", "format", "parts", "time_zone"}, required=True
+    )
+    received_spec = parse_spec(received)
     time_zone = _text(received, "time_zone", "received_at", required=False)
     if time_zone is not None:
         _time_zone(time_zone, "[received_at]")
@@ -294,14 +320,15 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
                 "[classify] needs rules: rules_file, or [[classify.rules]], or both."
             )
 
+    outcomes = _outcome_specs(data.get("outcome"))
+
     return Mapping(
         name=path.stem,
         description=str(data.get("description", "")),
         encoding=encoding,
         delimiter=delimiter,
         external_id=external_id,
-        received_at=_text(received, "column", "received_at"),
-        time_format=time_format,
+        received=received_spec,
         time_zone=time_zone,
         source_column=source_column,
         source_value=source_value,
@@ -312,7 +339,49 @@ def _parse_mapping(data: dict, path: Path) -> Mapping:
         texts=texts,
         classify_columns=classify_columns,
         rules=tuple(rules),
+        outcomes=outcomes,
     )
+
+
+def _outcome_specs(raw) -> tuple[OutcomeSpec, ...]:
+    """[outcome], or [[outcome]] tables tried in order: the first that says an outcome
+    (not "") gives the call's."""
+    if raw is None:
+        return ()
+    tables = raw if isinstance(raw, list) else [raw]
+    known = OUTCOME_CODES
+    specs = []
+    for table in tables:
+        if not isinstance(table, dict):
+            raise MappingError("[outcome] must be a table, or [[outcome]] tables.")
+        unknown = sorted(set(table) - {"column", "values", "default"})
+        if unknown:
+            raise MappingError(
+                f"[outcome]: unknown key {', '.join(unknown)}; use column, default, values."
+            )
+        column = _text(table, "column", "outcome")
+        values = table.get("values", {})
+        default = table.get("default")
+        if not isinstance(values, dict) or (not values and default is None):
+            raise MappingError(
+                f"[outcome.values] for {column!r} is a table of column value = disposition."
+            )
+        for label, value in [("default", default)] + [
+            (f"values.{key!r}", value) for key, value in values.items()
+        ]:
+            if value is not None and value not in known:
+                raise MappingError(
+                    f"[outcome] {label}: unknown disposition {value!r}; use "
+                    f'{", ".join(code for code in known if code)}, or "" for no outcome.'
+                )
+        specs.append(
+            OutcomeSpec(
+                column=column,
+                values={str(key).strip().upper(): value for key, value in values.items()},
+                default=default,
+            )
+        )
+    return tuple(specs)
 
 
 # --- the file -----------------------------------------------------------------------------
@@ -346,37 +415,16 @@ class _Scan:
     sha256: str
 
 
-def _scan(path: Path, encoding: str) -> _Scan:
-    """Reads the whole file once, before anything is written: it must decode, every line."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+def _scan(path: Path) -> _Scan:
+    """Reads the whole file once, before anything is written: its digest and its lines."""
     digest, lines, offset, last = hashlib.sha256(), 0, 0, b""
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(SCAN_CHUNK):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    at = max(error.start - len(error.object) + len(chunk), 0)
-                    raise ImportRefused(
-                        _(
-                            "Line %(line)d is not %(encoding)s text (byte %(offset)d). "
-                            "Nothing was imported; fix the file or set encoding in the mapping."
-                        )
-                        % {
-                            "line": lines + chunk.count(b"\n", 0, at) + 1,
-                            "encoding": encoding,
-                            "offset": offset + at,
-                        }
-                    ) from None
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
                 offset += len(chunk)
                 last = chunk[-1:]
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ImportRefused(
-            _("The file ends in the middle of a character. Nothing was imported.")
-        ) from None
     except FileNotFoundError:
         raise ImportRefused(_("%(path)s does not exist.") % {"path": path}) from None
     except OSError as error:
@@ -386,6 +434,58 @@ def _scan(path: Path, encoding: str) -> _Scan:
     if offset == 0:
         raise ImportRefused(_("The file is empty: it has no header row. Nothing was imported."))
     return _Scan(lines=lines + (last != b"\n"), sha256=digest.hexdigest())
+
+
+def _undecoded(text: str) -> int | None:
+    """The first byte the file's encoding could not read, kept in `text` as a lone
+    surrogate by the "surrogateescape" error handler; None when it read them all."""
+    if text.isascii():
+        return None
+    found = UNDECODED.search(text)
+    return None if found is None else ord(found[0]) - 0xDC00
+
+
+def _readable(text: str) -> str:
+    """A cell with unreadable bytes, for the rejects file (UTF-8): each byte as U+FFFD."""
+    return UNDECODED.sub("\ufffd", text)
+
+
+class _Lines:
+    """The file's physical lines, fed to `csv.reader`, counted as they go.
+
+    When the reader gives up in the middle of a record (a field over its limit), the
+    record's end is found from the quotes read since it began: a line ending with an even
+    number of them ends the record, as in any CSV whose quotes inside a field are doubled.
+    """
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.line = 0  # lines read so far
+        self.quotes = 0  # quote characters since the record began
+        self.undecoded = False  # the record has bytes the encoding could not read
+        self.nul = False  # the record has a NUL character
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        text = next(self.handle)
+        self.line += 1
+        self.quotes += text.count('"')
+        if not text.isascii() and UNDECODED.search(text):
+            self.undecoded = True
+        if "\x00" in text:
+            self.nul = True
+        return text
+
+    def record_read(self) -> None:
+        self.quotes, self.undecoded, self.nul = 0, False, False
+
+    def skip_record(self) -> None:
+        """Reads on to the end of the record the reader gave up on."""
+        while self.quotes % 2 and next(self, None) is not None:
+            pass
+        self.record_read()
 
 
 class _DryRun(Exception):
@@ -399,6 +499,7 @@ class _Row:
     external_id: str
     call_in: CallIn
     decision: triage.Decision
+    outcome: tuple[str, str] = ("", "")  # the disposition, and the export's words
 
 
 class _Importer:
@@ -410,7 +511,7 @@ class _Importer:
         self.rule_set = rules_in_force(self.program)
         self.bounds = self.program.time_bounds(timezone.now())
         self.rules = self.rule_set.parsed()
-        self.width = len(header)
+        self.header, self.width = header, len(header)
         index = {}
         for position, name in enumerate(header):
             index.setdefault(name, position)
@@ -427,10 +528,12 @@ class _Importer:
             for name, spec in mapping.texts.items()
         }
         self.classify_at = tuple(index[column] for column in mapping.classify_columns)
+        self.time_columns = mapping.received.read
+        self.covers = mapping.outcome_covers
         # The field of a problem, in the export's own words where the mapping names a column.
         self.label = {
             "external_id": mapping.external_id,
-            "received_at": mapping.received_at,
+            "received_at": mapping.received.label,
             "source": mapping.source_column or "source",
             "latitude": mapping.latitude or "latitude",
             "longitude": mapping.longitude or "longitude",
@@ -460,10 +563,17 @@ class _Importer:
                 _("%(column)s repeats an earlier row of this file.")
                 % {"column": mapping.external_id}
             )
-        received_at = self.received_at(cells[index[mapping.received_at]].strip(), reasons)
+        received = read_received(
+            mapping.received,
+            {column: cells[index[column]] for column in self.time_columns},
+            self.zone,
+        )
+        if isinstance(received, str):
+            reasons.append(received)
         source = self.source(cells, reasons)
         latitude = self.number(cells, mapping.latitude, reasons)
         longitude = self.number(cells, mapping.longitude, reasons)
+        outcome = self.outcome(cells, reasons)
         if reasons:
             return " ".join(reasons)
 
@@ -484,7 +594,10 @@ class _Importer:
             screening=screening,
             latitude=latitude,
             longitude=longitude,
-            received_at=received_at,
+            received_at=received.at,
+            received_precision=received.precision,
+            received_weekday=received.weekday,
+            received_hour=received.hour,
             external_id=external_id,
             **texts,
         )
@@ -495,34 +608,8 @@ class _Importer:
                 for name, messages in problems.items()
             )
         self.seen.add(external_id)
-        return _Row(line, cells, external_id, call_in, self.decide(source, concerns, screening))
-
-    def received_at(self, text: str, reasons: list[str]) -> datetime | None:
-        column, fmt = self.mapping.received_at, self.mapping.time_format
-        if not text:
-            reasons.append(_("%(column)s is empty.") % {"column": column})
-            return None
-        try:
-            moment = (
-                datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)  # noqa: DTZ007 - given its zone below
-            )
-        except ValueError:
-            reasons.append(
-                _("%(column)s is not a date and time in the format %(format)s.")
-                % {"column": column, "format": fmt}
-            )
-            return None
-        if moment.tzinfo is None:
-            # An hour that happens twice (autumn) is taken as the first, as zoneinfo does.
-            moment = moment.replace(tzinfo=self.zone)
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:  # 0001-01-01 00:00 east of UTC: no instant a database holds
-            reasons.append(
-                _("%(column)s cannot be placed in time from the zone %(zone)s.")
-                % {"column": column, "zone": getattr(moment.tzinfo, "key", None) or moment.tzname()}
-            )
-            return None
+        decision = self.decide(source, concerns, screening)
+        return _Row(line, cells, external_id, call_in, decision, outcome)
 
     def source(self, cells: list[str], reasons: list[str]) -> str:
         mapping = self.mapping
@@ -537,6 +624,31 @@ class _Importer:
             )
             return ""
         return found
+
+    def outcome(self, cells: list[str], reasons: list[str]) -> tuple[str, str]:
+        """The first outcome column that says one, and every outcome column's words."""
+        found, words = "", []
+        for spec in self.mapping.outcomes:
+            text = cells[self.index[spec.column]].strip()
+            disposition = spec.outcome(text)
+            if disposition is None:
+                reasons.append(
+                    _("%(column)s has a value the mapping does not list.") % {"column": spec.column}
+                )
+                continue
+            if text:
+                words.append(f"{spec.column}: {text}")
+            found = found or disposition
+        said = "; ".join(words)
+        if len(said) > OUTCOME_MAX:
+            reasons.append(
+                _("%(columns)s say more than %(limit)d characters.")
+                % {
+                    "columns": ", ".join(spec.column for spec in self.mapping.outcomes),
+                    "limit": OUTCOME_MAX,
+                }
+            )
+        return (found, said) if found else ("", "")
 
     def number(self, cells: list[str], column: str | None, reasons: list[str]) -> float | None:
         if column is None:
@@ -607,38 +719,85 @@ class _Importer:
             self.report.rejected[reason] += 1
         self.rejects.clear()
 
-    def run(self, reader, writer, *, lines: int, progress) -> None:
-        report, start = self.report, reader.line_num + 1
-        try:
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                if not cells:
-                    continue  # a blank line is not a row
+    def run(self, lines: _Lines, writer, *, total: int, progress) -> None:
+        report = self.report
+        reader = self.reader(lines)
+        while True:
+            line = lines.line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                # The reader cannot go on inside this record: skip to its end, reject it,
+                # and read on with a new reader.
+                lines.skip_record()
                 report.read += 1
-                checked = self.check(line, cells)
-                if isinstance(checked, str):
-                    self.rejects.append((line, checked, cells))
-                else:
-                    self.pending.append(checked)
-                if len(self.pending) >= BATCH or len(self.rejects) >= BATCH:
-                    self.flush()
-                    self.write_rejects(writer)
-                if progress is not None and report.read % PROGRESS_EVERY == 0:
-                    progress(reader.line_num, lines)
-        except UnicodeDecodeError:  # the file changed after it was scanned
-            raise ImportRefused(
-                _("Line %(line)d is not %(encoding)s text. Nothing was imported.")
-                % {"line": reader.line_num + 1, "encoding": self.mapping.encoding}
-            ) from None
-        except csv.Error as error:
-            raise ImportRefused(
-                _("Line %(line)d is not valid CSV (%(reason)s). Nothing was imported.")
-                % {"line": reader.line_num, "reason": error}
-            ) from None
+                self.rejects.append((line, self.unreadable(error), []))
+                reader = self.reader(lines)
+                continue
+            undecoded, nul = lines.undecoded, lines.nul
+            lines.record_read()
+            if not cells:
+                continue  # a blank line is not a row
+            report.read += 1
+            checked = (
+                (undecoded and self.undecoded(cells))
+                or (nul and self.nul(cells))
+                or self.check(line, cells)
+            )
+            if isinstance(checked, str):
+                self.rejects.append((line, checked, [_readable(cell) for cell in cells]))
+            else:
+                self.pending.append(checked)
+            if len(self.pending) >= BATCH or len(self.rejects) >= BATCH:
+                self.flush()
+                self.write_rejects(writer)
+            if progress is not None and report.read % PROGRESS_EVERY == 0:
+                progress(lines.line, total)
         self.flush()
         self.write_rejects(writer)
         if progress is not None:
-            progress(lines, lines)
+            progress(total, total)
+
+    def undecoded(self, cells: list[str]) -> str:
+        for name, cell in zip(self.header, cells, strict=False):
+            byte = _undecoded(cell)
+            if byte is not None:
+                return _(
+                    "%(column)s is not %(encoding)s text (byte 0x%(byte)02X): set encoding in "
+                    "the mapping to the file's, such as %(others)s."
+                ) % {
+                    "column": name,
+                    "encoding": self.mapping.encoding,
+                    "byte": byte,
+                    "others": OTHER_ENCODINGS,
+                }
+        return _(
+            "The row is not %(encoding)s text: set encoding in the mapping to the file's, "
+            "such as %(others)s."
+        ) % {"encoding": self.mapping.encoding, "others": OTHER_ENCODINGS}
+
+    def nul(self, cells: list[str]) -> str | None:
+        """The first column the mapping reads that holds a NUL character, as a reason."""
+        for column in self.mapping.columns:
+            at = self.index[column]
+            if at < len(cells) and "\x00" in cells[at]:
+                return _("%(column)s holds a NUL character, which text may not.") % {
+                    "column": column
+                }
+        return None
+
+    def reader(self, lines: _Lines):
+        return csv.reader(lines, delimiter=self.mapping.delimiter)
+
+    def unreadable(self, error: csv.Error) -> str:
+        if "field limit" in str(error):
+            return _(
+                "A field is longer than %(limit)s characters, the most a CSV field may hold "
+                "here (or a quote is left open)."
+            ) % {"limit": f"{csv.field_size_limit():,}"}
+        return _("The row is not valid CSV: %(reason)s.") % {"reason": error}
 
     def call(self, row: _Row, reference: str) -> Call:
         call_in, decision = row.call_in, row.decision
@@ -646,6 +805,9 @@ class _Importer:
             program=self.program,
             reference=reference,
             received_at=call_in.received_at,
+            received_precision=call_in.received_precision,
+            received_weekday=call_in.received_weekday,
+            received_hour=call_in.received_hour,
             source=call_in.source,
             origin=Origin.IMPORT,
             taken_by_agency=self.agency,
@@ -672,7 +834,23 @@ class _Importer:
             state=CallState.RESOLVED_BY_PHONE
             if decision.response == triage.Response.PHONE_RESOLUTION
             else CallState.CLOSED,
+            reported_disposition=row.outcome[0],
+            reported_outcome=row.outcome[1],
+            reported_covers=self.covers if row.outcome[0] else [],
         )
+
+
+def _refuse_unreadable_header(mapping: Mapping, header: list[str]) -> None:
+    for name in header:
+        byte = _undecoded(name)
+        if byte is not None:
+            raise ImportRefused(
+                _(
+                    "The header row is not %(encoding)s text (byte 0x%(byte)02X). Nothing was "
+                    "imported; set encoding in the mapping to the file's, such as %(others)s."
+                )
+                % {"encoding": mapping.encoding, "byte": byte, "others": OTHER_ENCODINGS}
+            )
 
 
 def _refuse_missing_columns(mapping: Mapping, header: list[str]) -> None:
@@ -722,7 +900,7 @@ def import_calls(
         )
     if rejects_path.resolve() == path.resolve():
         raise ImportRefused(_("The rejects file would overwrite the file being imported."))
-    scan = _scan(path, mapping.encoding)
+    scan = _scan(path)
     report = ImportReport(file=path, mapping=mapping.name, dry_run=dry_run)
     part = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place at the end
         "w",
@@ -734,15 +912,29 @@ def import_calls(
         delete=False,
     )
     try:
-        with part, path.open(encoding=mapping.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=mapping.delimiter)
+        # Bytes the encoding cannot read are kept as lone surrogates ("surrogateescape"):
+        # the row holding them is rejected, not the file.
+        with (
+            part,
+            path.open(encoding=mapping.encoding, errors="surrogateescape", newline="") as handle,
+        ):
+            lines = _Lines(handle)
             writer = safe_csv_writer(part)
             try:
-                header = [name.strip() for name in next(reader)]
+                header = [
+                    name.strip() for name in next(csv.reader(lines, delimiter=mapping.delimiter))
+                ]
             except StopIteration:
                 raise ImportRefused(
                     _("The file has no header row. Nothing was imported.")
                 ) from None
+            except csv.Error as error:
+                raise ImportRefused(
+                    _("The header row is not valid CSV (%(reason)s). Nothing was imported.")
+                    % {"reason": error}
+                ) from None
+            lines.record_read()
+            _refuse_unreadable_header(mapping, header)
             _refuse_missing_columns(mapping, header)
             writer.writerow(["line", "reason", *header])
             try:
@@ -753,7 +945,7 @@ def import_calls(
                     importer = _Importer(
                         mapping=mapping, agency=agency, header=header, zone=zone, report=report
                     )
-                    importer.run(reader, writer, lines=scan.lines, progress=progress)
+                    importer.run(lines, writer, total=scan.lines, progress=progress)
                     if report.imported and not dry_run:
                         events.calls_imported(
                             program=program,

@@ -40,6 +40,8 @@ BASE = {
     "has_encounter": 1,
     "complete": 1,
     "disposition": "resolved_on_scene",
+    "outcome_source": "encounter",
+    "outcome_covers": "*",
     "assessed": 0,
     "services": 1,
     "any_force": 0,
@@ -62,12 +64,16 @@ def _fact(name: str, moment: Moment, **values) -> dict:
         call_id=uuid.uuid5(uuid.NAMESPACE_URL, f"coresponder:test:{name}"),
         received_epoch=moment.epoch,
         day=moment.day,
+        day_end=moment.day_end,
         week=moment.week,
         month=moment.month,
         year=moment.year,
         hour_of_week=moment.hour_of_week,
     )
     row.update(values)
+    if "outcome_source" not in values:  # a complete encounter's, or none
+        row["outcome_source"] = "encounter" if row["complete"] else ""
+        row["outcome_covers"] = "*" if row["complete"] else ""
     return row
 
 

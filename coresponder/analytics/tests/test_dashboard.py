@@ -82,6 +82,7 @@ def test_january_against_december(january, supervisor, sign_in):
         "no_formal_action": ("28.6%", "0%", "up", "neutral"),  # no better or worse by design
         "voluntary_engagement": ("28.6%", "0%", "up", "better"),  # c2, c5
         "enforcement": ("28.6%", "100%", "down", "better"),  # c3, c4; December's arrest
+        "involuntary_holds": ("14.3%", "0%", "up", "neutral"),  # c6; no better or worse
         "help_delivered": ("42.9%", "0%", "up", "better"),  # c1, c2, c5
         "use_of_force": ("14.3%", "0%", "up", "worse"),  # c3
         "ed_diversion": ("85.7%", "100%", "down", "worse"),  # c6's hold
@@ -150,6 +151,10 @@ def test_nothing_to_count_shows_a_dash_and_why(january, supervisor, sign_in):
     found = tiles(response)
     assert {tile.shown for tile in found.values()} == {"—"}
     assert found["arrest_free"].reason == (
+        "Nothing to count: no complete encounter, and no imported outcome that says this, in "
+        "this period."
+    )
+    assert found["help_delivered"].reason == (
         "Nothing to count: no complete encounters in this period."
     )
     assert response.context["board"].charts["dispositions"].is_empty
@@ -284,16 +289,16 @@ def test_the_dispositions_as_csv(january, supervisor, sign_in):
     )
     # one each of seven dispositions: 1/7 = 14.3%
     assert read_csv(response) == [
-        ["Disposition", "Complete encounters", "Share (%)"],
-        ["resolved on scene", "1", "14.3"],
-        ["referred (voluntary)", "1", "14.3"],
-        ["transported (voluntary)", "1", "14.3"],
-        ["emergency hold", "1", "14.3"],
-        ["medical transport", "0", "0.0"],
-        ["citation", "1", "14.3"],
-        ["arrest", "1", "14.3"],
-        ["refused services", "1", "14.3"],
-        ["unable to locate", "0", "0.0"],
+        ["Disposition", "Complete encounters", "Imported outcomes", "Share (%)"],
+        ["resolved on scene", "1", "0", "14.3"],
+        ["referred (voluntary)", "1", "0", "14.3"],
+        ["transported (voluntary)", "1", "0", "14.3"],
+        ["emergency hold", "1", "0", "14.3"],
+        ["medical transport", "0", "0", "0.0"],
+        ["citation", "1", "0", "14.3"],
+        ["arrest", "1", "0", "14.3"],
+        ["refused services", "1", "0", "14.3"],
+        ["unable to locate", "0", "0", "0.0"],
     ]
     (entry,) = viewed()
     assert (entry.detail["view"], entry.detail["chart"]) == ("csv", "dispositions")
@@ -382,7 +387,7 @@ def test_the_figures_through_the_api(january, supervisor, sign_in):
     assert body["filters"] == {"source": "988"}
     assert body["counts"]["calls"] == 2
     kpis = {kpi["key"]: kpi for kpi in body["kpis"]}
-    assert len(kpis) == 13
+    assert len(kpis) == 14
     arrest_free = kpis["arrest_free"]
     assert (arrest_free["numerator"], arrest_free["denominator"], arrest_free["value"]) == (2, 2, 1)
     assert arrest_free["reference"] == {

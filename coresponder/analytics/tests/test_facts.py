@@ -165,6 +165,71 @@ def test_a_failed_swap_leaves_the_store_as_it_was_and_no_snapshot(tmp_path):
         store.close()
 
 
+def test_a_store_made_before_the_facts_changed_shape_starts_again(tmp_path):
+    # given a store whose facts table has no day_end and a week that may not be NULL
+    folder = tmp_path / "store"
+    (folder / "snapshots").mkdir(parents=True)
+    (folder / "snapshots" / "000001.parquet").write_bytes(b"an old snapshot")
+    old = duckdb.connect(str(folder / "facts.duckdb"))
+    old.execute("CREATE TABLE call_fact (call_id VARCHAR NOT NULL, week INTEGER NOT NULL)")
+    old.execute("INSERT INTO call_fact VALUES ('c', 1)")
+    old.execute(
+        "CREATE TABLE store_refresh (snapshot VARCHAR, rows BIGINT, up_to TIMESTAMPTZ,"
+        " finished_at TIMESTAMPTZ)"
+    )
+    old.execute("INSERT INTO store_refresh VALUES ('000001.parquet', 1, now(), now())")
+    old.close()
+
+    # when it is opened to be refreshed
+    store = Store(folder)
+    try:
+        # then it is empty, takes every fact on its next refresh, and answers
+        assert store.up_to() is None
+        store.refresh(rows=dataset.as_rows(dataset.facts()))
+        assert store.connection.execute("SELECT COUNT(*) FROM call_fact").fetchone() == (12,)
+        figures = kpis.figures(store.engine(), kpis.Filters(dataset.PROGRAM, *dataset.JANUARY))
+        assert figures.counts.calls == 9
+        assert [path.name for path in (folder / "snapshots").rglob("*.parquet")] == [
+            "000001.parquet",
+            "000001.parquet",
+        ]
+        assert (folder / "snapshots" / "superseded" / "000001.parquet").read_bytes() == (
+            b"an old snapshot"
+        )
+    finally:
+        store.close()
+
+
+def test_a_documented_encounter_s_outcome_wins_over_one_a_cad_reported(
+    finished, program, take_call
+):
+    # given the finished call's CAD also reports an arrest, and a call no team met whose
+    # CAD reports a hold
+    from coresponder.calls.actions import ReportedOutcome, record_reported_outcome
+    from coresponder.privacy.audit import Actor
+
+    cad = Actor.system("cad")
+    record_reported_outcome(finished.call, ReportedOutcome("arrest"), actor=cad)
+    held = take_call()
+    record_reported_outcome(held, ReportedOutcome("emergency_hold", "ITA"), actor=cad)
+
+    # when the facts are made
+    facts.bring_up_to_date(program)
+
+    # then the encounter is the outcome where there is one, the report where there is not
+    by_call = {fact.call_id: fact for fact in CallFact.objects.all()}
+    documented, reported = by_call[finished.call.pk], by_call[held.pk]
+    assert (documented.outcome_source, documented.disposition) == (
+        "encounter",
+        "referred_voluntary",
+    )
+    assert (reported.outcome_source, reported.disposition, reported.complete) == (
+        "imported",
+        "emergency_hold",
+        0,
+    )
+
+
 def test_age_bands_group_everyone_over_89():
     from datetime import date
 

@@ -129,3 +129,88 @@ def test_one_time_distribution_alone(engine):
     assert only["response"] == kpis.time_distribution(engine, JANUARY)["response"]
     with pytest.raises(ValueError, match="response or on_scene"):
         kpis.time_distribution(engine, JANUARY, only="waiting")
+
+
+def with_imported_outcomes() -> list[dict]:
+    """January's facts, and calls of January whose outcome was reported, not documented
+    here: from a CAD (which can say any disposition) an arrest, a hold, an other and a
+    resolved on scene; from an export whose only outcome column is a yes/no apprehension
+    flag, one held and two not ("other"); and an imported call without an outcome."""
+    at = dataset._at(1, 16)
+    imported = {"has_encounter": 0, "complete": 0, "outcome_source": "imported", "team_id": None}
+    rows = [
+        dataset._fact(f"i{n}", at, disposition=disposition, outcome_covers="*", **imported)
+        for n, disposition in enumerate(["arrest", "emergency_hold", "other", "resolved_on_scene"])
+    ]
+    rows += [
+        dataset._fact(
+            f"a{n}", at, disposition=disposition, outcome_covers=",emergency_hold,", **imported
+        )
+        for n, disposition in enumerate(["emergency_hold", "other", "other"])
+    ]
+    rows.append(
+        dataset._fact("i-none", at, disposition="", has_encounter=0, complete=0, team_id=None)
+    )
+    return dataset.facts() + rows
+
+
+@pytest.fixture(params=["operational", "duckdb"])
+def imported_engine(request, db):
+    if request.param == "operational":
+        CallFact.objects.bulk_create(CallFact(**row) for row in with_imported_outcomes())
+        return OperationalEngine()
+    connection = connect()
+    insert(connection, arrow_table(dataset.as_rows(with_imported_outcomes())))
+    return DuckDBEngine(connection)
+
+
+# (KPI, numerator, denominator, imported in it, imported left out): c1–c7 as before, the
+# CAD's four everywhere, the apprehension flag's three only where a hold decides
+IMPORTED_RATES = [
+    ("arrest_free", 6 + 3, 7 + 4, 4, 3),  # i0 is an arrest
+    ("no_formal_action", 2 + 1, 7 + 4, 4, 3),  # i3 resolved on scene; "other" is neither
+    ("voluntary_engagement", 2, 7 + 4, 4, 3),
+    ("enforcement", 2 + 1, 7 + 4, 4, 3),
+    ("involuntary_holds", 1 + 1 + 1, 7 + 4 + 3, 7, 0),  # c6, i1 and a0
+    ("ed_diversion", 6 + 3 + 2, 7 + 4 + 3, 7, 0),  # the holds are not diverted
+    ("help_delivered", 3, 7, 0, 0),  # encounters only: an import has no assessment
+    ("use_of_force", 1, 7, 0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "numerator", "denominator", "imported", "left_out"), IMPORTED_RATES
+)
+def test_imported_outcomes_count_where_their_source_can_tell_and_only_there(
+    imported_engine, key, numerator, denominator, imported, left_out
+):
+    value = kpis.figures(imported_engine, JANUARY)[key]
+    assert (value.numerator, value.denominator) == (numerator, denominator)
+    assert (value.imported, value.imported_left_out) == (imported, left_out)
+    assert value.kpi.imported == (key not in ("help_delivered", "use_of_force"))
+
+
+def test_imported_outcomes_are_counted_apart_and_filtered_alone(imported_engine):
+    counts = kpis.figures(imported_engine, JANUARY).counts
+    assert (counts.calls, counts.encounters, counts.outcomes, counts.imported_outcomes) == (
+        9 + 8,
+        7,
+        7 + 7,
+        7,
+    )
+    # the counts behind the cost estimate stay the encounters' own
+    assert (counts.arrests, counts.holds) == (1, 1)
+    only_imported = kpis.Filters(dataset.PROGRAM, *dataset.JANUARY, outcome_source="imported")
+    held = kpis.figures(imported_engine, only_imported)["involuntary_holds"]
+    assert (held.numerator, held.denominator) == (2, 7)
+    only_documented = kpis.Filters(dataset.PROGRAM, *dataset.JANUARY, outcome_source="encounter")
+    assert kpis.figures(imported_engine, only_documented)["arrest_free"].denominator == 7
+    assert kpis.disposition_mix_by_source(imported_engine, JANUARY)["imported"] == {
+        "arrest": 1,
+        "emergency_hold": 2,
+        "other": 3,
+        "resolved_on_scene": 1,
+    }
+    (month,) = kpis.trend(imported_engine, JANUARY, by="month")
+    assert month["arrest_free"] == pytest.approx(9 / 11)
+    assert month["use_of_force"] == pytest.approx(1 / 7)

@@ -22,7 +22,8 @@ def cad_post(client, issued_feed):
     """Posts a body as a CAD system would: the feed's token, a signature, an idempotency key.
 
     `payload` is JSON-encoded unless it is bytes already; `signature=None` leaves the header
-    out, and so do `key=None` and `token=None`.
+    out, and so do `key=None` and `token=None`. `path` is the call intake unless given (the
+    outcome of a call: /api/v1/cad/outcomes).
     """
 
     def post(
@@ -32,6 +33,7 @@ def cad_post(client, issued_feed):
         token: str | None = "feed",  # noqa: S107 - "feed" stands for the feed's own token
         signature: str | None = "sign",
         secret: str | None = None,
+        path: str = "/api/v1/cad/calls",
     ):
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {}
@@ -45,6 +47,6 @@ def cad_post(client, issued_feed):
             headers["HTTP_X_CORESPONDER_SIGNATURE"] = signature
         if key is not None:
             headers["HTTP_IDEMPOTENCY_KEY"] = key
-        return client.post("/api/v1/cad/calls", body, content_type="application/json", **headers)
+        return client.post(path, body, content_type="application/json", **headers)
 
     return post

@@ -89,6 +89,135 @@ def test_a_signed_delivery_records_the_call_triaged_from_its_nature_code(cad_pos
     )
 
 
+OUTCOMES = "/api/v1/cad/outcomes"
+CLEARED = {
+    "incident_number": "CAD-2025-000123",
+    "disposition": "emergency_hold",
+    "outcome": "ITA - DETAINED FOR EVALUATION",
+    "cleared_at": "2025-03-01T15:40:00-08:00",
+}
+
+
+def outcomes_reported() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=call_events.OUTCOME_REPORTED).order_by("seq"))
+
+
+def test_a_cad_sends_how_a_call_ended_by_its_incident_number(cad_post, issued_feed):
+    # given a call the CAD sent
+    cad_post(CALL, key="evt-123-r1")
+
+    # when it later sends how the call was cleared
+    response = cad_post(CLEARED, key="evt-123-cleared", path=OUTCOMES)
+
+    # then the call keeps it, as the CAD reported it, with one audit entry
+    assert response.status_code == 200, response.content
+    call = Call.objects.get()
+    assert response.json() == {
+        "id": str(call.pk),
+        "reference": call.reference,
+        "incident_number": "CAD-2025-000123",
+        "disposition": "emergency_hold",
+        "outcome": "ITA - DETAINED FOR EVALUATION",
+        "cleared_at": "2025-03-01T23:40:00Z",
+        "state": "open",
+    }
+    assert (call.reported_disposition, call.reported_outcome) == (
+        "emergency_hold",
+        "ITA - DETAINED FOR EVALUATION",
+    )
+    assert call.reported_cleared_at.isoformat() == "2025-03-01T23:40:00+00:00"
+    (entry,) = outcomes_reported()
+    assert (entry.actor_token, entry.object_id, entry.detail["disposition"]) == (
+        issued_feed.feed.token.prefix,
+        str(call.pk),
+        "emergency_hold",
+    )
+
+
+def test_an_outcome_sent_again_changes_nothing_and_a_new_one_replaces_it(cad_post):
+    cad_post(CALL, key="evt-123-r1")
+    first = cad_post(CLEARED, key="evt-123-cleared", path=OUTCOMES)
+
+    # a retry, and the same outcome under a new key: the same answer, nothing written
+    retry = cad_post(CLEARED, key="evt-123-cleared", path=OUTCOMES)
+    again = cad_post(CLEARED, key="evt-123-cleared-again", path=OUTCOMES)
+    assert retry.status_code == again.status_code == 200
+    assert retry.json() == again.json() == first.json()
+    assert len(outcomes_reported()) == 1
+
+    # the key of one outcome with another body is a conflict, and changes nothing
+    other = {**CLEARED, "disposition": "arrest"}
+    conflict = cad_post(other, key="evt-123-cleared", path=OUTCOMES)
+    assert conflict.status_code == 409
+    assert Call.objects.get().reported_disposition == "emergency_hold"
+
+    # a correction under its own key replaces the outcome
+    corrected = cad_post(other, key="evt-123-corrected", path=OUTCOMES)
+    assert corrected.status_code == 200
+    assert corrected.json()["disposition"] == "arrest"
+    assert Call.objects.get().reported_disposition == "arrest"
+    assert len(outcomes_reported()) == 2
+
+
+def test_an_outcome_for_no_call_of_the_program_is_a_404(cad_post):
+    response = cad_post(CLEARED, key="evt-9", path=OUTCOMES)
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "message": "No call of this program has incident number CAD-2025-000123; send the "
+        "call first.",
+        "code": "not_found",
+        "fields": {"incident_number": ["No such call."]},
+    }
+    assert not CadDelivery.objects.exists()
+    assert outcomes_reported() == []
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        (
+            {"disposition": "jailed"},
+            {
+                "disposition": [
+                    "Input should be 'resolved_on_scene', 'referred_voluntary', "
+                    "'transported_voluntary', 'emergency_hold', 'medical_transport', "
+                    "'citation', 'arrest', 'refused_services', 'unable_to_locate' or 'other'"
+                ]
+            },
+        ),
+        (
+            {"cleared_at": "2025-03-01T13:00:00-08:00"},
+            {"cleared_at": ["A call cannot be cleared before it was received."]},
+        ),
+        (
+            {"cleared_at": "2025-03-01T15:40:00"},
+            {"cleared_at": ["Input should have timezone info"]},
+        ),
+        ({"outcome": "DETAINED\x00"}, {"outcome": ["Text may not contain NUL characters."]}),
+    ],
+)
+def test_a_bad_outcome_is_refused_each_field_with_its_reason(cad_post, change, fields):
+    cad_post(CALL, key="evt-123-r1")
+
+    response = cad_post({**CLEARED, **change}, key="evt-123-cleared", path=OUTCOMES)
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == fields
+    assert Call.objects.get().reported_disposition == ""
+    assert CadDelivery.objects.count() == 1
+    assert outcomes_reported() == []
+
+
+def test_an_unsigned_outcome_is_refused(cad_post):
+    cad_post(CALL, key="evt-123-r1")
+
+    response = cad_post(CLEARED, key="evt-123-cleared", path=OUTCOMES, signature=None)
+
+    assert response.status_code == 401
+    assert Call.objects.get().reported_disposition == ""
+
+
 def test_a_retry_returns_the_first_call_and_records_nothing_more(cad_post):
     # given
     first = cad_post(CALL, key="evt-123-r1")
@@ -394,6 +523,43 @@ def test_what_intake_refuses_is_a_422_with_its_fields(cad_post):
             "latitude": ["Give both latitude and longitude, or neither."],
         },
     }
+    assert nothing_written()
+
+
+def test_a_body_over_the_upload_limit_is_a_413_in_the_api_error_shape(cad_post, settings):
+    # given a signed 5 MB delivery (a narrative pasted many times over)
+    body = json.dumps({**CALL, "narrative": "x" * (5 * 1024 * 1024)}).encode()
+
+    # when
+    response = cad_post(body)
+
+    # then
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert response.json() == {
+        "message": f"The request body is larger than {limit:,} bytes, the most this API takes.",
+        "code": "too_large",
+        "fields": {"body": [f"At most {limit:,} bytes."]},
+    }
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("address", "1400 Test\x00 Street"),
+        ("caller_name", "A\x00"),
+        ("narrative", "pacing\x00 and shouting"),
+        ("call_type", "CRISIS\x00"),
+        ("language", "\x00"),
+    ],
+)
+def test_a_nul_in_one_field_is_reported_against_that_field(cad_post, field, value):
+    response = cad_post({**CALL, field: value})
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {field: ["Text may not contain NUL characters."]}
     assert nothing_written()
 
 

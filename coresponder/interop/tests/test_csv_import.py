@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -270,19 +271,111 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_good_rows_are_
     assert "Final call type: --CRISIS COMPLAINT,\nSECOND LINE." in two_lines.summary
 
 
-def test_a_file_that_is_not_utf8_imports_nothing(police, tmp_path):
-    good = "\r\n".join([RAW_HEADER, row("2023000000001"), row("2023000000002")]).encode()
+def test_a_field_over_the_csv_limit_rejects_its_row_only(police, tmp_path):
+    # given a 1 MB narrative on one line, and a 200 KiB one in quotes over several lines
+    narrative = "word " * 200_000
+    long_quoted = '"' + ('He said ""go"",\nthen left. ' * 8_000) + '"'
+    lines = [
+        RAW_HEADER,
+        row("2023000000001"),  # 2
+        row("2023000000002").replace("ASSISTANCE RENDERED", narrative),  # 3
+        row("2023000000003"),  # 4
+        row("2023000000004").replace("ASSISTANCE RENDERED", long_quoted),  # 5 to 8,004
+        row("2023000000005"),  # 8,005
+    ]
+    path = write(tmp_path / "calls.csv", "\r\n".join(lines) + "\r\n")
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    out, _err = run(path, RAW, police, rejects)
+
+    # then the other rows are imported, and each long row is rejected with its line
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == [
+        "2023000000001",
+        "2023000000003",
+        "2023000000005",
+    ]
+    reason = (
+        "A field is longer than 131,072 characters, the most a CSV field may hold here "
+        "(or a quote is left open)."
+    )
+    assert [(int(line), why, cells) for line, why, *cells in rejected_rows(rejects)[1:]] == [
+        (3, reason, []),
+        (5, reason, []),
+    ]
+    assert "  read              5" in out.splitlines()
+    assert "  rejected          2" in out.splitlines()
+
+
+def test_a_latin1_file_rejects_the_rows_it_cannot_read_and_imports_with_its_encoding(
+    police, tmp_path
+):
+    # given a Latin-1 file: two rows have a letter UTF-8 cannot read, two are plain ASCII
+    lines = [
+        RAW_HEADER,
+        row("2023000000001"),  # 2
+        row("2023000000002").replace("CHARLIE", "CHARLIÉ"),  # 3
+        row("2023000000003"),  # 4
+        row("2023000000004").replace("EAST", "NORD-EST Ç"),  # 5
+    ]
+    path = write(tmp_path / "calls.csv", "\r\n".join(lines) + "\r\n", encoding="latin-1")
+    rejects = tmp_path / "rejected.csv"
+
+    # when it is imported with a UTF-8 mapping
+    run(path, RAW, police, rejects)
+
+    # then each row that is not UTF-8 is rejected, with the column and the byte, and the
+    # rest is imported
+    assert sorted(Call.objects.values_list("external_id", flat=True)) == [
+        "2023000000001",
+        "2023000000003",
+    ]
+    rejected = rejected_rows(rejects)
+    assert [(int(line), why) for line, why, *_cells in rejected[1:]] == [
+        (
+            3,
+            "Sector is not utf-8-sig text (byte 0xC9): set encoding in the mapping to the "
+            "file's, such as cp1252 or latin-1.",
+        ),
+        (
+            5,
+            "Precinct is not utf-8-sig text (byte 0xC7): set encoding in the mapping to the "
+            "file's, such as cp1252 or latin-1.",
+        ),
+    ]
+    # the row as it was, the bytes it could not read shown as replacement characters
+    assert rejected[1][11] == "CHARLI\ufffd"
+
+    # when the mapping says the file's encoding
+    mapping = write(
+        tmp_path / "latin1.toml",
+        csv_import.mapping_path(RAW).read_text().replace('"utf-8-sig"', '"latin-1"'),
+    )
+    Call.objects.all().delete()
+    run(path, mapping, police, rejects)
+
+    # then every row is imported, its letters read
+    assert Call.objects.count() == 4
+    assert Call.objects.get(external_id="2023000000002").address == (
+        "SPD beat C3 (EAST precinct, sector CHARLIÉ)"
+    )
+    assert rejected_rows(rejects)[1:] == []
+
+
+def test_a_file_whose_header_is_not_in_the_mapping_encoding_imports_nothing(police, tmp_path):
     path = write(
         tmp_path / "calls.csv",
-        good + b"\r\n" + row("2023000000003").encode()[:-5] + b"\xff\xfe\r\n",
+        RAW_HEADER.replace("Beat", "Beat\xff").encode("latin-1") + b"\r\n" + row().encode(),
     )
     rejects = tmp_path / "rejected.csv"
 
     with pytest.raises(CommandError) as refused:
         run(path, RAW, police, rejects)
 
-    assert str(refused.value).startswith("Line 4 is not utf-8-sig text (byte ")
-    assert "Nothing was imported" in str(refused.value)
+    assert str(refused.value) == (
+        "The header row is not utf-8-sig text (byte 0xFF). Nothing was imported; set "
+        "encoding in the mapping to the file's, such as cp1252 or latin-1."
+    )
     assert not Call.objects.exists()
     assert imports() == []
     assert list(tmp_path.iterdir()) == [path]
@@ -461,6 +554,27 @@ concerns = ["psychosis_disorientation"]
             "has no % directive",
         ),
         (
+            "[external_id]\ncolumn = 'n'\n[received_at]\ncolumn = 't'\nformat = '%m/%d %H:%M'\n",
+            "has no year (%Y or %y): a call needs at least its year.",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nmonth = 'm'\nhour = 'h'\n",
+            "[received_at].parts needs the year",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nyear = 'y'\nminute = 'm'\n",
+            "a minute needs its hour",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at.parts]\nyear = 'y'\nseason = 's'\n",
+            "unknown part season; use year, month, day, hour, minute, weekday.",
+        ),
+        (
+            "[external_id]\ncolumn = 'n'\n[received_at]\ncolumn = 't'\nformat = '%Y'\n"
+            "[received_at.parts]\nyear = 'y'\n",
+            "give one of column (with format), columns",
+        ),
+        (
             "[external_id]\ncolumn = 'n'\n"
             "[received_at]\ncolumn = 't'\nformat = '%Y'\n[source]\ncolumn = 'c'\n"
             "[source.values]\nPAGER = 'pager'\n",
@@ -513,16 +627,20 @@ def test_an_unknown_mapping_name_lists_the_shipped_ones(police, tmp_path):
     with pytest.raises(CommandError) as refused:
         run(tmp_path / "x.csv", "seattle", police, tmp_path / "r.csv")
 
-    assert "No mapping is named 'seattle'; shipped: seattle-call-data, " in str(refused.value)
+    assert "No mapping is named 'seattle'; shipped: police-crisis-data, seattle-call-data, " in (
+        str(refused.value)
+    )
     assert "seattle-call-data-processed" in str(refused.value)
 
 
 def test_the_shipped_mappings_and_rules_load():
-    assert csv_import.shipped_mappings() == [RAW, PROCESSED]
+    assert csv_import.shipped_mappings() == ["police-crisis-data", RAW, PROCESSED]
     for name in csv_import.shipped_mappings():
         mapping = csv_import.load_mapping(name)
         assert mapping.rules
-        assert mapping.time_zone == "America/Los_Angeles"
+        assert mapping.outcomes
+    assert csv_import.load_mapping(RAW).time_zone == "America/Los_Angeles"
+    assert csv_import.load_mapping("police-crisis-data").time_zone is None  # the program's
 
 
 def test_an_agency_is_named_by_id_or_by_a_name_that_is_unique(police, tmp_path):
@@ -568,3 +686,342 @@ def test_the_rejects_file_makes_cells_a_spreadsheet_would_run_text(police, tmp_p
     assert cells["Blurred_Longitude"] == "'-122.28112"
     assert cells["Call Type"] == "911"
     assert not Call.objects.exists()
+
+
+CRISIS_HEADER = "Event ID,Year,Month,Weekday,Hour,Event Type,Neighborhood,Apprehension"
+CRISIS_MAPPING = """
+description = "A published police crisis dataset: year, month, weekday and hour only"
+
+[external_id]
+column = "Event ID"
+
+[received_at]
+time_zone = "America/New_York"
+[received_at.parts]
+year = "Year"
+month = "Month"
+weekday = "Weekday"
+hour = "Hour"
+
+[source]
+value = "911"
+
+[address]
+column = "Neighborhood"
+
+[summary]
+template = "Event type: {Event Type}."
+"""
+
+
+def test_a_time_made_of_year_month_weekday_and_hour_keeps_its_precision(police, tmp_path):
+    # given an export that says only the year, the month, the weekday and the hour
+    mapping = write(tmp_path / "crisis.toml", CRISIS_MAPPING)
+    path = write(
+        tmp_path / "crisis.csv",
+        "\n".join(
+            [
+                CRISIS_HEADER,
+                "E1,2021,3,Tuesday,14,Crisis,Downtown,No",  # 2
+                "E2,2021,March,Sat,0,Crisis,Downtown,Yes",  # 3
+                "E3,2021,13,Tuesday,14,Crisis,Downtown,No",  # 4: no such month
+                "E4,2021,3,Funday,24,Crisis,Downtown,No",  # 5
+                "E5,,3,Tuesday,14,Crisis,Downtown,No",  # 6
+                "E6,2021.0,12.0,Wed,9,Crisis,Uptown,No",  # 7: a spreadsheet's numbers
+            ]
+        )
+        + "\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    # when
+    run(path, mapping, police, rejects)
+
+    # then each call stands at the start of its month, New York time, known to the month,
+    # with the weekday and hour beside it
+    calls = {call.external_id: call for call in Call.objects.all()}
+    assert sorted(calls) == ["E1", "E2", "E6"]
+    first = calls["E1"]
+    assert first.received_at == datetime(2021, 3, 1, 5, 0, tzinfo=UTC)
+    assert (first.received_precision, first.received_weekday, first.received_hour) == (
+        "month",
+        1,
+        14,
+    )
+    assert (calls["E2"].received_weekday, calls["E2"].received_hour) == (5, 0)
+    assert calls["E6"].received_at == datetime(2021, 12, 1, 5, 0, tzinfo=UTC)
+    assert (calls["E6"].received_weekday, calls["E6"].received_hour) == (2, 9)
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (4, "Month is not a month (1 to 12, or its name)."),
+        (
+            5,
+            "Weekday is not a weekday (Monday to Sunday, or Mon to Sun). Hour is not an hour "
+            "(0 to 23).",
+        ),
+        (6, "Year is empty."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("received_at", "header", "cells", "at", "precision"),
+    [
+        (
+            'columns = ["Date", "Time"]\nformat = "%Y-%m-%d %H:%M"',
+            "Date,Time",
+            "2022-07-04,21:30",
+            datetime(2022, 7, 5, 4, 30, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            'columns = ["Date", "Time"]\nformat = "%m/%d/%Y %H"',
+            "Date,Time",
+            "07/04/2022,21",
+            datetime(2022, 7, 5, 4, 0, tzinfo=UTC),
+            "hour",
+        ),
+        (
+            'column = "Year"\nformat = "%Y"',
+            "Year",
+            "2019",
+            datetime(2019, 1, 1, 8, tzinfo=UTC),
+            "year",
+        ),
+        (
+            'column = "When"\nformat = "iso"',
+            "When",
+            "2022-07-04",
+            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            "day",
+        ),
+        (
+            'column = "When"\nformat = "iso"',
+            "When",
+            "2022-07-04T21:30:15",
+            datetime(2022, 7, 5, 4, 30, 15, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            '[received_at.parts]\nyear = "Y"\nmonth = "M"\nday = "D"\nhour = "H"\n'
+            'minute = "Min"\nweekday = "W"',
+            "Y,M,D,H,Min,W",
+            "2022,7,4,21,30,Monday",
+            datetime(2022, 7, 5, 4, 30, tzinfo=UTC),
+            "minute",
+        ),
+        (
+            '[received_at.parts]\nyear = "Y"\nmonth = "M"\nday = "D"',
+            "Y,M,D",
+            "2022,Jul,4",
+            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            "day",
+        ),
+    ],
+)
+def test_a_mapping_composes_the_time_from_its_columns_and_says_how_precise_it_is(
+    police, tmp_path, received_at, header, cells, at, precision
+):
+    mapping = write(
+        tmp_path / "m.toml",
+        f"""
+[external_id]
+column = "Id"
+[received_at]
+time_zone = "America/Los_Angeles"
+{received_at}
+[source]
+value = "911"
+[address]
+column = "Where"
+""",
+    )
+    path = write(tmp_path / "calls.csv", f"Id,Where,{header}\nA1,Main St,{cells}\n")
+
+    run(path, mapping, police, tmp_path / "rejected.csv")
+
+    call = Call.objects.get()
+    assert (call.received_at, call.received_precision) == (at, precision)
+    assert (call.received_weekday, call.received_hour) == (None, None)
+
+
+def test_a_weekday_that_contradicts_the_date_rejects_the_row(police, tmp_path):
+    mapping = write(
+        tmp_path / "m.toml",
+        """
+[external_id]
+column = "Id"
+[received_at]
+time_zone = "America/Los_Angeles"
+[received_at.parts]
+year = "Y"
+month = "M"
+day = "D"
+weekday = "W"
+[source]
+value = "911"
+[address]
+column = "Where"
+""",
+    )
+    path = write(
+        tmp_path / "calls.csv",
+        "Id,Where,Y,M,D,W\nA1,Main,2022,7,4,Tuesday\nA2,Main,2022,2,30,Mon\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    run(path, mapping, police, rejects)
+
+    assert not Call.objects.exists()
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (2, "W says Tuesday, but that date is a Monday."),
+        (3, "Y, M, D, W do not make a date."),
+    ]
+
+
+def test_the_processed_seattle_extract_is_known_to_the_day(police, tmp_path):
+    path = shared_data("cad-calls-seattle/potential_db_calls_2018-2023.csv")
+
+    run(path, PROCESSED, police, tmp_path / "rejected.csv")
+
+    assert set(Call.objects.values_list("received_precision", flat=True)) == {"day"}
+
+
+def test_a_call_known_only_to_its_month_reads_so_on_its_page(
+    police, tmp_path, client, make_user, sign_in
+):
+    mapping = write(tmp_path / "crisis.toml", CRISIS_MAPPING)
+    path = write(
+        tmp_path / "crisis.csv", CRISIS_HEADER + "\nE1,2021,3,Tuesday,14,Crisis,Downtown,No\n"
+    )
+    run(path, mapping, police, tmp_path / "rejected.csv")
+    sign_in(make_user(Role.DISPATCHER))
+
+    response = client.get(f"/calls/{Call.objects.get().pk}/")
+
+    assert response.status_code == 200
+    received = re.search(r'data-testid="received">(.*?)</dd>', response.content.decode())[1]
+    assert re.sub(r"<[^>]+>", "", received) == "March 2021 (only the month is known)"
+
+
+def test_the_seattle_clearance_travels_with_each_call_as_its_outcome(police, tmp_path):
+    path = shared_data("cad-calls-seattle/db_call_data_2018-2023.csv")
+
+    run(path, RAW, police, tmp_path / "rejected.csv")
+
+    call = Call.objects.get(external_id="2023000319821")
+    assert (call.reported_disposition, call.reported_outcome) == (
+        "unable_to_locate",
+        "Event Clearance Description: UNABLE TO LOCATE INCIDENT OR COMPLAINANT",
+    )
+    # every clearance of the sample is mapped: to a disposition, other, or no outcome
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        clearances = Counter(row["Event Clearance Description"] for row in csv.DictReader(handle))
+    outcomes = Counter(Call.objects.values_list("reported_disposition", flat=True))
+    assert outcomes["arrest"] == clearances["PHYSICAL ARREST MADE"]
+    assert outcomes["citation"] == clearances["CITATION ISSUED (CRIMINAL OR NON-CRIMINAL)"]
+    assert sum(outcomes.values()) == 222
+    assert outcomes[""] == sum(
+        clearances[words]
+        for words in (
+            "RESPONDING UNIT(S) CANCELLED BY RADIO",
+            "DUPLICATED OR CANCELLED BY RADIO",
+            "FALSE COMPLAINT/UNFOUNDED",
+            "RADIO BROADCAST AND CLEAR",
+            "PRIORITY CALL HANDLING",
+        )
+    )
+    assert not Call.objects.filter(reported_disposition="", reported_outcome__gt="").exists()
+
+
+def test_outcome_columns_map_to_dispositions_keeping_the_export_s_words(police, tmp_path):
+    # given a crisis dataset's yes/no apprehension flag, and a second outcome column
+    mapping = write(
+        tmp_path / "crisis.toml",
+        CRISIS_MAPPING.replace(",Apprehension", "")
+        + """
+[[outcome]]
+column = "Apprehension"
+[outcome.values]
+"Yes" = "emergency_hold"
+"No" = ""
+
+[[outcome]]
+column = "Arrest"
+default = "other"
+[outcome.values]
+"Y" = "arrest"
+""",
+    )
+    path = write(
+        tmp_path / "crisis.csv",
+        "\n".join(
+            [
+                CRISIS_HEADER + ",Arrest",
+                "E1,2021,3,Tuesday,14,Crisis,Downtown,Yes,N",  # 2: held
+                "E2,2021,3,Tuesday,15,Crisis,Downtown,No,Y",  # 3: arrested
+                "E3,2021,3,Tuesday,16,Crisis,Downtown,No,N",  # 4: neither: other
+                "E4,2021,3,Tuesday,17,Crisis,Downtown,,",  # 5: nothing said
+                "E5,2021,3,Tuesday,18,Crisis,Downtown,Maybe,N",  # 6
+            ]
+        )
+        + "\n",
+    )
+    rejects = tmp_path / "rejected.csv"
+
+    run(path, mapping, police, rejects)
+
+    assert dict(Call.objects.values_list("external_id", "reported_disposition")) == {
+        "E1": "emergency_hold",
+        "E2": "arrest",
+        "E3": "other",
+        "E4": "",
+    }
+    assert Call.objects.get(external_id="E1").reported_outcome == "Apprehension: Yes; Arrest: N"
+    assert Call.objects.get(external_id="E4").reported_outcome == ""
+
+    assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
+        (6, "Apprehension has a value the mapping does not list."),
+    ]
+
+
+def test_an_imported_outcome_reads_as_reported_on_the_call_page(
+    police, tmp_path, client, make_user, sign_in
+):
+    run(
+        shared_data("cad-calls-seattle/db_call_data_2018-2023.csv"), RAW, police, tmp_path / "r.csv"
+    )
+    sign_in(make_user(Role.DISPATCHER))
+
+    response = client.get(f"/calls/{Call.objects.get(external_id='2023000319821').pk}/")
+
+    shown = re.search(r'data-testid="reported-outcome">(.*?)</dd>', response.content.decode())[1]
+    assert re.sub(r"<[^>]+>", "", shown) == (
+        "unable to locate · Event Clearance Description: UNABLE TO LOCATE INCIDENT OR "
+        "COMPLAINANT (by a CAD or an export, not an encounter documented here)"
+    )
+
+
+def test_an_outcome_mapped_to_no_disposition_of_the_program_is_refused(police, tmp_path):
+    mapping = write(
+        tmp_path / "m.toml",
+        CRISIS_MAPPING + '[outcome]\ncolumn = "Apprehension"\n[outcome.values]\nYes = "jail"\n',
+    )
+
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path / "absent.csv", mapping, police, tmp_path / "rejected.csv")
+
+    assert "[outcome] values.'Yes': unknown disposition 'jail'; use resolved_on_scene, " in str(
+        refused.value
+    )
+    assert 'unable_to_locate, other, or "" for no outcome.' in str(refused.value)
+
+
+def test_the_readme_shows_the_shipped_crisis_mapping(tmp_path):
+    # The README's example is the shipped mapping, less its comments and its one extra rule.
+    readme = (Path(csv_import.__file__).parents[2] / "README.md").read_text()
+    block = re.search(r"```toml\n(description = \"Police crisis calls.*?)```", readme, re.S)[1]
+    shown = csv_import.load_mapping(str(write(tmp_path / "readme.toml", block)))
+    shipped = csv_import.load_mapping("police-crisis-data")
+    for part in ("description", "external_id", "received", "source_value", "texts"):
+        assert getattr(shown, part) == getattr(shipped, part), part
+    assert shown.outcomes == shipped.outcomes
+    assert shown.classify_columns == shipped.classify_columns

@@ -96,9 +96,9 @@ def test_naughty_call_types_in_an_export_are_kept_exactly_or_rejected_with_a_rea
         refused = {row[2]: row[1] for row in list(csv.reader(handle))[1:]}
     for number, value in enumerate(values, start=1):
         if "\x00" in value:
-            assert refused[str(number)] == ("summary: Text may not contain NUL characters."), (
-                json.dumps(value)
-            )
+            assert refused[str(number)] == (
+                "Final Call Type holds a NUL character, which text may not."
+            ), json.dumps(value)
         else:
             assert f"Final call type: {value.strip()}. Cleared: " in summaries[str(number)], (
                 json.dumps(value)

@@ -46,7 +46,7 @@
       responsive: true,
       maintainAspectRatio: false,
       plugins: {
-        legend: { display: drawing.type === "trend", position: "bottom" },
+        legend: { display: drawing.type === "trend" || drawing.series.length > 1, position: "bottom" },
         tooltip: {
           callbacks: {
             label: function (item) {
@@ -71,7 +71,9 @@
       if (percent) { valueAxis.max = 100; }
       if (drawing.type === "hbar") {
         options.indexAxis = "y";
-        options.scales = { x: valueAxis, y: { ticks: { autoSkip: false } } };
+        // Encounters documented here and imported outcomes, end to end in one bar.
+        if (drawing.stacked) { valueAxis.stacked = true; }
+        options.scales = { x: valueAxis, y: { stacked: !!drawing.stacked, ticks: { autoSkip: false } } };
       } else {
         options.scales = { y: valueAxis };
         if (drawing.axis) { options.scales.x = { title: { display: true, text: drawing.axis } }; }

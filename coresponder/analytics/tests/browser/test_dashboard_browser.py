@@ -107,6 +107,7 @@ def busy_quarter(program_id: int, agency_ids: list[int], today: date) -> list[Ca
             "person_key": f"P{chance.randint(1, 420)}",
             "received_epoch": moment.epoch,
             "day": moment.day,
+            "day_end": moment.day_end,
             "week": moment.week,
             "month": moment.month,
             "year": moment.year,
