@@ -672,10 +672,13 @@ def unplaced(engine: Engine, filters: Filters) -> int:
     or a year that reaches beyond it."""
     sql = (
         f"SELECT COUNT(*) FROM {{facts}} WHERE {filters.where(dated=False)}"
-        " AND day < :day_to AND day_end > :day_from"
+        " AND day >= :day_earliest AND day < :day_to AND day_end > :day_from"
         " AND (day < :day_from OR day_end > :day_to)"
     )
-    (row,) = engine.rows(sql, filters.params())
+    params = filters.params()
+    # No call spans more than a year: the index's range stays a year before the period.
+    params["day_earliest"] = params["day_from"] - 366
+    (row,) = engine.rows(sql, params)
     return int(row[0] or 0)
 
 

@@ -11,10 +11,11 @@ so nothing large is committed. The mapping that reads it is shipped as
 
 from __future__ import annotations
 
-import csv
 import random
 from calendar import month_name
 from pathlib import Path
+
+from coresponder.core.spreadsheet import safe_csv_writer
 
 SEED = 20241017
 HEADER = [
@@ -52,7 +53,7 @@ def write_crisis_export(
     places = [f"Neighbourhood {number:02d}" for number in range(1, NEIGHBOURHOODS + 1)]
     place_weights = [1 + (number % 7 == 0) * 4 for number in range(NEIGHBOURHOODS)]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = safe_csv_writer(handle)
         writer.writerow(HEADER)
         for number in range(1, rows + 1):
             # More calls year by year, as programs report.
