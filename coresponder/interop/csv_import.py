@@ -567,6 +567,7 @@ class _Importer:
             mapping.received,
             {column: cells[index[column]] for column in self.time_columns},
             self.zone,
+            self.program.zone,
         )
         if isinstance(received, str):
             reasons.append(received)

@@ -206,10 +206,19 @@ class Received:
     hour: int | None = None  # only when the day is not known
 
 
-def read(spec: TimeSpec, cells: dict[str, str], zone: tzinfo) -> Received | str:
+# Known only to its day, month or year, a call's time is a span of the calendar: it is
+# placed on the program's calendar (`calendar`), where its periods and pages read it, not
+# on the export's clock, or "March" in New York would read as February in Denver.
+CALENDAR_PRECISIONS = frozenset({"year", "month", "day"})
+
+
+def read(
+    spec: TimeSpec, cells: dict[str, str], zone: tzinfo, calendar: tzinfo | None = None
+) -> Received | str:
     """The time a row's cells (column: text) give, or the reason they do not."""
+    calendar = calendar or zone
     if spec.parts:
-        return _read_parts(spec, cells, zone)
+        return _read_parts(spec, cells, calendar if spec.precision in CALENDAR_PRECISIONS else zone)
     text = " ".join(cells[column].strip() for column in spec.columns).strip()
     if not text:
         return _("%(column)s is empty.") % {"column": spec.label}
@@ -227,7 +236,7 @@ def read(spec: TimeSpec, cells: dict[str, str], zone: tzinfo) -> Received | str:
         }
     if moment.tzinfo is None:
         # An hour that happens twice (autumn) is taken as the first, as zoneinfo does.
-        moment = moment.replace(tzinfo=zone)
+        moment = moment.replace(tzinfo=calendar if precision in CALENDAR_PRECISIONS else zone)
     try:
         return Received(moment.astimezone(UTC), precision)
     except OverflowError:  # 0001-01-01 00:00 east of UTC: no instant a database holds

@@ -737,19 +737,21 @@ def test_a_time_made_of_year_month_weekday_and_hour_keeps_its_precision(police, 
     # when
     run(path, mapping, police, rejects)
 
-    # then each call stands at the start of its month, New York time, known to the month,
+    # then each call stands at the start of its month on the program's calendar (the
+    # mapping's New York clock is for times with an hour), known to the month,
     # with the weekday and hour beside it
     calls = {call.external_id: call for call in Call.objects.all()}
     assert sorted(calls) == ["E1", "E2", "E6"]
     first = calls["E1"]
-    assert first.received_at == datetime(2021, 3, 1, 5, 0, tzinfo=UTC)
+    # March is a span of the program's calendar: from midnight in Denver.
+    assert first.received_at == datetime(2021, 3, 1, 7, 0, tzinfo=UTC)
     assert (first.received_precision, first.received_weekday, first.received_hour) == (
         "month",
         1,
         14,
     )
     assert (calls["E2"].received_weekday, calls["E2"].received_hour) == (5, 0)
-    assert calls["E6"].received_at == datetime(2021, 12, 1, 5, 0, tzinfo=UTC)
+    assert calls["E6"].received_at == datetime(2021, 12, 1, 7, 0, tzinfo=UTC)
     assert (calls["E6"].received_weekday, calls["E6"].received_hour) == (2, 9)
     assert [(int(line), why) for line, why, *_cells in rejected_rows(rejects)[1:]] == [
         (4, "Month is not a month (1 to 12, or its name)."),
@@ -783,14 +785,16 @@ def test_a_time_made_of_year_month_weekday_and_hour_keeps_its_precision(police, 
             'column = "Year"\nformat = "%Y"',
             "Year",
             "2019",
-            datetime(2019, 1, 1, 8, tzinfo=UTC),
+            # A year, a month or a day is a span of the program's calendar (Denver), not
+            # of the export's clock: only times with an hour are read in Los Angeles.
+            datetime(2019, 1, 1, 7, tzinfo=UTC),
             "year",
         ),
         (
             'column = "When"\nformat = "iso"',
             "When",
             "2022-07-04",
-            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            datetime(2022, 7, 4, 6, tzinfo=UTC),
             "day",
         ),
         (
@@ -812,7 +816,7 @@ def test_a_time_made_of_year_month_weekday_and_hour_keeps_its_precision(police, 
             '[received_at.parts]\nyear = "Y"\nmonth = "M"\nday = "D"',
             "Y,M,D",
             "2022,Jul,4",
-            datetime(2022, 7, 4, 7, tzinfo=UTC),
+            datetime(2022, 7, 4, 6, tzinfo=UTC),
             "day",
         ),
     ],
