@@ -51,6 +51,8 @@ def _no_nul(value: str) -> str:
 
 # CAD systems send null for a field they do not have; that is an empty text here.
 Text = Annotated[str, BeforeValidator(_none_is_empty), AfterValidator(_no_nul)]
+# One line of printable text: the CAD's number for an incident, in every message about it.
+IncidentNumber = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class CadCallIn(Schema):
@@ -58,12 +60,7 @@ class CadCallIn(Schema):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    incident_number: str = Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="The CAD's incident or event number.",
-    )
+    incident_number: IncidentNumber = Field(description="The CAD's incident or event number.")
     received_at: ZonedInstant = Field(
         description="When the CAD received the call: ISO 8601 with a time zone offset."
     )
@@ -133,11 +130,8 @@ class CadOutcomeIn(Schema):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    incident_number: str = Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="The incident number the call was sent with.",
+    incident_number: IncidentNumber = Field(
+        description="The incident number the call was sent with."
     )
     disposition: DispositionValue = Field(
         description="The program's disposition the CAD's clearance maps to; other: an "
