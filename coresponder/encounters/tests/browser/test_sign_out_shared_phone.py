@@ -10,20 +10,28 @@ from .field_helpers import PHONE, draft_key, open_field, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_signing_out_with_unsent_words_warns_and_leaves_nothing_on_the_phone(
-    live_server, page_at, on_scene
-):
-    # given a clinician who typed while the connection was down
-    scene = on_scene(emt=False)
+def words_typed_offline(live_server, page_at, scene, words: str):
+    """A clinician's phone holding `words` typed while the connection was down, back online
+    with the server still out of reach; returns the phone and the draft's storage key."""
     phone = page_at(*PHONE)
     sign_in(phone, live_server.url, scene.clinician)
     open_field(phone, live_server.url, scene.encounter)
     phone.context.set_offline(True)
-    phone.get_by_label("Behaviour", exact=True).fill("Words that never reached the server")
+    phone.get_by_label("Behaviour", exact=True).fill(words)
     key = draft_key(scene.clinician, scene.encounter, "clinical")
     phone.wait_for_function("key => window.localStorage.getItem(key) !== null", arg=key)
     phone.context.set_offline(False)
     phone.route("**/api/v1/encounters/**", lambda route: route.abort())  # still no server
+    return phone, key
+
+
+def test_signing_out_with_unsent_words_warns_and_leaves_nothing_on_the_phone(
+    live_server, page_at, on_scene
+):
+    # given a clinician who typed while the connection was down
+    phone, key = words_typed_offline(
+        live_server, page_at, on_scene(emt=False), "Words that never reached the server"
+    )
 
     # when they sign out, first declining the warning, then accepting it
     warnings = []
@@ -44,16 +52,9 @@ def test_a_save_started_as_the_page_goes_away_cannot_put_the_words_back(
     live_server, page_at, on_scene
 ):
     # given unsent words, and a sign-out whose request has not yet left the phone
-    scene = on_scene(emt=False)
-    phone = page_at(*PHONE)
-    sign_in(phone, live_server.url, scene.clinician)
-    open_field(phone, live_server.url, scene.encounter)
-    phone.context.set_offline(True)
-    phone.get_by_label("Behaviour", exact=True).fill("Words that must not stay")
-    key = draft_key(scene.clinician, scene.encounter, "clinical")
-    phone.wait_for_function("key => window.localStorage.getItem(key) !== null", arg=key)
-    phone.context.set_offline(False)
-    phone.route("**/api/v1/encounters/**", lambda route: route.abort())
+    phone, key = words_typed_offline(
+        live_server, page_at, on_scene(emt=False), "Words that must not stay"
+    )
     # the page stays, as it does for a moment while it unloads
     phone.evaluate(
         "document.querySelector('form[data-sign-out]')"
