@@ -300,9 +300,12 @@ def take_call(
     priority = call_in.priority or decision.priority
     overridden = (response, priority) != (decision.response, decision.priority)
     with transaction.atomic():
+        # The call-number sequence and the audit chain head are row locks every intake
+        # waits on until commit, so both are taken last: the insert and its indexes run
+        # before, under a provisional number no real one can equal (32 hex digits).
         call = Call(
             program=program,
-            reference=reserve_references(program, received_at)[0],
+            reference=uuid.uuid4().hex,
             received_at=received_at,
             source=call_in.source,
             origin=origin,
@@ -334,6 +337,10 @@ def take_call(
             else CallState.OPEN,
         )
         call.save(force_insert=True)
+        if person is not None:
+            signals.person_called.send(Call, call=call)
+        call.reference = reserve_references(program, received_at)[0]
+        Call.objects.filter(pk=call.pk).update(reference=call.reference)
         events.call_taken(
             call=call,
             actor=actor,
@@ -342,8 +349,6 @@ def take_call(
         )
         if overridden:
             events.triage_overridden(call=call, actor=actor, request=request)
-        if person is not None:
-            signals.person_called.send(Call, call=call)
     return call
 
 
