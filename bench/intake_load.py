@@ -678,9 +678,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, threads: int, log: Path, processes: int = 1) -> subprocess.Popen:
+def start_server(
+    port: int, threads: int, log: Path, processes: int = 1, server: str = "gunicorn"
+) -> subprocess.Popen:
     command = [sys.executable, "-m", "coresponder", "serve", "--host", HOST, "--port", str(port)]
-    command += ["--threads", str(threads), "--processes", str(processes)]
+    command += ["--threads", str(threads), "--processes", str(processes), "--server", server]
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and command
             command,
@@ -1052,13 +1054,13 @@ def report_targets(args, measured: Measured, ratio: float) -> None:
     baseline, intake = measured.runs
     p95, errors = intake.at(0.95), sum(intake.errors.values())
     print()
-    print("target                     met   measured")
-    print(f"{'intake p95 under 100 ms':<27}{'yes' if p95 < P95_TARGET_MS else 'no':<6}{p95:.1f} ms")
-    print(f"{'zero errors':<27}{'yes' if errors == 0 else 'no':<6}{errors} errors")
+    print(f"{'target':<36}{'met':<6}measured")
+    print(f"{'intake p95 under 100 ms':<36}{'yes' if p95 < P95_TARGET_MS else 'no':<6}{p95:.1f} ms")
+    print(f"{'zero errors':<36}{'yes' if errors == 0 else 'no':<6}{errors} errors")
     for summary in (baseline, intake):
         met = "yes" if kept_up(summary, args.rate) else "no"
         print(
-            f"{summary.label + ' kept up':<27}{met:<6}{summary.throughput:.1f} of "
+            f"{summary.label + ' kept up':<36}{met:<6}{summary.throughput:.1f} of "
             f"{args.rate:g} req/s offered, p95 {summary.at(0.95):.1f} ms"
         )
     target = f"ratio at or above {RATIO_TARGET:g}"
@@ -1068,7 +1070,7 @@ def report_targets(args, measured: Measured, ratio: float) -> None:
         met, basis = "n/a", f"at {args.rate:g} req/s: both kept up; probe capacity to compare"
     else:
         met, basis = ("yes" if ratio >= RATIO_TARGET else "no"), f"at {args.rate:g} req/s"
-    print(f"{target:<27}{met:<6}{ratio:.2f} ({basis})")
+    print(f"{target:<36}{met:<6}{ratio:.2f} ({basis})")
 
 
 def parse_args() -> argparse.Namespace:
@@ -1086,7 +1088,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--probe-seconds", type=float, default=10.0, help="0: no capacity probe")
     parser.add_argument("--probe-connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="server threads (serve's default)")
-    parser.add_argument("--processes", type=int, default=1, help="server processes")
+    parser.add_argument("--processes", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "waitress"], default="gunicorn", help="as serve's"
+    )
     parser.add_argument("--keep", action="store_true", help="reuse the loaded database")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=4)
@@ -1110,7 +1115,7 @@ def measure(args, secret: str, bodies: list[bytes]) -> Measured:
     """Serve, run the baseline and the intake at the rate, then probe each one's capacity."""
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="cor-bench-intake-")) / "server.log"
-    server = start_server(port, args.threads, log, args.processes)
+    server = start_server(port, args.threads, log, args.processes, args.server)
     say(f"server pid {server.pid} on {HOST}:{port}, log {log}")
     measured = Measured()
     before = os.getloadavg()[0]
@@ -1200,7 +1205,7 @@ def main() -> int:
 
     measured = measure(args, secret, bodies)
     server_info = (
-        f"server: coresponder serve (waitress, {args.processes} process(es) of "
+        f"server: coresponder serve ({args.server}, {args.processes} process(es) of "
         f"{args.threads} threads), production settings "
         "with SECURE_SSL_REDIRECT=false (plain HTTP on loopback)"
     )
