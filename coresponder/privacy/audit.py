@@ -99,7 +99,9 @@ def record_many(
     `at`: when it happened, if not now (the read gate passes its reading time)."""
     if not pending:
         return []
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint of its own (two round trips under the
+    # chain's lock): an entry that cannot be written fails the whole action, as it must.
+    with transaction.atomic(savepoint=False):
         return append(pending, request=request, at=at)
 
 
