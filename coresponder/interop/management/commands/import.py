@@ -102,7 +102,9 @@ class Command(BaseCommand):
             "refuses the whole package, reported with file, line and reason, and nothing is "
             "imported. Importing again updates rows by their HSDS id.",
         )
-        hsds.add_argument("path", help="The package folder or JSON file.")
+        hsds.add_argument(
+            "path", help="The package folder (HSDS 3, 2.0 or 1.1) or JSON file (HSDS 3)."
+        )
         hsds.add_argument(
             "--program",
             help="The program whose directory it is: id, short name or name (optional when "
