@@ -271,44 +271,33 @@ def _old_time(text: str) -> tuple[str, Decimal | None] | None:
     return clock, (sign * offset).normalize()
 
 
-class _Reader:
-    """Reads the rows of one older file as dicts with their line numbers."""
-
-    def __init__(self, conversion: Conversion, path: Path, step: Callable[[], None]) -> None:
-        self.conversion, self.path, self.step = conversion, path, step
-        self.name = path.name
-
-    def rows(self):
-        text = decode(self.path)
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as error:
-            raise FileRefused(f"is not CSV: {error}") from None
-        if not header:
-            raise FileRefused("is empty: the header row is missing")
-        header = [cell.strip() for cell in header]
-        if len(set(header)) != len(header):
-            raise FileRefused("names a column twice in its header")
-        self.header = header
-        line = reader.line_num
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                self.step()
-                if len(cells) != len(header):
-                    self.conversion.problems.append(
-                        Problem(
-                            self.name, start, f"has {len(cells)} cells, the header {len(header)}"
-                        )
-                    )
-                    continue
-                raw = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
-                yield start, raw
-        except csv.Error as error:
-            raise FileRefused(f"is not CSV after line {line}: {error}") from None
+def _read_rows(conversion: Conversion, path: Path, step: Callable[[], None]):
+    """The rows of one older file: (line, {column: text}); a row of the wrong width is a
+    problem at its line, a file that cannot be read raises FileRefused."""
+    reader = csv.reader(io.StringIO(decode(path), newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise FileRefused(f"is not CSV: {error}") from None
+    if not header:
+        raise FileRefused("is empty: the header row is missing")
+    header = [cell.strip() for cell in header]
+    if len(set(header)) != len(header):
+        raise FileRefused("names a column twice in its header")
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            step()
+            if len(cells) != len(header):
+                reason = f"has {len(cells)} cells, the header {len(header)}"
+                conversion.problems.append(Problem(path.name, start, reason))
+                continue
+            yield start, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    except csv.Error as error:
+        raise FileRefused(f"is not CSV after line {line}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -513,12 +502,13 @@ def convert(
     for name in ORDER:
         if name not in by_name:
             continue
-        reader = _Reader(conversion, by_name[name], step)
+        path = by_name[name]
         try:
             if name in FOLDED:
-                _fold_eligibility(conversion, reader, services)
+                _fold_eligibility(conversion, path, _read_rows(conversion, path, step), services)
             else:
-                _convert_file(conversion, reader, MAPPINGS[name], known or {})
+                rows = _read_rows(conversion, path, step)
+                _convert_file(conversion, name, rows, MAPPINGS[name], known or {})
         except FileRefused as refused:
             conversion.problems.append(Problem(name, None, refused.reason))
             table = MAPPINGS[name].table if name in MAPPINGS else "service"
@@ -542,11 +532,11 @@ def _count_rows(path: Path) -> int:
     return sum(1 for cells in rows[1:] if any(cell.strip() for cell in cells))
 
 
-def _convert_file(conversion: Conversion, reader: _Reader, mapping: Mapping, known) -> None:
-    report, name = conversion.report, reader.name
+def _convert_file(conversion: Conversion, name: str, rows, mapping: Mapping, known) -> None:
+    report = conversion.report
     target = _target_file(mapping.table)
     dropped_counted: Counter = Counter()
-    for line, raw in reader.rows():
+    for line, raw in rows:
         values: dict[str, object] = {
             new: raw[old] for old, new in mapping.columns.items() if old in raw
         }
@@ -750,11 +740,11 @@ _SPECIAL = {
 }
 
 
-def _fold_eligibility(conversion: Conversion, reader: _Reader, services) -> None:
+def _fold_eligibility(conversion: Conversion, path: Path, rows, services) -> None:
     """Each service's eligibility rows, joined into its eligibility_description."""
-    report, name = conversion.report, reader.name
+    report, name = conversion.report, path.name
     given: dict[str, list[str]] = defaultdict(list)
-    for line, raw in reader.rows():
+    for line, raw in rows:
         service, text = raw.get("service_id") or "", raw.get("eligibility") or ""
         if not text:
             continue

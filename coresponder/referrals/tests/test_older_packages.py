@@ -422,6 +422,11 @@ BREAKAGES = {
         ),
         ["taxonomy.csv: is not UTF-8 text (byte 0xe9 on line 2); HSDS files are UTF-8"],
     ),
+    "a row of the wrong width": (
+        V1_1,
+        lambda package: replace_in(package / "required_documents.csv", "Proof of age", "a,b"),
+        ["required_documents.csv, line 2: has 4 cells, the header 3"],
+    ),
     "a required value missing": (
         V2_0,
         lambda package: replace_in(package / "phones.csv", ",555-0200,", ",,"),
