@@ -470,7 +470,7 @@ class Package:
 
 
 class FileRefused(Exception):
-    """A file cannot be read at all (internal: becomes a Problem)."""
+    """A file cannot be read at all; the reader reports it as a Problem of the file."""
 
     def __init__(self, reason: str, *, file: str = "") -> None:
         super().__init__(reason)
@@ -832,7 +832,7 @@ def _read_csv(package: Package, table: Table, path: Path, progress) -> None:
         raise FileRefused(f"is not CSV after line {line}: {error}") from None
 
 
-def tabular_paths(folder: Path, package: Package) -> list[Path]:
+def _tabular_paths(folder: Path, package: Package) -> list[Path]:
     """The package's CSV files: those its datapackage.json lists, or else every one."""
     descriptor = folder / "datapackage.json"
     document = None
@@ -1068,7 +1068,7 @@ def read_package(
         if package.form == "json":
             _read_json(package, files)
         else:
-            paths = tabular_paths(source, package)
+            paths = _tabular_paths(source, package)
             package.version = hsds_upgrade.detect_version(paths)
             if package.version != hsds_upgrade.V3:
                 _read_older(package, paths, known=known, progress=progress)
