@@ -514,8 +514,8 @@ def convert(
                 _convert_file(conversion, name, rows, MAPPINGS[name], known or {})
         except FileRefused as refused:
             conversion.problems.append(Problem(name, None, refused.reason))
-            table = MAPPINGS[name].table if name in MAPPINGS else "service"
-            conversion.unreadable.add(table)
+            if name in MAPPINGS:  # links to its rows are not reported again
+                conversion.unreadable.add(MAPPINGS[name].table)
         if name == "services.csv":
             services = {
                 str(row.values.get("id")): row for row in conversion.rows.get("service", [])
