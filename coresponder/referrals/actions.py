@@ -54,6 +54,7 @@ from .access import (
     partner_access_ended,
     partner_readable,
 )
+from .hsds_upgrade import ConversionReport
 from .loop import (
     PARTNER_MOVES,
     UNANSWERED,
@@ -114,6 +115,8 @@ class ImportReport:
     skipped_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    version: str = "3"  # the HSDS version of the package: "3", "2.0", "1.1", "1.1 or 2.0"
+    conversion: ConversionReport | None = None  # for an older package: carried, defaulted, dropped
 
     @property
     def rows(self) -> int:
@@ -154,6 +157,9 @@ def import_hsds_package(
 ) -> ImportReport:
     """Imports an HSDS 3 package (tabular or JSON) into the program's directory.
 
+    A tabular HSDS 1.1 or 2.0 package is converted to HSDS 3 on reading
+    (`hsds_upgrade`); the report's `conversion` says what was carried, defaulted and dropped.
+
     With `dry_run`, checks the package and counts what it would create and update, and
     writes nothing.
     """
@@ -173,6 +179,8 @@ def import_hsds_package(
         warnings=package.warnings,
         skipped_files=package.skipped_files,
         dry_run=dry_run,
+        version=package.version,
+        conversion=package.conversion,
     )
     if dry_run:
         for table, rows in package.rows.items():
@@ -202,6 +210,7 @@ def import_hsds_package(
             detail={
                 "source": report.source.name,
                 "form": report.form,
+                "version": report.version,
                 "created": sum(report.created.values()),
                 "updated": sum(report.updated.values()),
                 "warnings": len(report.warnings),

@@ -11,6 +11,9 @@ is read in one of two forms:
   `organization_full.json`, `*_list.json` (a page with `contents`), flattened here into the
   same rows as the tabular form.
 
+A tabular package of HSDS 1.1 or 2.0 is converted into HSDS 3 rows by `hsds_upgrade` and
+then checked here like any other.
+
 `read_package` returns every row of the tables we model, each parsed into Python values,
 and every problem found, each with its file, line (or JSON path) and reason. Errors refuse
 the package; warnings are reported and the package may still be imported.
@@ -27,9 +30,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+if TYPE_CHECKING:
+    from .hsds_upgrade import ConversionReport
 
 ID_MAX = 250
 SHORT_MAX = 500
@@ -241,7 +248,6 @@ TABLES: tuple[Table, ...] = (
             _ref("location_id", "location", required=True),
             _text("description"),
         ),
-        other_files=("services_at_location.csv",),
     ),
     Table(
         "phone",
@@ -406,20 +412,6 @@ NOT_MODELLED = {
     "organization_identifiers.csv": "organization_identifier",
     "programs.csv": "program",
 }
-# Files only HSDS 1.1 has.
-HSDS_1_FILES = {
-    "services_at_location.csv",
-    "regular_schedules.csv",
-    "holiday_schedules.csv",
-    "physical_addresses.csv",
-    "postal_addresses.csv",
-    "services_taxonomy.csv",
-    "accessibility_for_disabilities.csv",
-    "payments_accepted.csv",
-    "eligibility.csv",
-    "taxonomy.csv",
-}
-HSDS_1_REFUSED = "HSDS 1.1 package: only HSDS 3 is read"
 
 
 @dataclass(frozen=True)
@@ -461,6 +453,8 @@ class Package:
     skipped_files: list[str] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # tables whose file was refused
     rejected: dict[str, set[str]] = field(default_factory=dict)  # table: ids of rows refused
+    version: str = "3"  # the HSDS version read: "3", "2.0", "1.1" or "1.1 or 2.0"
+    conversion: ConversionReport | None = None  # what an older package became
 
     @property
     def errors(self) -> list[Problem]:
@@ -475,8 +469,8 @@ class Package:
         return sum(len(rows) for rows in self.rows.values())
 
 
-class _Refused(Exception):
-    """A file cannot be read at all (internal: becomes a Problem)."""
+class FileRefused(Exception):
+    """A file cannot be read at all; the reader reports it as a Problem of the file."""
 
     def __init__(self, reason: str, *, file: str = "") -> None:
         super().__init__(reason)
@@ -790,13 +784,13 @@ def _check_unique_ids(package: Package) -> None:
 # The tabular form
 
 
-def _decode(path: Path) -> str:
+def decode(path: Path) -> str:
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise _Refused(
+        raise FileRefused(
             f"is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
             "HSDS files are UTF-8"
         ) from None
@@ -804,22 +798,22 @@ def _decode(path: Path) -> str:
 
 def _read_csv(package: Package, table: Table, path: Path, progress) -> None:
     name = path.name
-    text = _decode(path)
+    text = decode(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise _Refused(f"is not CSV: {error}") from None
+        raise FileRefused(f"is not CSV: {error}") from None
     if not header:
-        raise _Refused("is empty: the header row is missing")
+        raise FileRefused("is empty: the header row is missing")
     header = [cell.strip() for cell in header]
     missing = [
         column.name for column in table.columns if column.header and column.name not in header
     ]
     if missing:
-        raise _Refused(f"lacks the required column {', '.join(missing)}")
+        raise FileRefused(f"lacks the required column {', '.join(missing)}")
     if len(set(header)) != len(header):
-        raise _Refused("names a column twice in its header")
+        raise FileRefused("names a column twice in its header")
     line = reader.line_num
     try:
         for cells in reader:
@@ -835,20 +829,17 @@ def _read_csv(package: Package, table: Table, path: Path, progress) -> None:
             if progress:
                 progress(1)
     except csv.Error as error:
-        raise _Refused(f"is not CSV after line {line}: {error}") from None
+        raise FileRefused(f"is not CSV after line {line}: {error}") from None
 
 
-def _tabular_files(folder: Path, package: Package) -> dict[str, Path]:
-    """The CSV file of each table we model, from datapackage.json or by the spec's names."""
-    names = {table.file: table for table in TABLES} | {
-        other: table for table in TABLES for other in table.other_files
-    }
+def _tabular_paths(folder: Path, package: Package) -> list[Path]:
+    """The package's CSV files: those its datapackage.json lists, or else every one."""
     descriptor = folder / "datapackage.json"
     document = None
     if descriptor.exists():
         try:
-            document = json.loads(_decode(descriptor))
-        except (json.JSONDecodeError, _Refused):
+            document = json.loads(decode(descriptor))
+        except (json.JSONDecodeError, FileRefused):
             # The descriptor is optional in HSDS 3; a checkout that turned a symbolic link
             # into its target's path leaves text like "../datapackage.json" here.
             package.problems.append(
@@ -862,24 +853,30 @@ def _tabular_files(folder: Path, package: Package) -> dict[str, Path]:
     if document is not None:
         resources = document.get("resources") if isinstance(document, dict) else None
         if not isinstance(resources, list):
-            raise _Refused("datapackage.json has no list of resources")
+            raise FileRefused("datapackage.json has no list of resources")
         paths = []
         for resource in resources:
             relative = resource.get("path") if isinstance(resource, dict) else None
             if not isinstance(relative, str) or not relative:
-                raise _Refused("datapackage.json has a resource without a path")
+                raise FileRefused("datapackage.json has a resource without a path")
             candidate = (folder / relative).resolve()
             if folder.resolve() not in candidate.parents:
-                raise _Refused(f"datapackage.json names {relative!r}, outside the package")
+                raise FileRefused(f"datapackage.json names {relative!r}, outside the package")
             if not candidate.exists():
-                raise _Refused(f"datapackage.json names {relative}, which is not there")
+                raise FileRefused(f"datapackage.json names {relative}, which is not there")
             paths.append(candidate)
     else:
         paths = sorted(folder.glob("*.csv"))
     if not paths:
-        raise _Refused("holds no CSV files and no datapackage.json")
-    if any(path.name in HSDS_1_FILES for path in paths):
-        raise _Refused(HSDS_1_REFUSED)
+        raise FileRefused("holds no CSV files and no datapackage.json")
+    return paths
+
+
+def _tabular_files(paths: list[Path], package: Package) -> dict[str, Path]:
+    """The CSV file of each HSDS 3 table we model, by the spec's names."""
+    names = {table.file: table for table in TABLES} | {
+        other: table for table in TABLES for other in table.other_files
+    }
     found: dict[str, Path] = {}
     for path in paths:
         table = names.get(path.name)
@@ -1008,11 +1005,11 @@ def _read_json(package: Package, files: list[Path]) -> None:
             package.skipped_files.append(f"{path.name} (not an HSDS object file)")
             continue
         try:
-            document = json.loads(_decode(path))
+            document = json.loads(decode(path))
         except json.JSONDecodeError as error:
-            raise _Refused(f"is not JSON: {error}", file=path.name) from None
-        except _Refused as refused:
-            raise _Refused(refused.reason, file=path.name) from None
+            raise FileRefused(f"is not JSON: {error}", file=path.name) from None
+        except FileRefused as refused:
+            raise FileRefused(refused.reason, file=path.name) from None
         if isinstance(document, dict) and isinstance(document.get("contents"), list):
             items, base = document["contents"], "$.contents"
         elif isinstance(document, list):
@@ -1020,10 +1017,10 @@ def _read_json(package: Package, files: list[Path]) -> None:
         elif isinstance(document, dict):
             items, base = [document], ""
         else:
-            raise _Refused("holds neither an object nor a list of objects", file=path.name)
+            raise FileRefused("holds neither an object nor a list of objects", file=path.name)
         for index, item in enumerate(items):
             if not isinstance(item, dict):
-                raise _Refused(f"has an item that is not an object at {base}", file=path.name)
+                raise FileRefused(f"has an item that is not an object at {base}", file=path.name)
             where = f"{base}[{index}]" if base else "$"
             _flatten(item, root, file=path.name, where=where, merged=merged, parent=None)
     for table in TABLES:
@@ -1042,7 +1039,11 @@ def read_package(
     known: dict[str, set[str]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Package:
-    """Every row of a package and every problem with it. Reads nothing outside `source`."""
+    """Every row of a package and every problem with it. Reads nothing outside `source`.
+
+    A tabular package of HSDS 1.1 or 2.0 is converted to HSDS 3 rows first
+    (`hsds_upgrade`); `Package.version` says which version was read.
+    """
     source = Path(source)
     if source.is_file() and source.suffix.lower() == ".json":
         package = Package(source, "json")
@@ -1067,7 +1068,14 @@ def read_package(
         if package.form == "json":
             _read_json(package, files)
         else:
-            found = _tabular_files(source, package)
+            paths = _tabular_paths(source, package)
+            package.version = hsds_upgrade.detect_version(paths)
+            if package.version != hsds_upgrade.V3:
+                _read_older(package, paths, known=known, progress=progress)
+                _check_unique_ids(package)
+                check_references(package, known=known)
+                return package
+            found = _tabular_files(paths, package)
             total = sum(_count_lines(path) for path in found.values())
             done = 0
 
@@ -1082,12 +1090,12 @@ def read_package(
                     path = found[table.name]
                     try:
                         _read_csv(package, table, path, step)
-                    except _Refused as refused:
+                    except FileRefused as refused:
                         package.problems.append(Problem(path.name, None, refused.reason))
                         package.unreadable.add(table.name)
             if progress:
                 progress(total, total)
-    except _Refused as refused:
+    except FileRefused as refused:
         package.problems.append(Problem(refused.file or source.name, None, refused.reason))
         return package
     _check_unique_ids(package)
@@ -1095,5 +1103,21 @@ def read_package(
     return package
 
 
+def _read_older(package: Package, paths: list[Path], *, known, progress) -> None:
+    """An HSDS 1.1 or 2.0 package, converted to HSDS 3 rows and checked by the HSDS 3 rules
+    at the file and line each row came from."""
+    conversion = hsds_upgrade.convert(paths, package.version, known=known, progress=progress)
+    package.conversion = conversion.report
+    package.problems.extend(conversion.problems)
+    package.unreadable |= conversion.unreadable
+    for table in TABLES:
+        for row in conversion.rows.get(table.name, []):
+            _add_row(package, table, row.values, file=row.file, line=row.line)
+
+
 def column_headers(table: Table) -> list[str]:
     return [column.name for column in table.columns]
+
+
+# Last: the conversion of older packages reads files with this module's helpers above.
+from . import hsds_upgrade  # noqa: E402

@@ -189,16 +189,22 @@ def test_a_csv_file_that_is_not_csv_is_refused(csv_copy, program):
     assert sum(row_counts(program).values()) == 0
 
 
-def test_an_hsds_1_1_package_is_refused_with_a_clear_reason(program):
-    from coresponder.testing.shared_data import shared_data
+def test_a_package_mixing_hsds_3_and_1_1_files_is_refused_with_a_clear_reason(csv_copy, program):
+    # given the HSDS 3 example with an HSDS 1.1 schedules file beside its own
+    (csv_copy / "regular_schedules.csv").write_text(
+        "id,service_id,location_id,service_at_location_id,weekday,opens_at,closes_at\r\n",
+        encoding="utf-8",
+    )
 
     # when
     with pytest.raises(PackageRefused) as refused:
-        import_hsds_package(shared_data("hsds/hsds1.1-sample/simple"), program=program)
+        import_hsds_package(csv_copy, program=program)
 
     # then
     assert [str(problem) for problem in refused.value.problems] == [
-        "simple: HSDS 1.1 package: only HSDS 3 is read"
+        "package: mixes HSDS versions: accessibility.csv, addresses.csv, attributes.csv and "
+        "4 more (HSDS 3) beside regular_schedules.csv (HSDS 1.1 or 2.0); a package is one "
+        "version"
     ]
     assert sum(row_counts(program).values()) == 0
 

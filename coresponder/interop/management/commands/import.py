@@ -56,7 +56,8 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Import data from other systems. `import calls`: past calls from a CAD export. "
-        "`import hsds`: a resource directory as an Open Referral HSDS 3 package."
+        "`import hsds`: a resource directory as an Open Referral HSDS package (3, or 1.1 and "
+        "2.0 converted to 3)."
     )
 
     def add_arguments(self, parser):
@@ -91,14 +92,19 @@ class Command(BaseCommand):
 
         hsds = sub.add_parser(
             "hsds",
-            help="Import a resource directory from an Open Referral HSDS 3 package.",
+            help="Import a resource directory from an Open Referral HSDS package (3, 2.0 or 1.1).",
             description="Import a resource directory from an Open Referral HSDS 3 package: a "
             "folder of CSV files (with or without datapackage.json), or the JSON form (a "
-            "file, or a folder of files). Every file and row is checked first; any problem "
+            "file, or a folder of files). A folder of HSDS 1.1 or 2.0 CSV files is recognised "
+            "by its tables and columns and converted to HSDS 3; the summary then says what was "
+            "carried, what was defaulted and what was dropped. A folder of no version we read, "
+            "or mixing versions, is refused. Every file and row is checked first; any problem "
             "refuses the whole package, reported with file, line and reason, and nothing is "
             "imported. Importing again updates rows by their HSDS id.",
         )
-        hsds.add_argument("path", help="The package folder or JSON file.")
+        hsds.add_argument(
+            "path", help="The package folder (HSDS 3, 2.0 or 1.1) or JSON file (HSDS 3)."
+        )
         hsds.add_argument(
             "--program",
             help="The program whose directory it is: id, short name or name (optional when "
@@ -160,7 +166,8 @@ class Command(BaseCommand):
             raise CommandError("Interrupted. Nothing was imported.", returncode=130) from None
         out = self.stdout
         heading = "Dry run, nothing imported" if report.dry_run else "Imported"
-        out.write(f"{heading}: {report.source.name} (HSDS 3, {report.form}) into {found}")
+        form = report.form if report.conversion is None else f"{report.form}, converted to HSDS 3"
+        out.write(f"{heading}: {report.source.name} (HSDS {report.version}, {form}) into {found}")
         out.write(f"  {'table':<22}{'created':>9}{'updated':>9}")
         for table in sorted(set(report.created) | set(report.updated)):
             created, updated = report.created[table], report.updated[table]
@@ -170,6 +177,10 @@ class Command(BaseCommand):
             out.write(f"  skipped: {skipped}")
         for warning in report.warnings:
             out.write(f"  warning: {warning}")
+        if report.conversion is not None:
+            out.write(f"  converted from HSDS {report.version}:")
+            for line in report.conversion.lines():
+                out.write(f"    {line}")
 
     def _summary(self, report, agency) -> None:
         out = self.stdout
