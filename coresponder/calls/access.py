@@ -181,7 +181,11 @@ class CorrectionView:
 
     @property
     def response_changed(self) -> bool:
-        return self.response_before != self.response_after
+        """Whether the call's response moved otherwise than its triage did (an override
+        kept, or given up): said on a line of its own."""
+        return self.response_before != self.response_after and (
+            self.response_before != self.triage_before or self.response_after != self.triage_after
+        )
 
     @property
     def triage_changed(self) -> bool:

@@ -97,17 +97,14 @@ class Offer:
 
     @property
     def reach(self) -> list[tuple[str, str, str]]:
-        """How to reach a service that takes no referrals here: (kind, link, words)."""
+        """How to reach a service that takes no referrals here, besides the phone and
+        address its card shows: (kind, link, words)."""
         candidate = self.suggestion.candidate
         ways = []
-        if candidate.phone:
-            ways.append(("phone", f"tel:{candidate.phone}", candidate.phone))
         if candidate.url.startswith(("https://", "http://")):
             ways.append(("website", candidate.url, candidate.url))
         if "@" in candidate.email:
             ways.append(("email", f"mailto:{candidate.email}", candidate.email))
-        if candidate.address:
-            ways.append(("address", "", candidate.address))
         return ways
 
 

@@ -82,7 +82,13 @@ def test_a_suicidal_call_is_referred_to_a_service_found_by_search(
     assert "Lighthouse Counselling" not in suggestions
     assert 'value="refer"' not in suggestions
     # each says how to reach it instead
-    assert suggestions.count('data-testid="reach"') == 10
+    assert (
+        suggestions.count(
+            "does not take referrals through Coresponder: call them at the number above, "
+            "and record information given."
+        )
+        == 10
+    )
     assert 'href="tel:303-555-0001"' in suggestions
 
     # when the clinician searches the directory by name
@@ -154,9 +160,26 @@ def test_search_filters_by_kind_taxonomy_distance_and_room_with_suggestions_firs
     assert results.count('data-testid="suggested"') == 10
 
 
+def test_a_service_without_referrals_shows_its_website_and_e_mail(
+    client, sign_in, on_scene, listing
+):
+    listing(
+        "Hope Line",
+        kind="crisis_stabilization",
+        url="https://hope.example.org",
+        email="a@hope.example.org",
+    )
+    scene = on_scene()
+    sign_in(scene.clinician)
+    page = client.get(url_of(scene)).content.decode()
+    reach = section(page, "reach").split("</ul>", 1)[0]
+    assert 'Website: <a href="https://hope.example.org" rel="noopener noreferrer">' in reach
+    assert 'E-mail: <a href="mailto:a@hope.example.org">' in reach
+
+
 def test_an_officer_finds_services_but_refers_to_none(client, sign_in, on_scene, crowded):
     # given the officer on scene, and the person's consent
-    partner, agency = crowded
+    _partner, agency = crowded
     scene = on_scene()
     share_care_coordination(scene.person, with_agency=agency, recorded_by=scene.clinician)
     sign_in(scene.officer)
