@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Program, Role
+from coresponder.calls.actions import fields_correctable_by
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.core.languages import language_name
@@ -170,6 +171,10 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
         {
             **search,
             "search_offers": search_offers,
+            # Concerns reported wrong at intake are corrected on the call, and the
+            # suggestions follow them.
+            "may_correct_concerns": "concerns"
+            in fields_correctable_by(request.user, encounter.call),
             "encounter": encounter,
             "call": call,
             "call_language": language_name(call.language),

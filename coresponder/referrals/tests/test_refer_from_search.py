@@ -90,6 +90,8 @@ def test_a_suicidal_call_is_referred_to_a_service_found_by_search(
         == 10
     )
     assert 'href="tel:303-555-0001"' in suggestions
+    # and the concerns, if intake got them wrong, are corrected on the call
+    assert f'href="/calls/{scene.call.pk}/#corrections-h"' in page
 
     # when the clinician searches the directory by name
     found = client.get(url_of(scene), {"search": "1", "text": "lighthouse"}).content.decode()
@@ -190,6 +192,7 @@ def test_an_officer_finds_services_but_refers_to_none(client, sign_in, on_scene,
     assert names_in(results) == ["Lighthouse Counselling"]
     assert 'value="refer"' not in results
     assert 'value="information_given"' in results
+    assert 'data-testid="correct-concerns"' not in page
 
 
 def test_a_bad_back_query_is_re_encoded_never_followed(client, sign_in, on_scene, crowded):
