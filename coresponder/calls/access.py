@@ -170,10 +170,12 @@ class CorrectionView:
     """One correction of a call as its reader may see it: each field before and after,
     in words; the screening only for those who may read it."""
 
+    id: Any
     at: datetime
     by_name: str
     reason: str
     lines: list[tuple[str, str, str]]  # (what, before, after)
+    values: dict[str, list]  # each field shown: [before, after] as stored
     triage_before: str
     triage_after: str
     response_before: str
@@ -235,6 +237,8 @@ def _correction_view(projection: gate.Projection) -> CorrectionView:
             )
     by = shown["corrected_by"]
     return CorrectionView(
+        id=projection.id,
+        values={name: list(changes[name]) for name in CORRECTABLE if name in changes},
         at=shown["created_at"],
         by_name=str(by) if by is not None else "",
         reason=shown.get("reason", ""),

@@ -20,7 +20,7 @@ from coresponder.privacy.audit import Actor
 
 from . import actions
 from .access import access_call_by_id, view_call, view_calls
-from .models import CORRECTABLE, Call, CallerRelation, Origin
+from .models import CORRECTABLE, CallerRelation, Origin
 from .triage import Concern, Response, Screening, Source
 
 router = Router(tags=["calls"])
@@ -252,16 +252,19 @@ def correct_call(request: HttpRequest, call_id: UUID, payload: CallCorrectionIn)
     call.refresh_from_db()
     changed = []
     if correction is not None:
-        # Before and after as the reader may read the call now (an audited read).
-        views = view_calls(user, [call], channel="api:call", request=request)
-        readable = set(views[0].classes) if views else set()
-        values = {**correction.changes}
-        if correction.screening_after is not None:
-            values["screening"] = [correction.screening_before, correction.screening_after]
+        # Before and after as the reader may read them now: the call's corrections,
+        # through the gate (an audited read); a field not shown is named, without values.
+        views = view_calls(user, [call], channel="api:call", request=request, with_corrections=True)
+        shown = next(
+            (c.values for c in (views[0].corrections if views else []) if c.id == correction.pk),
+            {},
+        )
+        names = set(correction.changes) | (
+            {"screening"} if correction.screening_after is not None else set()
+        )
         for name in CORRECTABLE:
-            if name in values:
-                shown = Call.privacy_classes[name] in readable
-                before, after = values[name] if shown else (None, None)
+            if name in names:
+                before, after = shown.get(name, (None, None))
                 changed.append({"field": name, "before": before, "after": after})
     return {
         "id": call.pk,
