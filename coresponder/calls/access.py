@@ -28,6 +28,7 @@ from coresponder.privacy.policy import PROGRAM_STAFF, Relation
 from . import events
 from .models import (
     CONCERN_WORDS,
+    CORRECTABLE,
     SCREENING_WORDS,
     SOURCE_WORDS,
     Call,
@@ -106,6 +107,8 @@ class CallView:
     reported_disposition: str = ""
     reported_outcome: str = ""
     reported_cleared_at: datetime | None = None
+    # Its corrections since intake, oldest first, when asked for (`with_corrections`).
+    corrections: list[CorrectionView] = field(default_factory=list)
 
     @property
     def reported_disposition_words(self) -> str:
@@ -162,6 +165,91 @@ class CallView:
         return data
 
 
+@dataclass
+class CorrectionView:
+    """One correction of a call as its reader may see it: each field before and after,
+    in words; the screening only for those who may read it."""
+
+    id: Any
+    at: datetime
+    by_name: str
+    reason: str
+    lines: list[tuple[str, str, str]]  # (what, before, after)
+    values: dict[str, list]  # each field shown: [before, after] as stored
+    triage_before: str
+    triage_after: str
+    response_before: str
+    response_after: str
+
+    @property
+    def response_changed(self) -> bool:
+        """Whether the call's response moved otherwise than its triage did (an override
+        kept, or given up): said on a line of its own."""
+        return self.response_before != self.response_after and (
+            self.response_before != self.triage_before or self.response_after != self.triage_after
+        )
+
+    @property
+    def triage_changed(self) -> bool:
+        return self.triage_before != self.triage_after
+
+
+def _field_words(name: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name == "concerns":
+        return ", ".join(str(CONCERN_WORDS.get(c, c)) for c in value)
+    if name == "screening":
+        return ", ".join(str(SCREENING_WORDS.get(s, s)) for s in value)
+    if name == "source":
+        return str(SOURCE_WORDS.get(value, value))
+    if name == "caller_relation":
+        return str(CallerRelation(value).label) if value in CallerRelation.values else value
+    if name == "language":
+        return language_name(value)
+    return str(value)
+
+
+def triage_words(decided: dict) -> str:
+    response = decided.get("response", "")
+    words = RESPONSE_WORDS.get(Response(response), response) if response else ""
+    return _("%(response)s, priority %(priority)s") % {
+        "response": words,
+        "priority": decided.get("priority", ""),
+    }
+
+
+def _correction_view(projection: gate.Projection) -> CorrectionView:
+    shown = projection.fields
+    lines = []
+    changes = shown.get("changes") or {}
+    if shown.get("screening_before") is not None or shown.get("screening_after") is not None:
+        changes = {**changes, "screening": [shown["screening_before"], shown["screening_after"]]}
+    for name in CORRECTABLE:
+        if name in changes:
+            before, after = changes[name]
+            lines.append(
+                (
+                    str(Call._meta.get_field(name).verbose_name),
+                    _field_words(name, before),
+                    _field_words(name, after),
+                )
+            )
+    by = shown["corrected_by"]
+    return CorrectionView(
+        id=projection.id,
+        values={name: list(changes[name]) for name in CORRECTABLE if name in changes},
+        at=shown["created_at"],
+        by_name=str(by) if by is not None else "",
+        reason=shown.get("reason", ""),
+        lines=lines,
+        triage_before=triage_words(shown["triage_before"]),
+        triage_after=triage_words(shown["triage_after"]),
+        response_before=triage_words(shown["response_before"]),
+        response_after=triage_words(shown["response_after"]),
+    )
+
+
 def _view(projection: gate.Projection) -> CallView:
     """A call's view, built from what the gate let through (never from the row)."""
     shown = projection.fields
@@ -209,15 +297,27 @@ def _view(projection: gate.Projection) -> CallView:
         closed_at=shown["closed_at"],
         closed_by_name=str(closed_by) if (closed_by := shown["closed_by"]) is not None else "",
         close_reason=shown["close_reason"],
+        corrections=[_correction_view(row) for row in projection.extra.get("corrections", [])],
     )
 
 
+def _corrections_of(call: Call) -> list:
+    return list(call.corrections.select_related("corrected_by").order_by("created_at", "pk"))
+
+
 def view_calls(
-    user, calls: list[Call], *, channel: str, request=None, now: datetime | None = None
+    user,
+    calls: list[Call],
+    *,
+    channel: str,
+    request=None,
+    now: datetime | None = None,
+    with_corrections: bool = False,
 ) -> list[CallView]:
     """The calls as `user` may see them, through the read gate: decided (those who work a
     call are on it), projected, and each read of a person's call audited (one entry per
-    reader, call and window)."""
+    reader, call and window). `with_corrections`: each call's corrections too, projected
+    with it (the call page's history; one query per call)."""
     if not user.has_role(*CALL_READERS):
         return []
     working = working_calls(user, calls)
@@ -236,6 +336,7 @@ def view_calls(
         classes={DataClass.OPERATIONAL, DataClass.PUBLIC_SAFETY},
         detail=lambda call: {"call": str(call.pk), "reference": call.reference},
         anonymous=False,  # a call naming no one reveals no one
+        children={"corrections": _corrections_of} if with_corrections else None,
     )
     return [_view(projection) for projection in projections]
 

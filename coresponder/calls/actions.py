@@ -17,15 +17,18 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import AgencyKind, Role
 from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
 from coresponder.core.time_bounds import TimeBounds, time_problem
+from coresponder.privacy.access import requester_of
 from coresponder.privacy.audit import Actor
-from coresponder.privacy.policy import PROGRAM_STAFF
+from coresponder.privacy.policy import PROGRAM_STAFF, Action, Circumstances, Relation, decide
 
 from . import events, signals, triage
 from .access import DESK, working_calls
 from .models import (
+    CORRECTABLE,
     OPEN_STATES,
     WITHOUT_DAY,
     Call,
+    CallCorrection,
     CallerRelation,
     CallNote,
     CallSequence,
@@ -533,3 +536,203 @@ def change_rules(program, *, rules: list, note: str, acting_user, request=None) 
         )
         events.rules_changed(rule_set=rule_set, actor=Actor.of_user(acting_user), request=request)
     return rule_set
+
+
+# Correcting a call after intake ------------------------------------------------------------
+
+# Who corrects what: the desk and whoever took the call correct every intake fact; a
+# clinician sent to the call corrects what was reported (the concerns), which is what
+# the referral step matches on. The privacy policy then decides each field by its class
+# (the screening is public safety: written by law enforcement and a dispatcher on the call).
+CLINICIAN_CORRECTS = frozenset({"concerns"})
+MAX_SUMMARY = 4000
+MAX_CORRECTION_REASON = 500
+
+
+def fields_correctable_by(user, call: Call) -> frozenset[str]:
+    """The intake facts of `call` that `user` may correct now (empty: none)."""
+    requester = requester_of(user)
+    if requester is None or call.program_id != user.agency.program_id:
+        return frozenset()
+    working = call.pk in working_calls(user, [call])
+    if user.has_role(*DESK) or call.taken_by_id == user.pk:
+        wanted = frozenset(CORRECTABLE)
+    elif working and user.has_role(Role.CLINICIAN):
+        wanted = CLINICIAN_CORRECTS
+    else:
+        return frozenset()
+    circumstances = Circumstances(relations=frozenset({Relation.ON_CALL}) if working else ())
+    writable = {
+        data_class
+        for data_class in {Call.privacy_classes[name] for name in wanted}
+        if decide(requester, data_class, Action.WRITE, circumstances)
+    }
+    return frozenset(name for name in wanted if Call.privacy_classes[name] in writable)
+
+
+def _ordered(values, kind) -> list[str]:
+    return sorted(set(values), key=list(kind).index)
+
+
+def _corrected_value(name: str, value):
+    if name == "concerns":
+        return _ordered(value, triage.Concern)
+    if name == "screening":
+        return _ordered(value, triage.Screening)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _triage_of(response: str, priority: int, rule: str = "") -> dict:
+    return {"response": response, "priority": priority, **({"rule": rule} if rule else {})}
+
+
+def _check_correction(call: Call, changes: dict, acting_user, reason: str) -> str:
+    """Refuses, before anything is locked, a correction of unknown fields, of fields the
+    user may not correct, or with a reason or summary past its limit; returns the reason."""
+    unknown = sorted(set(changes) - set(CORRECTABLE))
+    if unknown:
+        raise DomainError(
+            _("These are not facts of a call that can be corrected: %(fields)s.")
+            % {"fields": ", ".join(unknown)},
+            fields={name: [_("Not correctable.")] for name in unknown},
+        )
+    allowed = fields_correctable_by(acting_user, call)
+    if not allowed:
+        raise PermissionDenied(
+            _("Only the desk, whoever took the call and a clinician sent to it correct a call.")
+        )
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        raise PermissionDenied(
+            _("You may not correct these facts of this call: %(fields)s.")
+            % {"fields": ", ".join(refused)},
+            fields={name: [_("Not yours to correct.")] for name in refused},
+        )
+    reason = (reason or "").strip()
+    problems: dict[str, list[str]] = {}
+    if len(reason) > MAX_CORRECTION_REASON or "\x00" in reason:
+        problems["reason"] = [
+            _("At most %(limit)d characters, without NUL characters.")
+            % {"limit": MAX_CORRECTION_REASON}
+        ]
+    summary = changes.get("summary")
+    if summary is not None and len(summary) > MAX_SUMMARY:
+        problems["summary"] = [_("At most %(limit)d characters.") % {"limit": MAX_SUMMARY}]
+    if problems:
+        raise DomainError(_("The correction could not be recorded."), fields=problems)
+
+    return reason
+
+
+def correct_call(
+    call: Call,
+    *,
+    changes: dict,
+    acting_user,
+    reason: str = "",
+    keep_override: bool = True,
+    request=None,
+) -> CallCorrection | None:
+    """Corrects intake facts of a call (`CORRECTABLE`), re-runs triage with the rules in
+    force and keeps the new decision, in one `CallCorrection` and one audit event.
+
+    An override stays unless `keep_override` is False (then the call takes the new
+    triage's response); one the new triage now agrees with is no longer an override. A
+    closed call is corrected too (its record feeds the program's figures), with a reason.
+    Values equal to the call's change nothing; if nothing changes, nothing is written and
+    None is returned.
+    """
+    reason = _check_correction(call, changes, acting_user, reason)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if set(changes) - fields_correctable_by(acting_user, locked):
+            # Closed since it was checked: the desk no longer works it.
+            raise PermissionDenied(_("You may no longer correct these facts of this call."))
+        if locked.state not in OPEN_STATES and not reason:
+            problem = _("The call is closed: say why it is corrected.")
+            raise DomainError(problem, fields={"reason": [problem]})
+        merged = {name: getattr(locked, name) for name in CORRECTABLE}
+        merged.update(changes)
+        for name in ("address", "caller_name", "caller_phone", "language", "summary"):
+            merged[name] = merged[name] or ""
+        problems = problems_with(CallIn(**merged), locked.program.time_bounds(timezone.now()))
+        problems = {name: found for name, found in problems.items() if name in CORRECTABLE}
+        if problems:
+            raise DomainError(_("The correction could not be recorded."), fields=problems)
+        corrected = {
+            name: (before, after)
+            for name in changes
+            if (before := getattr(locked, name)) != (after := _corrected_value(name, merged[name]))
+        }
+        if not corrected:
+            return None
+
+        for name, (_before, after) in corrected.items():
+            setattr(locked, name, after)
+        rule_set = rules_in_force(locked.program)
+        decision = triage.triage(
+            triage.CallFacts(
+                source=triage.Source(locked.source),
+                concerns=frozenset(triage.Concern(c) for c in locked.concerns),
+                screening=frozenset(triage.Screening(s) for s in locked.screening),
+            ),
+            rule_set.parsed(),
+        )
+        triage_before = _triage_of(
+            locked.triage_response, locked.triage_priority, locked.triage_rule
+        )
+        response_before = _triage_of(locked.response, locked.priority)
+        locked.rule_set = rule_set
+        locked.triage_response, locked.triage_priority = decision.response, decision.priority
+        locked.triage_rule, locked.triage_says = decision.rule.key, decision.rule.says
+        chosen = (locked.response, locked.priority)
+        if not locked.override_reason or not keep_override:
+            chosen = (decision.response, decision.priority)
+        locked.response, locked.priority = chosen
+        if chosen == (decision.response, decision.priority):
+            locked.override_reason, locked.overridden_by = "", None
+        locked.revision += 1
+        locked.save(
+            update_fields=[
+                *corrected,
+                "rule_set",
+                "triage_response",
+                "triage_priority",
+                "triage_rule",
+                "triage_says",
+                "response",
+                "priority",
+                "override_reason",
+                "overridden_by",
+                "revision",
+                "updated_at",
+            ]
+        )
+        screening = corrected.get("screening")
+        correction = CallCorrection.objects.create(
+            call=locked,
+            corrected_by=acting_user,
+            reason=reason,
+            changes={
+                name: [before, after]
+                for name, (before, after) in corrected.items()
+                if name != "screening"
+            },
+            screening_before=screening[0] if screening else None,
+            screening_after=screening[1] if screening else None,
+            triage_before=triage_before,
+            triage_after=_triage_of(decision.response, decision.priority, decision.rule.key),
+            response_before=response_before,
+            response_after=_triage_of(locked.response, locked.priority),
+        )
+        events.call_corrected(
+            correction=correction,
+            call=locked,
+            fields=[name for name in CORRECTABLE if name in corrected],
+            actor=Actor.of_user(acting_user),
+            request=request,
+        )
+    call.revision = locked.revision
+    return correction

@@ -19,8 +19,8 @@ from coresponder.core.schemas import ZonedInstant, one_of
 from coresponder.privacy.audit import Actor
 
 from . import actions
-from .access import access_call_by_id, view_call
-from .models import CallerRelation, Origin
+from .access import access_call_by_id, view_call, view_calls
+from .models import CORRECTABLE, CallerRelation, Origin
 from .triage import Concern, Response, Screening, Source
 
 router = Router(tags=["calls"])
@@ -182,3 +182,100 @@ def create_note(request: HttpRequest, call_id: UUID, payload: NoteIn):
     call = access_call_by_id(user, call_id)
     note = actions.add_note(call, text=payload.text, acting_user=user, request=request)
     return Status(201, {"id": note.pk, "text": note.text, "created_at": note.created_at})
+
+
+class CallCorrectionIn(Schema):
+    """The intake facts to correct; a field left out stays as it is."""
+
+    source: one_of(Source) | None = None
+    concerns: list[one_of(Concern)] | None = Field(None, max_length=20)
+    screening: list[one_of(Screening)] | None = Field(None, max_length=10)
+    address: str | None = Field(None, max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    caller_name: str | None = Field(None, max_length=200)
+    caller_phone: str | None = Field(None, max_length=32)
+    caller_relation: one_of(CallerRelation) | None = None
+    language: str | None = Field(None, max_length=40)
+    summary: str | None = Field(None, max_length=4000)
+    reason: str = Field("", max_length=500, description="Why; needed once the call is closed.")
+    keep_override: bool = Field(
+        True, description="Keep a triage override; false: take the new triage's response."
+    )
+
+
+class FieldChangeOut(Schema):
+    """Before and after are null where the reader may not read the field's class."""
+
+    field: one_of(list(CORRECTABLE))
+    before: Any = None
+    after: Any = None
+
+
+class CallCorrectedOut(Schema):
+    id: UUID
+    reference: str
+    response: str
+    priority: int
+    triage: TriageOut
+    changed: list[FieldChangeOut] = Field(
+        description="Each field corrected, before and after; the screening only for those "
+        "who may read it. Empty: the call already said that, and nothing was written."
+    )
+
+
+@router.patch(
+    "/calls/{call_id}",
+    response=CallCorrectedOut,
+    summary="Correct a call's intake facts: triage runs again, the change is audited",
+)
+def correct_call(request: HttpRequest, call_id: UUID, payload: CallCorrectionIn):
+    user = signed_in_user(request)
+    call = access_call_by_id(user, call_id)
+    # A field sent as null on a nullable fact (coordinates) clears it; otherwise left out.
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    keep_override = changes.pop("keep_override", True)
+    changes = {
+        name: value
+        for name, value in changes.items()
+        if value is not None or name in ("latitude", "longitude")
+    }
+    correction = actions.correct_call(
+        call,
+        changes=changes,
+        reason=reason,
+        keep_override=keep_override,
+        acting_user=user,
+        request=request,
+    )
+    call.refresh_from_db()
+    changed = []
+    if correction is not None:
+        # Before and after as the reader may read them now: the call's corrections,
+        # through the gate (an audited read); a field not shown is named, without values.
+        views = view_calls(user, [call], channel="api:call", request=request, with_corrections=True)
+        shown = next(
+            (c.values for c in (views[0].corrections if views else []) if c.id == correction.pk),
+            {},
+        )
+        names = set(correction.changes) | (
+            {"screening"} if correction.screening_after is not None else set()
+        )
+        for name in CORRECTABLE:
+            if name in names:
+                before, after = shown.get(name, (None, None))
+                changed.append({"field": name, "before": before, "after": after})
+    return {
+        "id": call.pk,
+        "reference": call.reference,
+        "response": call.response,
+        "priority": call.priority,
+        "triage": {
+            "response": call.triage_response,
+            "priority": call.triage_priority,
+            "rule": call.triage_rule,
+            "says": call.triage_says,
+        },
+        "changed": changed,
+    }

@@ -12,6 +12,7 @@ CALL_CLOSED = "calls.call_closed"
 PERSON_LINKED = "calls.person_linked"
 RULES_CHANGED = "calls.triage_rules_changed"
 OUTCOME_REPORTED = "calls.outcome_reported"
+CALL_CORRECTED = "calls.call_corrected"
 
 
 def _ids(call) -> dict:
@@ -108,5 +109,45 @@ def rules_changed(*, rule_set, actor: Actor, request=None) -> None:
         object_type="triage_rules",
         object_id=rule_set.pk,
         detail={"version": rule_set.version, "rules": len(rule_set.rules)},
+        request=request,
+    )
+
+
+def _codes(value) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+# Coded fields whose before and after the entry itself carries; free text (a caller's
+# name, what they said) and the screening (public safety) stay in the correction record,
+# read through the gate, so that the chain holds no more of a person than it must.
+CODED = ("source", "concerns", "caller_relation", "language")
+
+
+def call_corrected(*, correction, call, fields: list[str], actor: Actor, request=None) -> None:
+    detail = {
+        **_ids(call),
+        "correction": correction.pk,
+        "fields": ",".join(fields),
+        "reason": bool(correction.reason),
+        "triage": "{} → {}".format(
+            "{response}/{priority}".format(**correction.triage_before),
+            "{response}/{priority}".format(**correction.triage_after),
+        ),
+        "response": "{} → {}".format(
+            "{response}/{priority}".format(**correction.response_before),
+            "{response}/{priority}".format(**correction.response_after),
+        ),
+    }
+    for name in CODED:
+        if name in correction.changes:
+            before, after = correction.changes[name]
+            detail[name] = f"{_codes(before)} → {_codes(after)}"
+    record(
+        CALL_CORRECTED,
+        actor=actor,
+        object_type="person" if call.person_id else "call",
+        object_id=call.person_id or call.pk,
+        fields=[f"call:{name}" for name in fields],
+        detail=detail,
         request=request,
     )

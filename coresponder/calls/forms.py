@@ -114,3 +114,41 @@ class NoteForm(forms.Form):
         max_length=2000,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("What happened")}),
     )
+
+
+class CorrectionForm(forms.Form):
+    """The call's intake facts to correct, prefilled with what the call holds now; only
+    the fields the user may correct are kept (`actions.fields_correctable_by`)."""
+
+    source = forms.ChoiceField(label=_("Line"), choices=list(SOURCE_WORDS.items()))
+    concerns = IntakeForm.base_fields["concerns"]
+    screening = IntakeForm.base_fields["screening"]
+    address = forms.CharField(label=_("Where"), max_length=300, required=False)
+    latitude = IntakeForm.base_fields["latitude"]
+    longitude = IntakeForm.base_fields["longitude"]
+    caller_name = IntakeForm.base_fields["caller_name"]
+    caller_phone = IntakeForm.base_fields["caller_phone"]
+    caller_relation = IntakeForm.base_fields["caller_relation"]
+    language = IntakeForm.base_fields["language"]
+    summary = IntakeForm.base_fields["summary"]
+    reason = forms.CharField(
+        label=_("Why (needed once the call is closed)"), max_length=500, required=False
+    )
+    keep_override = forms.BooleanField(
+        label=_("Keep the triage override"), required=False, initial=True
+    )
+
+    def __init__(self, *args, allowed=(), overridden: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in (*allowed, "reason") and not (name == "keep_override" and overridden):
+                del self.fields[name]
+
+    def changes(self) -> dict:
+        """The facts as typed, each a field the user may correct; the action keeps those
+        that differ from the call's."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("reason", "keep_override")
+        }

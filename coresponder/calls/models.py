@@ -363,6 +363,72 @@ class CallNote(PersonData, BaseModel):
         return f"note on {self.call_id}"
 
 
+# The intake facts a call may be corrected in after it was taken (`actions.correct_call`).
+CORRECTABLE = (
+    "source",
+    "concerns",
+    "screening",
+    "address",
+    "latitude",
+    "longitude",
+    "caller_name",
+    "caller_phone",
+    "caller_relation",
+    "language",
+    "summary",
+)
+
+
+class CallCorrection(PersonData, BaseModel):
+    """One correction of a call's intake facts: who, when, why, each field before and
+    after, and the triage it led to. Written once by `actions.correct_call`, never changed.
+
+    The safety screening is public safety as on the call, so its before and after are
+    fields of their own; every other field corrected is operational, kept in `changes`.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="corrections")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("why"), max_length=500, blank=True)
+    # {field: [before, after]} for each operational field corrected.
+    changes = models.JSONField(default=dict, blank=True)
+    screening_before = models.JSONField(null=True, blank=True)
+    screening_after = models.JSONField(null=True, blank=True)
+    # {"response", "priority", "rule"} of triage before and after, and of the response the
+    # call carries (an override kept, or the new triage's).
+    triage_before = models.JSONField(default=dict)
+    triage_after = models.JSONField(default=dict)
+    response_before = models.JSONField(default=dict)
+    response_after = models.JSONField(default=dict)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "call": STRUCTURAL,
+        "corrected_by": STRUCTURAL,
+        "reason": OPERATIONAL,
+        "changes": OPERATIONAL,
+        "screening_before": PUBLIC_SAFETY,
+        "screening_after": PUBLIC_SAFETY,
+        "triage_before": OPERATIONAL,
+        "triage_after": OPERATIONAL,
+        "response_before": OPERATIONAL,
+        "response_after": OPERATIONAL,
+        "created_at": OPERATIONAL,
+        "updated_at": STRUCTURAL,
+    }
+
+    class Meta:
+        ordering = ["call", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"correction of {self.call_id}"
+
+    def person_key(self):
+        return self.call.person_id
+
+
 class CallSequence(models.Model):
     """The last call number used per program and year; locked while a number is taken."""
 

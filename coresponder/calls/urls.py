@@ -15,4 +15,5 @@ urlpatterns = [
     path("<uuid:call_id>/notes/", views.add_note, name="add_note"),
     path("<uuid:call_id>/override/", views.override, name="override"),
     path("<uuid:call_id>/close/", views.close, name="close"),
+    path("<uuid:call_id>/correct/", views.correct, name="correct"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.db import transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from coresponder.accounts.models import Role
 from coresponder.cases.flags import repeat_crises
 from coresponder.core.access import require_role
-from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.exceptions import DomainError, NotFound, PermissionDenied
 from coresponder.encounters.access import plan_summaries_for, plans_for
 from coresponder.encounters.models import Encounter
 from coresponder.people import actions as people_actions
@@ -22,9 +23,16 @@ from coresponder.people.access import search_for, view_persons
 from coresponder.people.matching import PersonQuery
 
 from . import actions, triage
-from .access import CALL_READERS, DESK, RESPONDERS, access_call_by_id, view_calls
-from .forms import IntakeForm, NoteForm, OverrideForm
-from .models import Call, CallNote, CallState
+from .access import (
+    CALL_READERS,
+    DESK,
+    RESPONDERS,
+    access_call_by_id,
+    triage_words,
+    view_calls,
+)
+from .forms import CorrectionForm, IntakeForm, NoteForm, OverrideForm
+from .models import CORRECTABLE, Call, CallNote, CallState
 
 
 def _call_in(data: dict, person_id) -> actions.CallIn:
@@ -150,13 +158,19 @@ def person_candidates(request: HttpRequest) -> TemplateResponse:
     )
 
 
-def _call_and_view(request, call_id) -> tuple[Call, object]:
+def _call_and_view(request, call_id, *, with_corrections=False) -> tuple[Call, object]:
     """The call, and the call as the user may see it (an audited read)."""
     try:
         call = access_call_by_id(request.user, call_id)
     except NotFound:
         raise Http404 from None
-    views = view_calls(request.user, [call], channel="page:call", request=request)
+    views = view_calls(
+        request.user,
+        [call],
+        channel="page:call",
+        request=request,
+        with_corrections=with_corrections,
+    )
     if not views:
         raise Http404
     return call, views[0]
@@ -202,7 +216,7 @@ def _live_context(request, call: Call, view) -> dict:
 
 @require_role(*CALL_READERS)
 def detail(request: HttpRequest, call_id) -> TemplateResponse:
-    call, view = _call_and_view(request, call_id)
+    call, view = _call_and_view(request, call_id, with_corrections=True)
     context = _live_context(request, call, view)
     # The response plan of the call's person, as this reader may see it on this call.
     plans = (
@@ -222,6 +236,7 @@ def detail(request: HttpRequest, call_id) -> TemplateResponse:
             "override_form": OverrideForm(
                 initial={"response": view.response, "priority": view.priority}
             ),
+            "correction_form": _correction_form(request.user, call, view),
             "closing_states": [
                 (CallState.RESOLVED_BY_PHONE, _("Resolved by phone")),
                 (CallState.CANCELLED, _("Cancel the call")),
@@ -230,6 +245,67 @@ def detail(request: HttpRequest, call_id) -> TemplateResponse:
         }
     )
     return TemplateResponse(request, "calls/detail.html", context)
+
+
+def _correction_form(user, call: Call, view, data=None) -> CorrectionForm | None:
+    """The form to correct the call, with the fields `user` may correct, or None."""
+    allowed = actions.fields_correctable_by(user, call)
+    if not allowed:
+        return None
+    initial = {name: getattr(call, name) for name in allowed}
+    return CorrectionForm(
+        data,
+        auto_id="correct_%s",
+        allowed=allowed,
+        overridden=view.is_overridden,
+        initial={**initial, "keep_override": True},
+    )
+
+
+@require_role(*CALL_READERS)
+@require_POST
+def correct(request: HttpRequest, call_id) -> HttpResponse:
+    """Corrects the call's intake facts; says what changed, and the triage it led to."""
+    call, view = _call_and_view(request, call_id)
+    form = _correction_form(request.user, call, view, request.POST)
+    if form is None:
+        raise Forbidden(_("You may not correct this call."))
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect("calls:detail", call_id=call.pk)
+    try:
+        correction = actions.correct_call(
+            call,
+            changes=form.changes(),
+            reason=form.cleaned_data["reason"],
+            keep_override=form.cleaned_data.get("keep_override", True),
+            acting_user=request.user,
+            request=request,
+        )
+    except PermissionDenied as error:
+        raise Forbidden(error.message) from None
+    except DomainError as error:
+        problems = [p for found in error.fields.values() for p in found]
+        messages.error(request, " ".join([error.message, *problems]))
+        return redirect("calls:detail", call_id=call.pk)
+    if correction is None:
+        messages.info(request, _("Nothing changed: the call already says that."))
+    else:
+        changed = ", ".join(
+            str(Call._meta.get_field(name).verbose_name)
+            for name in CORRECTABLE
+            if name in correction.changes
+            or (name == "screening" and correction.screening_after is not None)
+        )
+        messages.success(
+            request,
+            _("Corrected: %(fields)s. Triage now: %(triage)s.")
+            % {"fields": changed, "triage": triage_words(correction.triage_after)},
+        )
+    return redirect("calls:detail", call_id=call.pk)
 
 
 @require_role(*CALL_READERS)

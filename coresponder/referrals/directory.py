@@ -36,12 +36,14 @@ from .matching import (
 )
 from .models import (
     Address,
+    Attribute,
     Language,
     Location,
     Phone,
     Schedule,
     ServiceAtLocation,
     ServiceCapacity,
+    TaxonomyTerm,
 )
 
 # Bounding boxes tried in turn round the place, until enough candidates are found.
@@ -67,6 +69,8 @@ ROW_FIELDS = (
     "service__sex",
     "service__insurance_accepted",
     "service__description",
+    "service__url",
+    "service__email",
     "program_id",
 )
 SCHEDULE_FIELDS = (
@@ -97,6 +101,7 @@ class Filters:
     sex: str = ""
     place: Place | None = None
     radius_km: float | None = None
+    taxonomy: str = ""  # a taxonomy term's code or words, said of the service
 
 
 def box(place: Place, radius_km: float) -> tuple[float, float, float, float]:
@@ -159,7 +164,18 @@ def rows_query(program, filters: Filters):
                 | Q(service__organization__name__icontains=word)
                 | Q(location__name__icontains=word)
             )
+    if filters.taxonomy:
+        rows = rows.filter(service__hsds_id__in=_services_with_term(program, filters.taxonomy))
     return rows.values_list(*ROW_FIELDS)
+
+
+def _services_with_term(program, text: str):
+    """The HSDS ids of the services a taxonomy term matching `text` (its code exactly, or
+    words of its name) is said of, as a subquery."""
+    terms = TaxonomyTerm.objects.filter(program=program).filter(
+        Q(code__iexact=text.strip()) | Q(name__icontains=text.strip())
+    )
+    return Attribute.objects.filter(program=program, taxonomy_term__in=terms).values("link_id")
 
 
 def _own(program, rows) -> list[tuple]:
@@ -269,6 +285,7 @@ def facts(rows: Sequence[tuple]) -> list[Candidate]:
             :9
         ]
         status, minimum_age, maximum_age, veterans, sex, insurance, description = row[9:16]
+        url, email = row[16:18]
         hours = (
             by_sal.get(sal_id)
             or by_service.get((service_id, location_id))
@@ -305,6 +322,8 @@ def facts(rows: Sequence[tuple]) -> list[Candidate]:
                 hours=tuple(hours),
                 capacity=capacity_of.get(service_id),
                 description=description,
+                url=url,
+                email=email,
             )
         )
     return found
@@ -349,6 +368,7 @@ def _with_radius(filters: Filters, radius: float) -> Filters:
         sex=filters.sex,
         place=filters.place,
         radius_km=radius,
+        taxonomy=filters.taxonomy,
     )
 
 
@@ -385,6 +405,8 @@ class Search:
     radius_km: float | None = None
     language: str = ""
     open_at: datetime | None = None  # only services open then
+    taxonomy: str = ""  # a taxonomy term's code or words
+    has_room: bool = False  # only services whose capacity says places are free
     limit: int = 50
 
 
@@ -398,6 +420,7 @@ def search(program, query: Search, *, now: datetime | None = None) -> list[Sugge
         text=query.text.strip(),
         place=query.place,
         radius_km=query.radius_km if query.place is not None else None,
+        taxonomy=query.taxonomy.strip(),
     )
     found = candidates(program, filters)
     needs = Needs(
@@ -409,6 +432,8 @@ def search(program, query: Search, *, now: datetime | None = None) -> list[Sugge
         ranked = [s for s in ranked if wanted in s.candidate.languages]
     if query.open_at is not None:
         ranked = [s for s in ranked if s.opening.state == Opening.OPEN]
+    if query.has_room:
+        ranked = [s for s in ranked if s.candidate.capacity is not None and not s.full]
     return ranked[: query.limit]
 
 

@@ -56,3 +56,35 @@ class DirectorySearchForm(forms.Form):
         if data.get("open") == "at" and data.get("at") is None:
             self.add_error("at", _("Say when the service should be open."))
         return data
+
+
+class ReferralSearchForm(forms.Form):
+    """The whole directory, searched from an encounter's referral step: distances are
+    from the call's place unless another place is given; "open now" is on the program's
+    clock."""
+
+    search = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
+    text = forms.CharField(label=_("Name or words"), required=False, max_length=100)
+    kind = DirectorySearchForm.base_fields["kind"]
+    taxonomy = forms.CharField(
+        label=_("Taxonomy term"),
+        required=False,
+        max_length=100,
+        help_text=_("A code or words of a term the directory uses."),
+    )
+    radius = forms.ChoiceField(
+        label=_("Within"),
+        required=False,
+        choices=[
+            ("", _("any distance")),
+            ("5", _("5 km of the call")),
+            ("10", _("10 km of the call")),
+            ("25", _("25 km of the call")),
+            ("50", _("50 km of the call")),
+        ],
+    )
+    near = forms.CharField(
+        label=_("Near another place (postal code or city)"), required=False, max_length=60
+    )
+    open_now = forms.BooleanField(label=_("Open now"), required=False)
+    has_room = forms.BooleanField(label=_("Has room now"), required=False)

@@ -253,6 +253,8 @@ class Candidate:
     hours: tuple[Hours, ...] = ()
     capacity: Capacity | None = None
     description: str = ""
+    url: str = ""  # how to reach a service that takes no referrals here
+    email: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Program, Role
+from coresponder.calls.actions import fields_correctable_by
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.core.languages import language_name
@@ -23,7 +25,7 @@ from coresponder.privacy.policy import PROGRAM_STAFF
 
 from . import actions, directory
 from .access import consent_to_send, may_send_referrals, partner_agencies
-from .forms import DirectorySearchForm
+from .forms import DirectorySearchForm, ReferralSearchForm
 from .matching import Place, Suggestion
 from .models import Service
 
@@ -92,13 +94,28 @@ class Offer:
     may_refer: bool  # the user sends referrals, and the call names a person
     agency: object = None  # the partner agency answering for the service, if linked
     consented: bool = False  # a consent in force shares care coordination with it
+    suggested: bool = False  # a search result that is also among the suggestions
+
+    @property
+    def reach(self) -> list[tuple[str, str, str]]:
+        """How to reach a service that takes no referrals here, besides the phone and
+        address its card shows: (kind, link, words)."""
+        candidate = self.suggestion.candidate
+        ways = []
+        if candidate.url.startswith(("https://", "http://")):
+            ways.append(("website", candidate.url, candidate.url))
+        if "@" in candidate.email:
+            ways.append(("email", f"mailto:{candidate.email}", candidate.email))
+        return ways
 
 
 def _offers(encounter, user, rights, found: list[Suggestion]) -> list[Offer]:
     person_id = encounter.call.person_id
-    if person_id is None or not may_send_referrals(user, rights):
-        return [Offer(suggestion, may_refer=False) for suggestion in found]
     agencies = partner_agencies(s.candidate.service_id for s in found)
+    if person_id is None or not may_send_referrals(user, rights):
+        return [
+            Offer(s, may_refer=False, agency=agencies.get(s.candidate.service_id)) for s in found
+        ]
     consented = {
         agency.pk: bool(consent_to_send(agency, person_id))
         for agency in {agency.pk: agency for agency in agencies.values()}.values()
@@ -143,10 +160,21 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
         if rights.reads(DataClass.CLINICAL)
         else []
     )
+    search = _search_from_encounter(request, encounter, found)
+    offers = _offers(encounter, request.user, rights, found)
+    search_offers = _offers(encounter, request.user, rights, search["search_results"])
+    for offer in search_offers:
+        offer.suggested = _key(offer.suggestion) in search["suggested_keys"]
     return TemplateResponse(
         request,
         "referrals/suggestions.html",
         {
+            **search,
+            "search_offers": search_offers,
+            # Concerns reported wrong at intake are corrected on the call, and the
+            # suggestions follow them.
+            "may_correct_concerns": "concerns"
+            in fields_correctable_by(request.user, encounter.call),
             "encounter": encounter,
             "call": call,
             "call_language": language_name(call.language),
@@ -154,10 +182,55 @@ def suggestions(request: HttpRequest, encounter_id) -> TemplateResponse:
             "kinds": kinds,
             "shows_wanted": rights.reads(DataClass.CLINICAL),
             "results": found,
-            "offers": _offers(encounter, request.user, rights, found),
+            "offers": offers,
             "need": kinds[0] if kinds else "",
         },
     )
+
+
+def _key(suggestion: Suggestion) -> tuple:
+    return (suggestion.candidate.service_id, suggestion.candidate.location_id)
+
+
+def _search_from_encounter(request, encounter, suggested: list[Suggestion]) -> dict:
+    """The whole directory searched from the referral step, suggestions first: distances
+    from the call's place (or another place typed), open now on the program's clock."""
+    call = encounter.call
+    program = call.program
+    form = ReferralSearchForm(request.GET if request.GET.get("search") else None)
+    results: list[Suggestion] = []
+    place_unknown = False
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        place = Place(call.latitude, call.longitude) if call.has_place else None
+        if data["near"]:
+            place = directory.place_near(program, data["near"])
+            place_unknown = place is None
+        now = timezone.now()
+        results = directory.search(
+            program,
+            directory.Search(
+                text=data["text"],
+                kind=data["kind"],
+                taxonomy=data["taxonomy"],
+                place=place,
+                radius_km=float(data["radius"]) if data["radius"] and place else None,
+                open_at=now if data["open_now"] else None,
+                has_room=data["has_room"],
+            ),
+            now=now,
+        )
+        order = {_key(s): n for n, s in enumerate(suggested)}
+        results.sort(key=lambda s: order.get(_key(s), len(order)))
+    return {
+        "search_form": form,
+        "searched": form.is_bound,
+        "search_results": results,
+        "suggested_keys": {_key(s) for s in suggested},
+        "place_unknown": place_unknown,
+        "program_now": timezone.localtime(timezone.now(), program.zone),
+        "search_query": request.GET.urlencode() if form.is_bound else "",
+    }
 
 
 class ReferForm(forms.Form):
@@ -167,13 +240,21 @@ class ReferForm(forms.Form):
     voluntary = forms.BooleanField(required=False)
 
 
+def _back_to(encounter, query: str) -> str:
+    """The referral step again, with the search the form was sent from (re-encoded: only
+    a query string of our own page, never another address)."""
+    url = reverse("referrals:suggestions", kwargs={"encounter_id": encounter.pk})
+    query = QueryDict(query[:2000]).urlencode()
+    return f"{url}?{query}#search-results" if query else url
+
+
 @require_role(*DIRECTORY_READERS)
 @require_POST
 def refer(request: HttpRequest, encounter_id) -> HttpResponse:
     """Refer the encounter's person to a suggested service, or record that information
     about it was given; a refusal comes back as a message with its reason."""
     encounter, _rights = _working_encounter(request.user, encounter_id)
-    back = redirect("referrals:suggestions", encounter_id=encounter.pk)
+    back = redirect(_back_to(encounter, request.POST.get("back", "")))
     form = ReferForm(request.POST)
     if not form.is_valid():
         if "need" in form.errors:

@@ -79,6 +79,8 @@ ALLOWED_HELPER_USES = {
     # Writing: an action names the classes of the fields it changes, to ask the policy
     # for the right to write them. Not a read.
     ("people/actions.py", "privacy_classes"),
+    # The same for a call's correction: the classes of the facts corrected.
+    ("calls/actions.py", "privacy_classes"),
 }
 
 

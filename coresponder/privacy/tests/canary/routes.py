@@ -36,6 +36,7 @@ API_WRITES = {
     "coresponder_privacy_api_revoke": "revokes a consent",
     "coresponder_calls_api_create_call": "takes a call",
     "coresponder_calls_api_create_note": "adds a note to a call",
+    "coresponder_calls_api_correct_call": "corrects a call's intake facts",
     "coresponder_dispatch_api_dispatch": "dispatches a team",
     "coresponder_dispatch_api_move": "moves a team's status",
     "coresponder_interop_api_receive_cad_call": "a CAD system's call: makes a call",

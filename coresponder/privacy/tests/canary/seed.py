@@ -66,6 +66,8 @@ CANARIES: dict[str, str] = {
     "cnryOPpronouns7f3a": OPERATIONAL,
     "cnryOPcallsummary7f3a": OPERATIONAL,
     "cnryOPinterventions7f3a": OPERATIONAL,
+    # the caller's name as intake took it, before a correction: on the call's history only
+    "cnryOPcorrectedcaller7f3a": OPERATIONAL,
     # public safety
     "cnryPSperson7f3a": PUBLIC_SAFETY,
     "cnryPSsection7f3a": PUBLIC_SAFETY,
@@ -247,7 +249,14 @@ def plant(now: datetime) -> Planted:
             longitude=-104.99,
             person_id=person.pk,
             summary="cnryOPcallsummary7f3a",
+            caller_name="cnryOPcorrectedcaller7f3a",
         ),
+        acting_user=desk,
+    )
+    calls.correct_call(
+        call,
+        changes={"caller_name": "Walk caller", "concerns": ["suicidal", "self_harm"]},
+        reason="The caller spelled it",
         acting_user=desk,
     )
     team = dispatch.create_team(
