@@ -299,7 +299,7 @@ def dashboard(engine, filters) -> dict:
     """The dashboard page's server work, as `dashboard_views.dashboard_for` does it: the
     figures of the period and of the one before, and every chart (a year: by month)."""
     from coresponder.analytics import dashboard_views as views
-    from coresponder.analytics import kpis
+    from coresponder.analytics import kpis, outcome_charts
 
     length = filters.end - filters.start
     period = views.Period(
@@ -308,8 +308,8 @@ def dashboard(engine, filters) -> dict:
     now = kpis.figures(engine, filters)
     before = kpis.figures(engine, views.previous_of(filters, period))
     charts = {
-        name: views.chart_for(name, engine, filters, period, now).csv_rows()
-        for name in views.CHART_NAMES
+        name: outcome_charts.chart_for(name, engine, filters, by=period.by, now=now).csv_rows()
+        for name in outcome_charts.CHART_NAMES
     }
     return {"now": figures_key(now), "before": figures_key(before), "charts": charts}
 

@@ -20,12 +20,8 @@ from coresponder.privacy.audit import Actor
 
 from . import events
 from .access import BadFilter, engine_for, may_see_outcomes
-from .dashboard_views import (
-    audit_detail,
-    chart_for,
-    dashboard_for,
-    scope_of,
-)
+from .dashboard_views import audit_detail, dashboard_for, scope_of
+from .outcome_charts import chart_for
 
 router = Router(tags=["outcomes"])
 
@@ -145,6 +141,10 @@ class ChartOut(Schema):
         "and hour)."
     )
     note: str = Field(description="Says so in words; empty when none is left out.")
+    about: str = Field(
+        description="What a reader needs to read the numbers right (how the bins run, what "
+        "is not counted); empty when nothing needs saying."
+    )
 
 
 def _outcomes_user(request: HttpRequest):
@@ -249,7 +249,7 @@ def outcome_chart(request: HttpRequest, name: ChartName, query: Query[OutcomeQue
         period, filters = scope_of(program, request.GET)
     except BadFilter as bad:
         raise BadFilterError(str(bad)) from None
-    chart = chart_for(name, engine_for(program), filters, period)
+    chart = chart_for(name, engine_for(program), filters, by=period.by)
     events.on_program(
         events.OUTCOMES_VIEWED,
         program,
@@ -267,4 +267,5 @@ def outcome_chart(request: HttpRequest, name: ChartName, query: Query[OutcomeQue
         "rows": chart.rows,
         "left_out": chart.left_out,
         "note": chart.note,
+        "about": chart.about,
     }

@@ -101,11 +101,13 @@ def bar_chart(
     title: str,
     description: str,
     unit: str = "",
+    axis: str = "",
     width: int = 640,
     height: int = 240,
 ) -> SafeString:
-    """Vertical bars, one group per label, one bar per series."""
-    left, right, top, bottom = 52, 10, 24 if len(series) > 1 else 12, 36
+    """Vertical bars, one group per label, one bar per series; `axis` names what the
+    labels under the bars count (minutes), once."""
+    left, right, top, bottom = 52, 10, 24 if len(series) > 1 else 12, 50 if axis else 36
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_top(max((v for _, values in series for v in values), default=0))
     parts = _open(title, description, width, height)
@@ -125,6 +127,8 @@ def bar_chart(
                 f"<title>{escape(f'{label}, {name}: {_number(value)}{unit}')}</title></rect>"
             )
         parts.append(_text(left + (i + 0.5) * group, top + plot_h + 15, label, anchor="middle"))
+    if axis:
+        parts.append(_text(left + plot_w / 2, top + plot_h + 32, axis, anchor="middle", fill=SOFT))
     parts.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
         f'stroke="{SOFT}"/>'
@@ -217,9 +221,10 @@ def heat_map(
     title: str,
     description: str,
     width: int = 640,
+    label_width: int = 40,
 ) -> SafeString:
     """A grid of cells shaded by count: seven days by 24 hours for calls by hour of week."""
-    left, top, right = 40, 18, 6
+    left, top, right = label_width, 18, 6
     columns = max((len(r) for r in grid), default=1)
     cell_w = (width - left - right) / columns
     cell_h = 20

@@ -1,9 +1,10 @@
 """The outcomes dashboard: headline KPIs against the previous period and the published
 figures, and the charts behind them, each with its numbers as a table and as CSV.
 
-What the page shows is built here once (`dashboard_for`, `chart_for`) and served three
-ways: the page (its filters swap the dashboard in place with htmx and keep the query
-string shareable), the JSON API (`analytics.api`) and a CSV per chart. Only those who may
+What the page shows is built here once (`dashboard_for`; each chart is defined in
+`outcome_charts`, which the program report draws too) and served three ways: the page
+(its filters swap the dashboard in place with htmx and keep the query string shareable),
+the JSON API (`analytics.api`) and a CSV per chart. Only those who may
 see the outcomes see any of it; a filter the program does not know is refused with a 400
 saying which, and nothing is computed or logged.
 """
@@ -11,9 +12,8 @@ saying which, and nothing is computed or logged.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,34 +23,25 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from coresponder.accounts.models import Program
-from coresponder.calls.models import OTHER_OUTCOME
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.core.time_bounds import Facing, TimeBounds, day_problem
-from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.privacy.audit import Actor
 
 from . import events
 from .access import BadFilter, engine_for, filters_from, may_see_outcomes
 from .choices import filter_choices
-from .engines import Engine
-from .kpis import (
-    LIBRARY,
-    TIME_BINS,
-    Figures,
-    Filters,
-    Kpi,
-    disposition_mix_by_source,
-    figures,
-    from_day_number,
-    headline,
-    hour_of_week,
-    left_out,
-    time_distribution,
-    trend,
-    unplaced,
+from .kpis import Figures, Filters, Kpi, figures, headline, unplaced
+from .outcome_charts import (
+    CHART_NAMES,
+    DAYS,
+    Chart,
+    chart_for,
+    shown_minutes,
+    shown_percent,
+    unplaced_note,
 )
 
 PERIODS = {
@@ -76,15 +67,6 @@ FILTER_LABELS = {
     "veteran": gettext_lazy("Veteran"),
     "outcome_source": gettext_lazy("Outcome recorded"),
 }
-DAYS = (
-    gettext_lazy("Monday"),
-    gettext_lazy("Tuesday"),
-    gettext_lazy("Wednesday"),
-    gettext_lazy("Thursday"),
-    gettext_lazy("Friday"),
-    gettext_lazy("Saturday"),
-    gettext_lazy("Sunday"),
-)
 LONGEST_DAYS = 366 * 10  # a custom period of more than ten years is a typo
 
 
@@ -205,19 +187,8 @@ def format_value(kpi: Kpi, value: float | None) -> str:
     if value is None:
         return "—"
     if kpi.unit == "percent":
-        return _percent(value)
-    return _minutes(value)
-
-
-def _percent(fraction: float) -> str:
-    shown = round(fraction * 100, 1)
-    return f"{shown:.0f}%" if shown == int(shown) else f"{shown:.1f}%"
-
-
-def _minutes(minutes: float) -> str:
-    shown = round(minutes, 1)
-    number = f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
-    return _("%(n)s min") % {"n": number}
+        return shown_percent(value)
+    return shown_minutes(value)
 
 
 def _lower_first(words: str) -> str:
@@ -257,7 +228,7 @@ def _compare(kpi: Kpi, value: float | None, previous: float | None) -> tuple[str
             "n": f"{abs(value - previous) * 100:.1f}",
         }
     else:
-        change = ("+" if value > previous else "−") + _minutes(abs(value - previous))
+        change = ("+" if value > previous else "−") + shown_minutes(abs(value - previous))
     if kpi.higher_is_better is None:
         return direction, "neutral", _("%(change)s on the previous period.") % {"change": change}
     better = (value > previous) == kpi.higher_is_better
@@ -306,375 +277,6 @@ def tiles_for(now: Figures, before: Figures) -> list[Tile]:
     return tiles
 
 
-# -- Charts -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    unit: str = "count"  # text, count, percent or minutes
-
-
-@dataclass(frozen=True)
-class Chart:
-    name: str
-    title: str
-    columns: list[Column]
-    rows: list[dict[str, Any]]
-    empty: str  # what to say when there is nothing to draw
-    drawing: dict[str, Any] = field(default_factory=dict)  # for dashboard.js
-    left_out: int = 0  # calls of the period whose time is not known finely enough for it
-    note: str = ""  # says so, when some are
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(
-            row.get(column.key)
-            for row in self.rows
-            for column in self.columns
-            if column.unit != "text"
-        )
-
-    def cells(self) -> list[list[str]]:
-        """The rows as the table shows them."""
-        units = [(column.key, column.unit) for column in self.columns]
-        return [[_cell(row.get(key), unit) for key, unit in units] for row in self.rows]
-
-    def csv_rows(self) -> list[list[Any]]:
-        header = [
-            f"{column.label} (%)" if column.unit == "percent" else column.label
-            for column in self.columns
-        ]
-        rows = [header]
-        for row in self.rows:
-            rows.append([_csv_cell(row.get(column.key), column.unit) for column in self.columns])
-        return rows
-
-
-def _cell(value: Any, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "percent":
-        return _percent(value)
-    if unit == "minutes":
-        return _minutes(value)
-    return str(value)
-
-
-def _csv_cell(value: Any, unit: str) -> Any:
-    if value is None:
-        return ""
-    if unit == "percent":
-        return round(value * 100, 1)
-    return value
-
-
-def _series(label: str, key: str, rows: list[dict], *, unit: str = "count", kind: str = "bar"):
-    data = [row.get(key) for row in rows]
-    if unit == "percent":
-        data = [None if value is None else round(value * 100, 1) for value in data]
-    return {"label": str(label), "data": data, "unit": unit, "kind": kind}
-
-
-def _period_label(by: str, number: int) -> str:
-    if by == "week":
-        return _("Week of %(day)s") % {"day": date_format(from_day_number(number), "j M Y")}
-    return date_format(date(number // 100, number % 100, 1), "M Y")
-
-
-def _short_period_label(by: str, number: int) -> str:
-    if by == "week":
-        return date_format(from_day_number(number), "j M")
-    return date_format(date(number // 100, number % 100, 1), "M Y")
-
-
-def left_out_note(column: str, count: int) -> str:
-    """Why a chart by week, month or hour of the week leaves calls out, in words."""
-    if not count:
-        return ""
-    if column == "week":
-        return ngettext(
-            "%(n)s call of this period is not in this chart: only its month or year is known.",
-            "%(n)s calls of this period are not in this chart: only their month or year is known.",
-            count,
-        ) % {"n": f"{count:,}"}
-    if column == "month":
-        return ngettext(
-            "%(n)s call of this period is not in this chart: only its year is known.",
-            "%(n)s calls of this period are not in this chart: only their year is known.",
-            count,
-        ) % {"n": f"{count:,}"}
-    return ngettext(
-        "%(n)s call of this period is not in this chart: its hour or weekday is not known.",
-        "%(n)s calls of this period are not in this chart: their hour or weekday is not known.",
-        count,
-    ) % {"n": f"{count:,}"}
-
-
-def unplaced_note(count: int) -> str:
-    if not count:
-        return ""
-    return ngettext(
-        "%(n)s call known only to a month or a year that reaches beyond this period is not "
-        "counted in it.",
-        "%(n)s calls known only to a month or a year that reaches beyond this period are not "
-        "counted in it.",
-        count,
-    ) % {"n": f"{count:,}"}
-
-
-def trend_chart(engine: Engine, filters: Filters, by: str) -> Chart:
-    rows = [
-        {**row, "label": _period_label(by, int(row["period"]))}
-        for row in trend(engine, filters, by=by)
-    ]
-    short = [_short_period_label(by, int(row["period"])) for row in rows]
-    columns = [
-        Column("label", str(_("Week") if by == "week" else _("Month")), "text"),
-        Column("calls", _("Calls")),
-        Column("encounters", _("Complete encounters")),
-        Column("arrest_free", str(LIBRARY["arrest_free"].name), "percent"),
-        Column("voluntary_engagement", str(LIBRARY["voluntary_engagement"].name), "percent"),
-    ]
-    drawing = {
-        "type": "trend",
-        "labels": short,
-        "series": [
-            _series(_("Calls"), "calls", rows),
-            _series(LIBRARY["arrest_free"].name, "arrest_free", rows, unit="percent", kind="line"),
-            _series(
-                LIBRARY["voluntary_engagement"].name,
-                "voluntary_engagement",
-                rows,
-                unit="percent",
-                kind="line",
-            ),
-        ],
-    }
-    title = _("Calls and rates by week") if by == "week" else _("Calls and rates by month")
-    missing = left_out(engine, filters, by)
-    return Chart(
-        "trend",
-        title,
-        columns,
-        rows,
-        _("No calls in this period."),
-        drawing,
-        left_out=missing,
-        note=left_out_note(by, missing),
-    )
-
-
-def dispositions_chart(engine: Engine, filters: Filters) -> Chart:
-    mix = disposition_mix_by_source(engine, filters)
-    documented, imported = mix["encounter"], mix["imported"]
-    total = sum(documented.values()) + sum(imported.values())
-    codes = [str(code) for code in DISPOSITION_WORDS]
-    codes += sorted((set(documented) | set(imported)) - set(codes) - {OTHER_OUTCOME})
-    if OTHER_OUTCOME in imported:
-        codes.append(OTHER_OUTCOME)
-    words = {str(code): words for code, words in DISPOSITION_WORDS.items()}
-    words[OTHER_OUTCOME] = _("other (imported: none of these)")
-    rows = []
-    for code in codes:
-        both = documented.get(code, 0) + imported.get(code, 0)
-        rows.append(
-            {
-                "disposition": words.get(code, code or _("none recorded")),
-                "encounters": documented.get(code, 0),
-                "imported": imported.get(code, 0),
-                "share": both / total if total else None,
-            }
-        )
-    columns = [
-        Column("disposition", _("Disposition"), "text"),
-        Column("encounters", _("Complete encounters")),
-        Column("imported", _("Imported outcomes")),
-        Column("share", _("Share"), "percent"),
-    ]
-    series = [_series(_("Complete encounters"), "encounters", rows)]
-    if imported:
-        series.append(_series(_("Imported outcomes"), "imported", rows))
-    drawing = {
-        "type": "hbar",
-        "labels": [row["disposition"] for row in rows],
-        "series": series,
-        "stacked": True,
-    }
-    return Chart(
-        "dispositions",
-        _("How calls ended"),
-        columns,
-        rows,
-        _("No complete encounter or imported outcome in this period."),
-        drawing,
-    )
-
-
-def hours_chart(engine: Engine, filters: Filters) -> Chart:
-    grid = hour_of_week(engine, filters)
-    rows = []
-    for day, counts in zip(DAYS, grid, strict=True):
-        row: dict[str, Any] = {"day": str(day)}
-        row.update({f"h{hour:02d}": count for hour, count in enumerate(counts)})
-        rows.append(row)
-    columns = [Column("day", _("Day"), "text")]
-    columns += [Column(f"h{hour:02d}", f"{hour:02d}") for hour in range(24)]
-    highest = max((max(counts) for counts in grid), default=0)
-    drawing = {"type": "heat", "highest": highest, "grid": grid}
-    title, empty = _("Calls by hour of the week"), _("No calls in this period.")
-    missing = left_out(engine, filters, "hour_of_week")
-    return Chart(
-        "hours",
-        title,
-        columns,
-        rows,
-        empty,
-        drawing,
-        left_out=missing,
-        note=left_out_note("hour_of_week", missing),
-    )
-
-
-def _bin_label(lower: int, upper: int | None) -> str:
-    if upper is None:
-        return _("%(lower)s min or more") % {"lower": lower}
-    return _("%(lower)s–%(upper)s min") % {"lower": lower, "upper": upper - 1}
-
-
-def times_chart(engine: Engine, filters: Filters, metric: str) -> Chart:
-    bins = time_distribution(engine, filters, only=metric)[metric]
-    uppers = [*TIME_BINS[1:], None]
-    rows = [
-        {"bin": _bin_label(lower, upper), "calls": bins.get(lower, 0)}
-        for lower, upper in zip(TIME_BINS, uppers, strict=True)
-    ]
-    if metric == "response":
-        name, title = "response_times", _("Time to arrive")
-        empty = _("No call with a team on scene in this period.")
-    else:
-        name, title = "on_scene_times", _("Officer time on scene")
-        empty = _("No call with both an on-scene and an officer-cleared time in this period.")
-    columns = [Column("bin", _("Minutes"), "text"), Column("calls", _("Calls"))]
-    drawing = {
-        "type": "bar",
-        "labels": [
-            f"{lower}+" if upper is None else f"{lower}–{upper - 1}"
-            for lower, upper in zip(TIME_BINS, uppers, strict=True)
-        ],
-        "axis": str(_("minutes")),
-        "series": [_series(_("Calls"), "calls", rows)],
-    }
-    return Chart(name, title, columns, rows, empty, drawing)
-
-
-FOLLOW_UP_KPIS = (
-    "follow_up_72h",
-    "referral_completion",
-    "connected_after_repeat",
-    "repeat_crisis_30",
-    "repeat_crisis_90",
-)
-
-
-def follow_up_chart(now: Figures) -> Chart:
-    rows = []
-    for key in FOLLOW_UP_KPIS:
-        value = now.values[key]
-        rows.append(
-            {
-                "measure": str(value.kpi.name),
-                "numerator": value.numerator,
-                "denominator": value.denominator,
-                "rate": value.value,
-            }
-        )
-    columns = [
-        Column("measure", _("Measure"), "text"),
-        Column("numerator", _("Counted")),
-        Column("denominator", _("Out of")),
-        Column("rate", _("Rate"), "percent"),
-    ]
-    drawing = {
-        "type": "hbar",
-        "labels": [row["measure"] for row in rows],
-        "series": [_series(_("Rate"), "rate", rows, unit="percent")],
-    }
-    return Chart(
-        "follow_up",
-        _("Follow-up and repeat crises"),
-        columns,
-        rows,
-        _("No follow-up, referral or identified person in this period."),
-        drawing,
-    )
-
-
-def referrals_chart(now: Figures) -> Chart:
-    counts = now.counts
-    sent = counts.referrals_sent
-    rows = [
-        {"step": str(words), "referrals": number, "share": number / sent if sent else None}
-        for words, number in (
-            (_("Sent"), sent),
-            (_("Accepted"), counts.referrals_accepted),
-            (_("Attended"), counts.referrals_attended),
-        )
-    ]
-    columns = [
-        Column("step", _("Step"), "text"),
-        Column("referrals", _("Referrals")),
-        Column("share", _("Share of those sent"), "percent"),
-    ]
-    drawing = {
-        "type": "bar",
-        "labels": [row["step"] for row in rows],
-        "series": [_series(_("Referrals"), "referrals", rows)],
-    }
-    return Chart(
-        "referrals",
-        _("Referrals: sent, accepted, attended"),
-        columns,
-        rows,
-        _("No referral sent in this period."),
-        drawing,
-    )
-
-
-# In the order the page shows them.
-CHART_NAMES = (
-    "trend",
-    "dispositions",
-    "response_times",
-    "on_scene_times",
-    "hours",
-    "follow_up",
-    "referrals",
-)
-
-
-def chart_for(
-    name: str, engine: Engine, filters: Filters, period: Period, now: Figures | None = None
-) -> Chart:
-    if name == "trend":
-        return trend_chart(engine, filters, period.by)
-    if name == "dispositions":
-        return dispositions_chart(engine, filters)
-    if name == "hours":
-        return hours_chart(engine, filters)
-    if name == "response_times":
-        return times_chart(engine, filters, "response")
-    if name == "on_scene_times":
-        return times_chart(engine, filters, "on_scene")
-    now = now or figures(engine, filters)
-    if name == "follow_up":
-        return follow_up_chart(now)
-    if name == "referrals":
-        return referrals_chart(now)
-    raise KeyError(name)
-
-
 # -- The whole dashboard ------------------------------------------------------------------
 
 
@@ -716,7 +318,7 @@ def dashboard_for(program: Program, query, *, today: date | None = None) -> Dash
     engine = engine_for(program)
     now = figures(engine, filters)
     before = figures(engine, previous_of(filters, period))
-    charts = {name: chart_for(name, engine, filters, period, now) for name in CHART_NAMES}
+    charts = {name: chart_for(name, engine, filters, by=period.by, now=now) for name in CHART_NAMES}
     return Dashboard(
         program=program,
         period=period,
@@ -836,7 +438,7 @@ def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
         period, filters = scope_of(program, request.GET)
     except BadFilter as bad:
         return HttpResponse(str(bad), status=400, content_type="text/plain; charset=utf-8")
-    chart = chart_for(name, engine_for(program), filters, period)
+    chart = chart_for(name, engine_for(program), filters, by=period.by)
     events.on_program(
         events.OUTCOMES_VIEWED,
         program,

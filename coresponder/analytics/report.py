@@ -9,7 +9,6 @@ background task writes that where the waiting page can read it.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,19 +16,14 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from coresponder.core.local_time import zone_named
-from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 
-from . import charts, kpis
+from . import charts, kpis, outcome_charts
 from .costs import CostEstimate, cost_avoided
-from .dashboard_views import left_out_note
 from .engines import Engine
-from .kpis import LIBRARY, TIME_BINS, Figures, Filters, Kpi, Value
-
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from .kpis import LIBRARY, Figures, Filters, Kpi, Value
 
 
 @dataclass(frozen=True)
@@ -119,10 +113,6 @@ def _share(count: int, of: int) -> str:
     return f"{count / of * 100:.1f}%" if of else "—"
 
 
-def month_label(yyyymm: int) -> str:
-    return f"{calendar.month_abbr[yyyymm % 100]} {yyyymm // 100}"
-
-
 def _narrowed_by(filters: Filters, names: dict[str, dict[str, str]]) -> list[str]:
     words = []
     for name, value in filters.narrowing().items():
@@ -143,54 +133,33 @@ def calls_without_person(engine: Engine, filters: Filters) -> tuple[int, int]:
     return int(unknown or 0), int(calls or 0)
 
 
-# -- The charts, each with its data table. ------------------------------------------------
+# -- The charts: each defined once in `outcome_charts`, drawn here as SVG. ----------------
+
+
+def _notes(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
 
 
 def _trend_chart(engine: Engine, filters: Filters) -> Chart:
-    rows = kpis.trend(engine, filters, by="month")
-    missing = kpis.left_out(engine, filters, "month")
-    labels = [month_label(row["period"]) for row in rows]
+    # A report for a board reads by month, whatever its length.
+    chart = outcome_charts.trend_chart(engine, filters, "month")
     svg = charts.line_chart(
-        labels,
+        chart.drawing["labels"],
         [
-            (_("Calls"), [row["calls"] for row in rows]),
-            (_("Complete encounters"), [row["encounters"] for row in rows]),
+            (_("Calls"), [row["calls"] for row in chart.rows]),
+            (_("Complete encounters"), [row["encounters"] for row in chart.rows]),
         ],
         title=_("Calls and encounters by month"),
         description=_("A line for calls and one for complete encounters, month by month."),
     )
-
-    def pct(value):
-        return "—" if value is None else f"{value * 100:.1f}%"
-
-    return Chart(
-        "trend",
-        _("Trend by month"),
-        svg,
-        [_("Month"), _("Calls"), _("Encounters"), _("Arrest-free"), _("Voluntary"), _("Force")],
-        [
-            [
-                label,
-                f"{row['calls']:,}",
-                f"{row['encounters']:,}",
-                pct(row["arrest_free"]),
-                pct(row["voluntary_engagement"]),
-                pct(row["use_of_force"]),
-            ]
-            for label, row in zip(labels, rows, strict=True)
-        ],
-        note=left_out_note("month", missing),
-    )
+    return Chart("trend", chart.title, svg, chart.headers, chart.cells(), _notes(chart.note))
 
 
 def _disposition_chart(engine: Engine, filters: Filters) -> Chart:
-    mix = kpis.disposition_mix(engine, filters)
-    ordered = sorted(mix.items(), key=lambda item: (-item[1], item[0]))
-    total = sum(mix.values())
-    labels = [capfirst(str(DISPOSITION_WORDS.get(code, code))) for code, _count in ordered]
+    chart = outcome_charts.dispositions_chart(engine, filters)
     svg = charts.horizontal_bar_chart(
-        labels,
-        [count for _code, count in ordered],
+        [row["disposition"] for row in chart.rows],
+        [row["encounters"] + row["imported"] for row in chart.rows],
         title=_("Disposition of complete encounters and imported outcomes"),
         description=_(
             "One bar per disposition, the number of encounters and imported outcomes that ended so."
@@ -198,65 +167,52 @@ def _disposition_chart(engine: Engine, filters: Filters) -> Chart:
     )
     return Chart(
         "dispositions",
-        _("Disposition mix"),
+        chart.title,
         svg,
-        [_("Disposition"), _("Outcomes"), _("Share")],
-        [
-            [label, f"{count:,}", _share(count, total)]
-            for label, (_code, count) in zip(labels, ordered, strict=True)
-        ],
-        note=_(
-            "Outcomes are complete encounters and outcomes imported from a CAD or an export "
-            "(other: an imported outcome none of the dispositions describes)."
-        ),
+        chart.headers,
+        chart.cells(),
+        _notes(chart.about, chart.note),
     )
 
 
 def _hour_chart(engine: Engine, filters: Filters) -> Chart:
-    grid = kpis.hour_of_week(engine, filters)
-    hours = [f"{hour:02d}" for hour in range(24)]
+    chart = outcome_charts.hours_chart(engine, filters)
+    grid = chart.drawing["grid"]
+    days = [row["day"] for row in chart.rows]
     svg = charts.heat_map(
         grid,
-        row_labels=DAYS,
-        column_labels=hours,
+        row_labels=days,
+        column_labels=[column.label for column in chart.columns[1:]],
         title=_("Calls by day of week and hour"),
         description=_("Seven rows, Monday first, of 24 hourly cells shaded by calls received."),
+        label_width=72,
     )
-    # The table sums four-hour blocks, so that it fits a printed page.
+    # The table sums four-hour blocks of the chart's hours, so that it fits a printed page.
     blocks = [(start, start + 4) for start in range(0, 24, 4)]
     return Chart(
         "hour_of_week",
-        _("When calls come in"),
+        chart.title,
         svg,
-        [_("Day"), *(f"{a:02d}–{b - 1:02d}" for a, b in blocks), _("All day")],
+        [chart.headers[0], *(f"{a:02d}–{b - 1:02d}" for a, b in blocks), _("All day")],
         [
             [day, *(f"{sum(row[a:b]):,}" for a, b in blocks), f"{sum(row):,}"]
-            for day, row in zip(DAYS, grid, strict=True)
+            for day, row in zip(days, grid, strict=True)
         ],
-        note=" ".join(
-            part
-            for part in (
-                _("Hours in the program's time zone; the table adds up four-hour blocks."),
-                left_out_note("hour_of_week", kpis.left_out(engine, filters, "hour_of_week")),
-            )
-            if part
-        ),
+        _notes(chart.about, _("The table adds up four-hour blocks."), chart.note),
     )
 
 
-def _bin_label(lower: int) -> str:
-    later = [edge for edge in TIME_BINS if edge > lower]
-    return f"{lower}–{later[0]} min" if later else f"{lower}+ min"
-
-
 def _time_chart(engine: Engine, filters: Filters) -> Chart:
-    found = kpis.time_distribution(engine, filters)
-    labels = [_bin_label(lower) for lower in TIME_BINS]
-    response = [found["response"][lower] for lower in TIME_BINS]
-    on_scene = [found["on_scene"][lower] for lower in TIME_BINS]
+    response = outcome_charts.times_chart(engine, filters, "response")
+    on_scene = outcome_charts.times_chart(engine, filters, "on_scene")
+    labels = [row["bin"] for row in response.rows]
     svg = charts.bar_chart(
-        labels,
-        [(_("Time to arrive"), response), (_("Officer time on scene"), on_scene)],
+        response.drawing["labels"],
+        [
+            (response.title, [row["calls"] for row in response.rows]),
+            (on_scene.title, [row["calls"] for row in on_scene.rows]),
+        ],
+        axis=response.drawing["axis"],
         title=_("How long calls took"),
         description=_(
             "Calls counted by minutes from call to arrival, and from arrival to the "
@@ -267,35 +223,24 @@ def _time_chart(engine: Engine, filters: Filters) -> Chart:
         "times",
         _("Time distributions"),
         svg,
-        [_("Minutes"), _("Calls by time to arrive"), _("Calls by officer time on scene")],
+        [response.headers[0], _("Calls by time to arrive"), _("Calls by officer time on scene")],
         [
-            [label, f"{a:,}", f"{b:,}"]
-            for label, a, b in zip(labels, response, on_scene, strict=True)
+            [label, a[1], b[1]]
+            for label, a, b in zip(labels, response.cells(), on_scene.cells(), strict=True)
         ],
-        note=_("Each bin runs from its lower edge up to, not including, the next."),
+        _notes(response.about),
     )
 
 
-def _funnel_chart(counts: kpis.Counts) -> Chart:
-    steps = [
-        (_("Referrals sent"), counts.referrals_sent),
-        (_("Accepted"), counts.referrals_accepted),
-        (_("Attended"), counts.referrals_attended),
-    ]
+def _funnel_chart(now: Figures) -> Chart:
+    chart = outcome_charts.referrals_chart(now)
     svg = charts.horizontal_bar_chart(
-        [label for label, _count in steps],
-        [count for _label, count in steps],
-        title=_("Referral funnel"),
+        [row["step"] for row in chart.rows],
+        [row["referrals"] for row in chart.rows],
+        title=chart.title,
         description=_("Referrals sent, then accepted by the service, then attended."),
     )
-    return Chart(
-        "referrals",
-        _("Referral funnel"),
-        svg,
-        [_("Step"), _("Referrals"), _("Share of sent")],
-        [[label, f"{count:,}", _share(count, counts.referrals_sent)] for label, count in steps],
-        note=_("Withdrawn and information-only referrals are not counted."),
-    )
+    return Chart("referrals", chart.title, svg, chart.headers, chart.cells(), _notes(chart.about))
 
 
 # -- The whole report. ----------------------------------------------------------------------
@@ -355,7 +300,7 @@ def build(
         _disposition_chart(engine, filters),
         _hour_chart(engine, filters),
         _time_chart(engine, filters),
-        _funnel_chart(counts),
+        _funnel_chart(figures_now),
     ]
 
     on_step(65, _("Checking the data's quality"))

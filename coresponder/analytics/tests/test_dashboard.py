@@ -319,8 +319,9 @@ def test_the_other_charts_as_csv(january, supervisor, sign_in):
             "Complete encounters",
             "Arrest-free rate (%)",
             "Voluntary engagement (%)",
+            "Use-of-force rate (%)",
         ],
-        ["Jan 2026", "9", "7", "85.7", "28.6"],
+        ["Jan 2026", "9", "7", "85.7", "28.6", "14.3"],
     ]
     # On scene 10, 20, 30, 40, 50, 60 minutes
     assert get("on_scene_times") == [

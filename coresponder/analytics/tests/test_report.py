@@ -85,10 +85,12 @@ def test_the_report_holds_the_hand_counted_figures(facts):
     # charts and their data tables
     by_key = {chart.key: chart for chart in built.charts}
     assert by_key["trend"].rows == [["Jan 2026", "9", "7", "85.7%", "28.6%", "14.3%"]]
-    assert ["Arrest", "1", "14.3%"] in by_key["dispositions"].rows
-    assert by_key["referrals"].rows[2] == ["Attended", "1", "50.0%"]
+    assert ["arrest", "1", "0", "14.3%"] in by_key["dispositions"].rows
+    assert by_key["referrals"].rows[2] == ["Attended", "1", "50%"]
     friday = by_key["hour_of_week"].rows[4]  # 9 January 2026, 03:00: c5
-    assert (friday[0], friday[1], friday[-1]) == ("Fri", "1", "2")
+    assert (friday[0], friday[1], friday[-1]) == ("Friday", "1", "2")
+    # arrived in 10 and 15 minutes (c1, c2); on scene 10 minutes (c4)
+    assert by_key["times"].rows[1] == ["10–19 min", "2", "1"]
     assert not built.costs.configured
 
     # and the page says it all, with every KPI of the library defined
