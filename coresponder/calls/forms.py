@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.phone_numbers import PhoneInvalid, normalise_phone
+
 from . import triage
 from .models import (
     CONCERN_WORDS,
@@ -60,7 +62,13 @@ class IntakeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
-    caller_phone = forms.CharField(label=_("Caller's phone"), max_length=32, required=False)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"),
+        max_length=40,
+        required=False,
+        help_text=_("With the area code; an extension after “x”."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     caller_relation = forms.ChoiceField(
         label=_("Caller is"), choices=CallerRelation.choices, initial=CallerRelation.UNKNOWN
     )
@@ -92,6 +100,12 @@ class IntakeForm(forms.Form):
         required=False,
     )
     override_reason = forms.CharField(label=_("Why you override"), max_length=500, required=False)
+
+    def clean_caller_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data["caller_phone"])
+        except PhoneInvalid as error:
+            raise forms.ValidationError(error.message) from None
 
     def clean(self):
         data = super().clean()
