@@ -342,7 +342,8 @@ DIGITS = re.compile(r"\d")
 
 def names_with_digits(names: list[NameIn]) -> list[str]:
     """The names that hold a digit: most often a date of birth or a phone typed into the
-    name ("Quillfeather 03151994"), which then matches every later search for it."""
+    name (a family name with the date of birth after it), which then matches every later
+    search for it."""
     return [
         full
         for name in names

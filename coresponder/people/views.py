@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Role, User
@@ -252,7 +253,11 @@ def edit(request: HttpRequest, person_id) -> HttpResponse:
             if changes:
                 messages.success(
                     request,
-                    _("Saved: %(count)s change(s), in the record's history below.")
+                    ngettext(
+                        "Saved: %(count)s change, in the record's history below.",
+                        "Saved: %(count)s changes, in the record's history below.",
+                        len(changes),
+                    )
                     % {"count": len(changes)},
                 )
             else:
