@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coresponder.core.phone_numbers import PhoneInvalid, normalise_phone
+from coresponder.people.forms import warn_on_digits
 
 from . import triage
 from .models import (
@@ -18,6 +19,8 @@ SOURCES_AT_INTAKE = [(s.value, SOURCE_WORDS[s]) for s in triage.Source if s != t
 
 
 class IntakeForm(forms.Form):
+    asks_to_confirm = False
+
     """The call-taker's form, in the order a call is taken; every control by keyboard."""
 
     source = forms.ChoiceField(
@@ -87,6 +90,9 @@ class IntakeForm(forms.Form):
     register_new = forms.BooleanField(
         label=_("None of these: register a new person with the name above"), required=False
     )
+    confirm_digits = forms.BooleanField(
+        label=_("The digits are truly part of the name"), required=False
+    )
     override_response = forms.ChoiceField(
         label=_("Send instead"),
         choices=[("", _("— as triage says —")), *RESPONSE_CHOICES],
@@ -111,6 +117,9 @@ class IntakeForm(forms.Form):
         data = super().clean()
         if data.get("register_new") and not (data.get("given") or data.get("family")):
             self.add_error("given", _("Give the name to register the new person under."))
+        if data.get("register_new"):
+            # A date of birth typed into the name would be offered as a match ever after.
+            warn_on_digits(self, ("given", "family"))
         return data
 
 
