@@ -3,6 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.core.phone_numbers import PhoneInvalid, normalise_phone
+from coresponder.people.forms import warn_on_digits
+
 from . import triage
 from .models import (
     CONCERN_WORDS,
@@ -16,6 +19,8 @@ SOURCES_AT_INTAKE = [(s.value, SOURCE_WORDS[s]) for s in triage.Source if s != t
 
 
 class IntakeForm(forms.Form):
+    asks_to_confirm = False
+
     """The call-taker's form, in the order a call is taken; every control by keyboard."""
 
     source = forms.ChoiceField(
@@ -60,7 +65,13 @@ class IntakeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
-    caller_phone = forms.CharField(label=_("Caller's phone"), max_length=32, required=False)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"),
+        max_length=40,
+        required=False,
+        help_text=_("With the area code; an extension after “x”."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     caller_relation = forms.ChoiceField(
         label=_("Caller is"), choices=CallerRelation.choices, initial=CallerRelation.UNKNOWN
     )
@@ -79,6 +90,9 @@ class IntakeForm(forms.Form):
     register_new = forms.BooleanField(
         label=_("None of these: register a new person with the name above"), required=False
     )
+    confirm_digits = forms.BooleanField(
+        label=_("The digits are truly part of the name"), required=False
+    )
     override_response = forms.ChoiceField(
         label=_("Send instead"),
         choices=[("", _("— as triage says —")), *RESPONSE_CHOICES],
@@ -93,10 +107,19 @@ class IntakeForm(forms.Form):
     )
     override_reason = forms.CharField(label=_("Why you override"), max_length=500, required=False)
 
+    def clean_caller_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data["caller_phone"])
+        except PhoneInvalid as error:
+            raise forms.ValidationError(error.message) from None
+
     def clean(self):
         data = super().clean()
         if data.get("register_new") and not (data.get("given") or data.get("family")):
             self.add_error("given", _("Give the name to register the new person under."))
+        if data.get("register_new"):
+            # A date of birth typed into the name would be offered as a match ever after.
+            warn_on_digits(self, ("given", "family"))
         return data
 
 

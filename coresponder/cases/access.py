@@ -1230,3 +1230,122 @@ def view_safety_plan(user, case_id, *, channel: str, request=None) -> SafetyPlan
     )
     revisions = [_revision_view(r) for r in projection.extra["safety_plan"] if r.has("answers")]
     return SafetyPlanView(projection.id, projection["number"], _person_shown(projection), revisions)
+
+
+# --- a person's records, for the person page ------------------------------------------------
+
+# What the person page lists of a person's records, read with the person by the gate, each
+# row projected by its own classes: a referral to a substance-use service only to whoever
+# may read Part 2, as everywhere.
+PERSON_RECORD_ROWS: dict[str, gate.Rows] = {
+    "calls": gate.Rows(
+        lambda person: Call.objects.filter(person_id=person.pk).order_by("-received_at")[:100],
+        only=frozenset({"reference", "received_at", "source", "triage_response"}),
+    ),
+    "encounters": gate.Rows(
+        lambda person: (
+            Encounter.objects.filter(call__person_id=person.pk)
+            .select_related("call")
+            .order_by("-created_at")[:100]
+        ),
+        {"call": gate.Rows(lambda encounter: [encounter.call], only=frozenset({"reference"}))},
+        only=frozenset({"disposition", "completed_at", "created_at"}),
+    ),
+    "cases": gate.Rows(
+        lambda person: Case.objects.filter(person_id=person.pk).order_by("-opened_at"),
+        only=frozenset({"number", "status", "opened_because", "opened_at", "closed_at"}),
+    ),
+    "referrals": gate.Rows(
+        lambda person: (
+            Referral.objects.filter(person_id=person.pk, kind=Referral.Kind.REFERRAL)
+            .select_related("service", "organization")
+            .order_by("-sent_at")[:100]
+        ),
+        only=frozenset({"service", "organization", "state", "sent_at"}),
+    ),
+}
+
+
+@dataclass
+class PersonRecords:
+    calls: list[dict] = field(default_factory=list)
+    encounters: list[dict] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    referrals: list[dict] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.calls or self.encounters or self.cases or self.referrals)
+
+
+def person_records(user, person, *, channel: str, request=None) -> PersonRecords | None:
+    """The person's calls, encounters, cases and referrals as `user` may see them, through
+    the read gate (one audited read); None for a reader whose work is not the calls."""
+    from coresponder.calls.access import CALL_READERS
+
+    if not user.has_role(*CALL_READERS):
+        return None
+    shown = gate.read(
+        user,
+        [person],
+        channel=channel,
+        request=request,
+        event=events.PERSON_RECORDS_READ,
+        label="person_records",
+        only=frozenset({"id"}),
+        children=PERSON_RECORD_ROWS,
+    )
+    if not shown:
+        return PersonRecords()
+    extra = shown[0].extra
+    records = PersonRecords()
+    for call in extra["calls"]:
+        if call.has("reference"):
+            records.calls.append(
+                {
+                    "id": call.id,
+                    "reference": call["reference"],
+                    "received_at": call["received_at"],
+                    "source": SOURCE_WORDS.get(call["source"], call["source"]),
+                    "response": RESPONSE_WORDS.get(
+                        call["triage_response"], call["triage_response"]
+                    ),
+                }
+            )
+    for encounter in extra["encounters"]:
+        if encounter.has("disposition"):
+            records.encounters.append(
+                {
+                    "id": encounter.id,
+                    "call_id": encounter.extra["call"][0].id,
+                    "reference": encounter.extra["call"][0]["reference"],
+                    "at": encounter["completed_at"] or encounter["created_at"],
+                    "disposition": DISPOSITION_WORDS.get(encounter["disposition"], "")
+                    if encounter["disposition"]
+                    else _("not yet complete"),
+                }
+            )
+    # That a person has a case is care coordination (see `_open`), whatever its fields say.
+    if CASE_CLASS in shown[0].readable:
+        for case in extra["cases"]:
+            if case.has("number"):
+                records.cases.append(
+                    {
+                        "id": case.id,
+                        "number": case["number"],
+                        "status": CaseStatus(case["status"]).label,
+                        "opened_at": case["opened_at"],
+                        "closed_at": case["closed_at"],
+                    }
+                )
+    for referral in extra["referrals"]:
+        if referral.has("service"):
+            records.referrals.append(
+                {
+                    "id": referral.id,
+                    "service": referral["service"].name,
+                    "organization": referral["organization"].name,
+                    "state": REFERRAL_WORDS.get(referral["state"], referral["state"]),
+                    "sent_at": referral["sent_at"],
+                }
+            )
+    return records

@@ -145,22 +145,39 @@ def _join_care_team(person, *, user=None, agency=None, source: str, acting_user)
 
 
 def _seed_safety_plan(person, encounter: Encounter | None, *, at: datetime) -> None:
-    """The plan written on scene becomes the person's first revision, when they have none."""
-    if encounter is None or SafetyPlanRevision.objects.filter(person=person).exists():
+    """A case starts from the person's latest safety plan. The plan written on scene (on
+    `encounter`, or for a case opened by hand or by a repeat crisis on any of the person's
+    encounters) becomes their next revision when it is newer than their latest revision;
+    an older one, or the same answers again, adds nothing."""
+    written = Assessment.objects.filter(instrument__key=SAFETY_PLAN).select_related(
+        "encounter__call"
+    )
+    if encounter is not None:
+        written = written.filter(encounter=encounter)
+    else:
+        written = written.filter(encounter__call__person=person)
+    assessment = written.order_by("-updated_at", "-pk").first()
+    if assessment is None or not assessment.answers:
         return
-    assessment = (
-        Assessment.objects.filter(encounter=encounter, instrument__key=SAFETY_PLAN)
-        .order_by("-updated_at")
+    last = (
+        SafetyPlanRevision.objects.select_for_update()
+        .filter(person=person)
+        .order_by("-number")
         .first()
     )
-    if assessment is None or not assessment.answers:
+    if last is not None and (
+        last.assessment_id == assessment.pk
+        or last.answers == assessment.answers
+        or last.written_at >= assessment.updated_at
+    ):
         return
     SafetyPlanRevision.objects.create(
         person=person,
-        number=1,
+        number=last.number + 1 if last else 1,
         answers=assessment.answers,
         assessment=assessment,
-        note=_("Written on scene"),
+        note=_("Written on scene, call %(number)s")
+        % {"number": assessment.encounter.call.reference},
         written_by=assessment.by,
         written_at=at,
     )
@@ -357,6 +374,8 @@ def note_call(call, *, now: datetime | None = None) -> Case | None:
                 )
             else:
                 case = open_case(person, because=OpenedBecause.REPEAT_CRISIS, now=now)
+        # Opened, re-opened or flagged, the case works from the person's latest plan.
+        _seed_safety_plan(person, None, at=now)
         if case.repeat_crisis_at is None:
             Case.objects.filter(pk=case.pk).update(repeat_crisis_at=now)
             case.repeat_crisis_at = now

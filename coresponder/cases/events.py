@@ -12,6 +12,8 @@ CASE_CLOSED = "cases.case_closed"
 CASE_FLAGGED = "cases.case_flagged"
 CASE_VIEWED = "cases.case_viewed"
 CASES_LISTED = "cases.cases_listed"
+# The person page's list of their calls, encounters, cases and referrals.
+PERSON_RECORDS_READ = "cases.person_records_read"
 TASK_ADDED = "cases.task_added"
 TASK_DONE = "cases.task_done"
 TASK_REMINDED = "cases.task_reminded"

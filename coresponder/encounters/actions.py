@@ -359,6 +359,8 @@ def hold_criteria_of(program) -> dict[str, str]:
 
 def _record_for(encounter: Encounter, disposition_in: DispositionIn) -> dispositions.Record:
     """What the rest of the record says, as the disposition's rules need it."""
+    from coresponder.referrals.access import referral_made_on  # referrals reads encounters
+
     statuses = set(
         StatusEvent.objects.filter(call_id=encounter.call_id).values_list("to_status", flat=True)
     )
@@ -382,6 +384,8 @@ def _record_for(encounter: Encounter, disposition_in: DispositionIn) -> disposit
         charges=str(safety.get("charges", "")),
         transported=Status.TRANSPORTING in statuses or "transport" in disposition_in.interventions,
         person_contacted=bool(written) or encounter.assessments.exists(),
+        referral_made=disposition_in.disposition == dispositions.Disposition.REFERRED_VOLUNTARY
+        and referral_made_on(encounter),
     )
 
 

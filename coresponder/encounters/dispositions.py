@@ -69,6 +69,7 @@ class Record:
     charges: str = ""
     transported: bool = False  # the team's status went through "transporting"
     person_contacted: bool = True  # an assessment or a section says the person was seen
+    referral_made: bool = False  # a referral sent on this encounter stands
 
 
 def problems_with(
@@ -113,7 +114,15 @@ def problems_with(
             "The record says the person was seen (an assessment or a section about them): "
             "not unable to locate.",
         )
-    if disposition == Disposition.REFERRED_VOLUNTARY and not record.destination.strip():
-        # Until the referral directory links a service, the service is named in words.
-        bad("destination", "A voluntary referral needs the service referred to.")
+    if (
+        disposition == Disposition.REFERRED_VOLUNTARY
+        and not record.destination.strip()
+        and not record.referral_made
+    ):
+        # A referral sent on the encounter is the service; without one it is named in words.
+        bad(
+            "destination",
+            "A voluntary referral needs the service referred to: send the referral from "
+            "this encounter, or name the service.",
+        )
     return problems

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from coresponder.core.exceptions import NotFound
 from coresponder.core.languages import language_names
+from coresponder.core.phone_numbers import phone_for_display
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy import gate
 from coresponder.privacy.access import allowed_for, readable_for_many
@@ -83,6 +85,9 @@ class PersonView:
     names: list[dict]
     sections: dict[str, Section]
     holder_agency_id: int
+    revision: int = 1
+    # Each change the reader may see, newest first: who, when, what it was and became.
+    history: list[dict] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -106,6 +111,8 @@ def _display(name: str, value: Any) -> str:
         return language_names(value)
     if name in CHOICE_LABELS:
         return str(CHOICE_LABELS[name].get(value, value))
+    if name == "phone":
+        return phone_for_display(value)
     if isinstance(value, bool):
         return str(_("yes")) if value else ""
     if isinstance(value, list):
@@ -121,6 +128,12 @@ CHILDREN = {
     "identifiers": lambda person: person.identifiers.all(),
     "addresses": lambda person: person.addresses.all(),
     "notes": lambda person: person.notes.all(),
+    "changes": lambda person: person.changes.all(),
+}
+
+CHANGE_LABELS = {
+    **{f"name:{kind.value}": kind.label for kind in NameKind},
+    **{f"identifier:{system.value}": system.label for system in IdentifierSystem},
 }
 
 
@@ -158,6 +171,7 @@ def _view(projection) -> PersonView:
             system = IdentifierSystem(identifier["system"])
             sections[IDENTIFIER_CLASSES[system]].identifiers.append(
                 {
+                    "id": identifier.id,
                     "system": identifier["system"],
                     "system_label": str(system.label),
                     "issuer": identifier["issuer"],
@@ -188,6 +202,20 @@ def _view(projection) -> PersonView:
                     "agency_id": note["agency"].pk,
                 }
             )
+    history = [
+        {
+            "revision": change["revision"],
+            "field": change["field"],
+            "label": _change_label(change["field"]),
+            "data_class": change["data_class"],
+            "before": _change_text(change["field"], change["before"]),
+            "after": _change_text(change["field"], change["after"]),
+            "by": change["changed_by"].full_name,
+            "at": change["changed_at"],
+        }
+        for change in projection.extra["changes"]
+        if change.has("after")
+    ]
     return PersonView(
         id=projection.id,
         names=names,
@@ -195,7 +223,29 @@ def _view(projection) -> PersonView:
         holder_agency_id=getattr(
             projection["registered_by_agency"], "pk", projection["registered_by_agency"]
         ),
+        revision=projection["revision"],
+        history=history,
     )
+
+
+def _change_label(name: str) -> str:
+    if name in CHANGE_LABELS:
+        return str(CHANGE_LABELS[name])
+    try:
+        return str(Person._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _change_text(name: str, text: str) -> str:
+    """A stored value as words: flags and languages by their names, choices by label."""
+    if name in ("flags", "languages") and text:
+        return _display(name, text.split(", "))
+    if name in CHOICE_LABELS:
+        return _display(name, text)
+    if name == "phone":
+        return phone_for_display(text)
+    return text
 
 
 def _disclosed(person: Person, projection, reader_agency_id: int) -> set[str]:
@@ -239,7 +289,14 @@ def _read(user, persons, *, channel: str, request=None, classes=None):
 
 
 # What a projection reads besides the person's row: fetched once for a whole list.
-PROJECTED = ("names", "identifiers", "addresses", "notes__author", "notes__agency")
+PROJECTED = (
+    "names",
+    "identifiers",
+    "addresses",
+    "notes__author",
+    "notes__agency",
+    "changes__changed_by",
+)
 
 
 def _persons():

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coresponder.core.exceptions import DomainError, PermissionDenied
+from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.core.phone_numbers import PhoneInvalid, normalise_phone
 from coresponder.privacy.access import circumstances_for, requester_of
 from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
@@ -24,6 +30,7 @@ from .models import (
     NameKind,
     Person,
     PersonAddress,
+    PersonChange,
     PersonFlag,
     PersonIdentifier,
     PersonName,
@@ -326,3 +333,234 @@ def add_identifier(
                 request=request,
             )
     return row
+
+
+# --- editing a person -----------------------------------------------------------------------
+
+DIGITS = re.compile(r"\d")
+
+
+def names_with_digits(names: list[NameIn]) -> list[str]:
+    """The names that hold a digit: most often a date of birth or a phone typed into the
+    name (a family name with the date of birth after it), which then matches every later
+    search for it."""
+    return [
+        full
+        for name in names
+        if DIGITS.search(full := " ".join(p for p in (name.given, name.middle, name.family) if p))
+    ]
+
+
+@dataclass
+class PersonEdit:
+    """What an editor changed on a record they opened at `revision`; what is left out
+    (a field not in `fields`, `names` None) stays as it is."""
+
+    revision: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    names: list[NameIn] | None = None
+    identifiers_added: list[IdentifierIn] = field(default_factory=list)
+    identifiers_removed: list[int] = field(default_factory=list)
+    # The editor saw the warning about digits in a name and keeps them.
+    digits_confirmed: bool = False
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _full(name) -> str:
+    return " ".join(part for part in (name.given, name.middle, name.family) if part.strip())
+
+
+def _by_kind(names) -> dict[str, str]:
+    """Each kind of name as one text, the same whatever order the rows come in."""
+    kinds: dict[str, list[str]] = {}
+    for name in names:
+        if _full(name):
+            kinds.setdefault(name.kind, []).append(_full(name).strip())
+    return {kind: "; ".join(sorted(fulls)) for kind, fulls in kinds.items()}
+
+
+def _by_system(identifiers) -> dict[str, str]:
+    systems: dict[str, list[str]] = {}
+    for identifier in identifiers:
+        systems.setdefault(identifier.system, []).append(
+            f"{identifier.value.strip()} ({identifier.issuer.strip()})"
+        )
+    return {system: "; ".join(sorted(values)) for system, values in systems.items()}
+
+
+def _edit_problems(person: Person, edit: PersonEdit) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    unknown = sorted(set(edit.fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        problems["fields"] = [
+            _("These fields cannot be changed here: %(names)s.") % {"names": ", ".join(unknown)}
+        ]
+        return problems
+    names = edit.names if edit.names is not None else [NameIn(family="-")]
+    merged = PersonIn(
+        names=names,
+        **{name: edit.fields.get(name, getattr(person, name)) for name in EDITABLE_FIELDS},
+    )
+    problems.update(_validate(merged))
+    if edit.names is not None and not edit.digits_confirmed:
+        known = {_full(name) for name in person.names.all()}
+        digits = [text for text in names_with_digits(edit.names) if text not in known]
+        if digits:
+            problems.setdefault("names", []).append(
+                _(
+                    "“%(name)s” has digits in it. A date of birth or a phone number goes in "
+                    "its own field; confirm only if the digits are truly part of the name."
+                )
+                % {"name": digits[0][:80]}
+            )
+    for identifier in edit.identifiers_added:
+        for message in _identifier_problems(identifier):
+            problems.setdefault("identifiers", []).append(message)
+    if edit.fields.get("email"):
+        try:
+            validate_email(edit.fields["email"])
+        except ValidationError:
+            problems.setdefault("email", []).append(
+                _("“%(email)s” is not an e-mail address.") % {"email": edit.fields["email"][:80]}
+            )
+    return problems
+
+
+def _differences(locked: Person, edit: PersonEdit):
+    """What the edit changes on the locked row: (field, class, before, after) per value,
+    the person's fields changed, whether the names did, the identifiers removed and added."""
+    changes: list[tuple[str, str, str, str]] = []  # field, class, before, after
+    changed_fields = []
+    for name, value in edit.fields.items():
+        before = getattr(locked, name)
+        if before != value and _as_text(before) != _as_text(value):
+            changed_fields.append(name)
+            changes.append((name, Person.privacy_classes[name], _as_text(before), _as_text(value)))
+    current_names = list(locked.names.all())
+    names_changed = False
+    if edit.names is not None:
+        before_names, after_names = _by_kind(current_names), _by_kind(edit.names)
+        for kind in sorted(set(before_names) | set(after_names)):
+            if before_names.get(kind, "") != after_names.get(kind, ""):
+                names_changed = True
+                changes.append(
+                    (
+                        f"name:{kind}",
+                        DataClass.OPERATIONAL.value,
+                        before_names.get(kind, ""),
+                        after_names.get(kind, ""),
+                    )
+                )
+    identifiers = list(locked.identifiers.all())
+    removed = [row for row in identifiers if row.pk in set(edit.identifiers_removed)]
+    if len(removed) != len(set(edit.identifiers_removed)):
+        raise NotFound(_("No such identifier on this person."))
+    kept = [row for row in identifiers if row not in removed]
+    kept_keys = {(row.system, row.issuer, row.normalised) for row in kept}
+    added = [
+        i
+        for i in edit.identifiers_added
+        if (i.system, i.issuer.strip(), normalise_identifier(i.value)) not in kept_keys
+    ]
+    before_ids, after_ids = _by_system(identifiers), _by_system([*kept, *added])
+    for system in sorted(set(before_ids) | set(after_ids)):
+        if before_ids.get(system, "") != after_ids.get(system, ""):
+            changes.append(
+                (
+                    f"identifier:{system}",
+                    IDENTIFIER_CLASSES[IdentifierSystem(system)],
+                    before_ids.get(system, ""),
+                    after_ids.get(system, ""),
+                )
+            )
+    return changes, changed_fields, names_changed, removed, added
+
+
+def edit_person(
+    person: Person,
+    edit: PersonEdit,
+    *,
+    acting_user,
+    request=None,
+    now: datetime | None = None,
+) -> list[PersonChange]:
+    """Corrects a person's record: the row locked, the edit refused if the record changed
+    since the editor opened it, each value written checked against the privacy policy,
+    one `PersonChange` per value changed (before and after, in that value's class) and one
+    audit event. Changed names get new search keys, so the old spelling stops matching.
+    Returns the changes; none when nothing differed."""
+    now = now or timezone.now()
+    edit = PersonEdit(**{**edit.__dict__, "fields": dict(edit.fields)})
+    if "phone" in edit.fields and edit.fields["phone"] != person.phone:
+        try:
+            edit.fields["phone"] = normalise_phone(edit.fields["phone"])
+        except PhoneInvalid as error:
+            raise DomainError(
+                _("The change cannot be saved as entered."), fields={"phone": [error.message]}
+            ) from None
+    if "email" in edit.fields:
+        edit.fields["email"] = edit.fields["email"].strip()
+    problems = _edit_problems(person, edit)
+    if problems:
+        raise DomainError(_("The change cannot be saved as entered."), fields=problems)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if edit.revision != locked.revision:
+            raise Conflict(
+                _(
+                    "Someone changed this record after you opened it (revision %(now)s, "
+                    "you opened %(then)s). Open it again and make your change there."
+                )
+                % {"now": locked.revision, "then": edit.revision}
+            )
+        changes, changed_fields, names_changed, removed, added = _differences(locked, edit)
+        if not changes:
+            return []
+        classes = {data_class for _field, data_class, _before, _after in changes}
+        # Decided under the lock, on the relations the editor holds now.
+        _check_writes(acting_user, classes, circumstances_for(acting_user, locked))
+        locked.revision += 1
+        for name in changed_fields:
+            setattr(locked, name, edit.fields[name])
+        locked.save(update_fields=[*changed_fields, "revision", "updated_at"])
+        if names_changed:
+            PersonName.objects.filter(person=locked).delete()
+            _add_names(locked, edit.names or [])
+        if removed:
+            PersonIdentifier.objects.filter(pk__in=[row.pk for row in removed]).delete()
+        _add_identifiers(locked, added)
+        rows = PersonChange.objects.bulk_create(
+            [
+                PersonChange(
+                    person=locked,
+                    revision=locked.revision,
+                    field=field_name,
+                    data_class=data_class,
+                    before=before,
+                    after=after,
+                    changed_by=acting_user,
+                    changed_at=now,
+                )
+                for field_name, data_class, before, after in changes
+            ]
+        )
+        events.person_edited(
+            person=locked,
+            actor=Actor.of_user(acting_user),
+            fields=sorted(f"{field_name}:{data_class}" for field_name, data_class, *_ in changes),
+            revision=locked.revision,
+            request=request,
+        )
+    person.revision = locked.revision
+    return rows

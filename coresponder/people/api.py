@@ -96,6 +96,10 @@ def _person_out(view) -> dict:
         data = section.as_dict()
         for note in data["notes"]:
             note.pop("agency_id", None)
+        data["identifiers"] = [
+            {key: value for key, value in identifier.items() if key != "id"}
+            for identifier in data["identifiers"]
+        ]
         body[name] = data
     return body
 

@@ -7,6 +7,7 @@ from coresponder.privacy.audit import Actor, record
 PERSON_REGISTERED = "people.person_registered"
 PERSON_UPDATED = "people.person_updated"
 NOTE_ADDED = "people.note_added"
+PERSON_EDITED = "people.person_edited"
 
 
 def person_registered(*, person, actor: Actor, fields: list[str], request=None) -> None:
@@ -28,6 +29,21 @@ def person_updated(*, person, actor: Actor, fields: list[str], request=None) -> 
         object_id=person.pk,
         fields=fields,
         request=request,
+    )
+
+
+def person_edited(*, person, actor: Actor, fields: list[str], revision: int, request=None) -> None:
+    """Names each value changed with its class; the values before and after are kept in
+    the person's history (`PersonChange`), read through the gate, since the audit chain is
+    never purged and is read by those who may not see every class."""
+    record(
+        PERSON_EDITED,
+        actor=actor,
+        object_type="person",
+        object_id=person.pk,
+        fields=fields,
+        request=request,
+        detail={"revision": revision},
     )
 
 

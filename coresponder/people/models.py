@@ -72,6 +72,8 @@ class Person(PersonData, BaseModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     follow_up_needs = models.TextField(_("follow-up needs"), blank=True)
+    # Counts edits: an edit made from an older revision is refused, not silently merged.
+    revision = models.PositiveIntegerField(default=1)
 
     privacy_classes = {
         "id": STRUCTURAL,
@@ -93,6 +95,7 @@ class Person(PersonData, BaseModel):
         "phone": CARE_COORDINATION,
         "email": CARE_COORDINATION,
         "follow_up_needs": CARE_COORDINATION,
+        "revision": STRUCTURAL,
     }
 
     objects = PersonQuerySet.as_manager()
@@ -277,6 +280,55 @@ class PersonNote(PersonData, BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_data_class_display()} note"
+
+    def row_class(self) -> str:
+        return self.data_class
+
+
+class PersonChange(PersonData, models.Model):
+    """One value of a person's record changed by an edit: who, when, what it was and what
+    it became. Held in the class of the value, so the history shows each change only to
+    those who may read that class. Never edited."""
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    revision = models.PositiveIntegerField()  # the person's revision the edit made
+    # A field of the person ("phone"), a kind of name ("name:legal"), an identifier
+    # ("identifier:ehr_mrn").
+    field = models.CharField(max_length=64)
+    data_class = models.CharField(max_length=32, choices=DataClass.choices)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "person": STRUCTURAL,
+        "revision": STRUCTURAL,
+        "field": BY_ROW,
+        "data_class": BY_ROW,
+        "before": BY_ROW,
+        "after": BY_ROW,
+        "changed_by": BY_ROW,
+        "changed_at": BY_ROW,
+    }
+
+    class Meta:
+        ordering = ["person", "-revision", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_class__in=DataClass.values), name="person_change_class_known"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "revision", "field"], name="person_change_once_per_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"change of {self.field} in revision {self.revision}"
 
     def row_class(self) -> str:
         return self.data_class

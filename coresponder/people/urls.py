@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.register, name="register"),
     path("<uuid:person_id>/", views.detail, name="detail"),
+    path("<uuid:person_id>/edit/", views.edit, name="edit"),
     path("<uuid:person_id>/notes/", views.add_note, name="add_note"),
     path("<uuid:person_id>/care-team/", views.add_care_team_member, name="add_care_team_member"),
     path("<uuid:person_id>/break-glass/", views.break_glass, name="break_glass"),

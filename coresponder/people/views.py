@@ -9,11 +9,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Role, User
 from coresponder.core.access import require_role
-from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.core.exceptions import Conflict, DomainError, NotFound
+from coresponder.core.phone_numbers import phone_for_display
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.access import plans_for
 from coresponder.encounters.models import PlanState
@@ -26,7 +28,7 @@ from coresponder.privacy.policy import BREAK_GLASS_ROLES, PROGRAM_STAFF
 
 from . import actions
 from .access import access_person_by_id, open_person, search_for, view_person
-from .forms import BreakGlassForm, NoteForm, PersonForm, SearchForm
+from .forms import BreakGlassForm, NoteForm, PersonEditForm, PersonForm, SearchForm
 from .matching import PersonQuery
 from .models import Person
 
@@ -159,8 +161,120 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
             "team_candidates": team_candidates,
             "can_see_disclosures": user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
             "open_case_id": _open_case_id(user, opened.row),
+            "can_edit": user.has_role(*PROGRAM_STAFF),
+            "records": _records(user, opened.row, request),
         },
     )
+
+
+def _initial(view) -> dict:
+    """The form filled from what the editor may see (the projection), never the row."""
+    initial: dict = {"revision": view.revision}
+    by_kind: dict[str, list[dict]] = {}
+    for name in view.names:
+        by_kind.setdefault(name["kind"], []).append(name)
+    if by_kind.get("legal"):
+        legal = by_kind["legal"][0]
+        initial.update(given=legal["given"], middle=legal["middle"], family=legal["family"])
+    if by_kind.get("preferred"):
+        preferred = by_kind["preferred"][0]
+        initial.update(preferred_given=preferred["given"], preferred_family=preferred["family"])
+    initial["aliases"] = "\n".join(name["full"] for name in by_kind.get("alias", []))
+    for section in view.ordered_sections:
+        for name, _label, value in section.fields:
+            initial[name] = phone_for_display(value) if name == "phone" else value
+    return initial
+
+
+def _edit_from(form: PersonEditForm) -> actions.PersonEdit:
+    data = form.cleaned_data
+    names = None
+    if "given" in form.fields:
+        names = [actions.NameIn(given=data["given"], middle=data["middle"], family=data["family"])]
+        if data["preferred_given"] or data["preferred_family"]:
+            names.append(
+                actions.NameIn(
+                    given=data["preferred_given"], family=data["preferred_family"], kind="preferred"
+                )
+            )
+        names += [
+            actions.NameIn(given=line.strip(), kind="alias")
+            for line in data["aliases"].splitlines()
+            if line.strip()
+        ]
+    added = []
+    if data.get("identifier_value"):
+        added.append(
+            actions.IdentifierIn(
+                system=data["identifier_system"],
+                issuer=data["identifier_issuer"],
+                value=data["identifier_value"],
+            )
+        )
+    return actions.PersonEdit(
+        revision=data["revision"],
+        fields={name: data[name] for name in actions.EDITABLE_FIELDS if name in form.fields},
+        names=names,
+        identifiers_added=added,
+        identifiers_removed=[int(pk) for pk in data.get("remove_identifiers", [])],
+        # The form has asked about digits in a changed name already.
+        digits_confirmed=True,
+    )
+
+
+@require_role(*PROGRAM_STAFF)
+def edit(request: HttpRequest, person_id) -> HttpResponse:
+    """Correcting a person's record: the parts the editor may both read and write."""
+    try:
+        opened = open_person(request.user, person_id, channel="page:person_edit", request=request)
+    except NotFound:
+        raise Http404 from None
+    view = opened.view
+    classes = set(opened.writable) & set(view.sections)
+    identifiers = [i for section in view.ordered_sections for i in section.identifiers]
+    form = PersonEditForm(
+        request.POST or None, initial=_initial(view), classes=classes, identifiers=identifiers
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = actions.edit_person(
+                opened.row, _edit_from(form), acting_user=request.user, request=request
+            )
+        except Conflict as error:
+            form.add_error(None, error.message)
+            status = 409
+        except DomainError as error:
+            form.add_error(None, error.message)
+            for name, problems in error.fields.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            if changes:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Saved: %(count)s change, in the record's history below.",
+                        "Saved: %(count)s changes, in the record's history below.",
+                        len(changes),
+                    )
+                    % {"count": len(changes)},
+                )
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("people:detail", person_id=view.id)
+    if form.errors and status == 200:
+        status = 400
+    return TemplateResponse(
+        request, "people/edit.html", {"person": view, "form": form}, status=status
+    )
+
+
+def _records(user, person, request):
+    """The person's calls, encounters, cases and referrals as the reader may see them."""
+    from coresponder.cases import access as cases  # cases reads every app below it
+
+    return cases.person_records(user, person, channel="page:person", request=request)
 
 
 def _open_case_id(user, person):

@@ -423,6 +423,17 @@ def referrals_of_encounter(user, encounter, *, channel: str, request=None) -> li
     ]
 
 
+def referral_made_on(encounter) -> bool:
+    """Whether a referral was sent on the encounter and stands (not withdrawn or declined):
+    what a voluntary-referral disposition takes instead of asking for the service again.
+    A yes or no, no service named: which service it was may be Part 2."""
+    return (
+        Referral.objects.filter(encounter=encounter, kind=Referral.Kind.REFERRAL)
+        .exclude(state__in=(State.WITHDRAWN, State.DECLINED))
+        .exists()
+    )
+
+
 @dataclass
 class OutcomeView:
     """A referral's outcome on its encounter: operational facts only, no details."""

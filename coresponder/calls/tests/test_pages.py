@@ -99,3 +99,47 @@ def test_the_call_page_names_the_language_needed(client, sign_in, desk, take_cal
     # then it is named
     assert "<dt>Language</dt><dd>Spanish</dd>" in page
     assert "<dd>es</dd>" not in page
+
+
+def test_the_callers_phone_is_normalised_and_a_bad_one_refused(client, sign_in, desk):
+    # given the call-taker on the intake page
+    sign_in(desk)
+
+    # when a phone with letters is typed
+    refused = client.post("/calls/new/", {**GOOD, "caller_phone": "call the front desk"})
+
+    # then the page says what a phone number is, and nothing is written
+    assert refused.status_code == 400
+    assert "is not a phone number: use digits" in refused.content.decode()
+    assert not Call.objects.exists()
+
+    # when a full number with an extension is typed
+    saved = client.post("/calls/new/", {**GOOD, "caller_phone": "720.555.0179 x4"})
+
+    # then it is held as E.164 with the extension
+    assert saved.status_code == 302
+    assert Call.objects.get().caller_phone == "+17205550179 x4"
+
+
+def test_a_new_persons_name_with_digits_is_asked_about_first(client, sign_in, desk):
+    # given the call-taker registering the person a call is about
+    sign_in(desk)
+    typed = {**GOOD, "given": "Demo", "family": "Victor 03151994", "register_new": "on"}
+
+    # when the name is sent with a date of birth typed into it
+    refused = client.post("/calls/new/", typed)
+
+    # then the page warns, offers to confirm, and nothing is written
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "This name has digits in it." in page
+    assert 'name="confirm_digits"' in page
+    assert not Call.objects.exists()
+    assert not Person.objects.exists()
+
+    # when the call-taker confirms the digits belong to the name
+    saved = client.post("/calls/new/", {**typed, "confirm_digits": "on"})
+
+    # then the call and the person are recorded
+    assert saved.status_code == 302
+    assert Call.objects.get().person.names.get().family == "Victor 03151994"

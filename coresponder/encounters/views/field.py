@@ -491,6 +491,13 @@ def _disposition(view, rights, criteria, *, draft_encounter: bool, posted=None, 
         ],
         "criteria_words": [criteria.get(c, c) for c in view.hold_criteria],
         "needs_destination": " ".join(NEEDS_DESTINATION),
+        # A voluntary referral takes the referral sent on this encounter (as far as the
+        # reader may see it) instead of asking for the service again.
+        "referrals_made": [
+            outcome
+            for outcome in view.referrals
+            if outcome.kind == "referral" and outcome.state not in ("withdrawn", "declined")
+        ],
     }
 
 

@@ -69,3 +69,34 @@ def test_a_person_page_costs_the_same_with_many_notes_and_identifiers(
     after = queries(client, f"/people/{person.pk}/")
 
     assert after == before
+
+
+def test_a_person_page_costs_the_same_with_many_changes_and_calls(
+    client, crew, person, sign_in, take_call
+):
+    # given the person page read once, with one change and three calls (a repeat crisis
+    # opens a case at the third: the case is there before and after)
+    people.edit_person(
+        person,
+        people.PersonEdit(revision=1, fields={"pronouns": "p0"}),
+        acting_user=crew["officer"],
+    )
+    for _number in range(3):
+        take_call(person_id=person.pk)
+    sign_in(crew["clinician"])
+    queries(client, f"/people/{person.pk}/")  # opens the read's audit window: later reads count
+    before = queries(client, f"/people/{person.pk}/")
+
+    # when eight more changes and calls are made
+    for number in range(1, 9):
+        person.refresh_from_db()
+        people.edit_person(
+            person,
+            people.PersonEdit(revision=person.revision, fields={"pronouns": f"p{number}"}),
+            acting_user=crew["officer"],
+        )
+        take_call(person_id=person.pk)
+    after = queries(client, f"/people/{person.pk}/")
+
+    # then the page costs the same number of queries
+    assert after == before

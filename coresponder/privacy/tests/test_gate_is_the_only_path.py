@@ -54,6 +54,7 @@ READ_EVENTS = {
     "PLAN_VIEWED": encounter_events.PLAN_VIEWED,
     "CASE_VIEWED": case_events.CASE_VIEWED,
     "CASES_LISTED": case_events.CASES_LISTED,
+    "PERSON_RECORDS_READ": case_events.PERSON_RECORDS_READ,
     "SAFETY_PLAN_VIEWED": case_events.SAFETY_PLAN_VIEWED,
 }
 GATE_CALLS = {"read", "Read", "of"}  # gate.read, gate.Read, gate.Read.of

@@ -87,6 +87,11 @@ CANARIES: dict[str, str] = {
     "cnrySUDsection7f3a": SUD_PART2,
     "cnrySUDreferralneed7f3a": SUD_PART2,
     "cnrySUDservice7f3a": SUD_PART2,
+    # corrections, kept in the person's history in the class of the value corrected
+    "cnryPSedited7f3a": PUBLIC_SAFETY,
+    "cnryCLedited7f3a": CLINICAL,
+    "cnrySUDedited7f3a": SUD_PART2,
+    "cnryCCedited7f3a": CARE_COORDINATION,
     # care coordination
     "cnryCCfollowup7f3a": CARE_COORDINATION,
     "cnryCCreferralneed7f3a": CARE_COORDINATION,
@@ -303,6 +308,20 @@ def plant(now: datetime) -> Planted:
     people.update_person(
         person, changes={"substance_use_treatment": "cnrySUDperson7f3a"}, acting_user=clinician
     )
+    # Each writer corrects a value and puts it back: the history holds both, in its class.
+    for writer, name, planted, corrected in (
+        (officer, "safety_concerns", "cnryPSperson7f3a", "cnryPSedited7f3a"),
+        (clinician, "clinical_summary", "cnryCLsummary7f3a", "cnryCLedited7f3a"),
+        (clinician, "substance_use_treatment", "cnrySUDperson7f3a", "cnrySUDedited7f3a"),
+        (clinician, "follow_up_needs", "cnryCCfollowup7f3a", "cnryCCedited7f3a"),
+    ):
+        for value in (corrected, planted):
+            person.refresh_from_db()
+            people.edit_person(
+                person,
+                people.PersonEdit(revision=person.revision, fields={name: value}),
+                acting_user=writer,
+            )
 
     # The encounter: every section, the screener, the safety plan, a disposition.
     encounter = encounters.start_encounter(call, acting_user=clinician)

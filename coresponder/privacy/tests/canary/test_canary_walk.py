@@ -332,6 +332,7 @@ def test_every_page_and_api_operation_is_walked_or_excused():
     assert problems == []
     walked = {operation.pattern for operation in operations}
     assert "people/<uuid:person_id>/" in walked
+    assert "people/<uuid:person_id>/edit/" in walked
     assert "/api/v1/encounters/{encounter_id}" in walked
     stale = [route for route in routes.NO_PERSON_DATA if not _matches_a_route(route)]
     assert stale == []
