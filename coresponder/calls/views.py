@@ -73,6 +73,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Call %(call)s recorded.") % {"call": call.reference})
             return redirect("calls:detail", call_id=call.pk)
+    if form.errors:
+        form.focus_first_error()
     return TemplateResponse(
         request,
         "calls/intake.html",
