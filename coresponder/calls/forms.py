@@ -10,6 +10,7 @@ from .models import (
     SCREENING_WORDS,
     SOURCE_WORDS,
     CallerRelation,
+    CallState,
 )
 
 SOURCES_AT_INTAKE = [(s.value, SOURCE_WORDS[s]) for s in triage.Source if s != triage.Source.CAD]
@@ -132,6 +133,55 @@ class IntakeForm(forms.Form):
 
 # A field with no box of its own is pointed to by the box it is chosen from.
 _SHOWN_AT = {"person": "given"}
+
+
+class CallSearchForm(forms.Form):
+    """The calls list's search: every box may be left empty; all given must match."""
+
+    number = forms.CharField(label=_("Call number"), max_length=32, required=False)
+    address = forms.CharField(label=_("Where"), max_length=300, required=False)
+    person = forms.CharField(
+        label=_("Person"),
+        max_length=200,
+        required=False,
+        help_text=_("A name, as the person index finds it."),
+    )
+    concern = forms.ChoiceField(
+        label=_("Reported"),
+        choices=[("", _("Any concern")), *[(c.value, CONCERN_WORDS[c]) for c in triage.Concern]],
+        required=False,
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[("", _("Any state")), ("active", _("Open or dispatched")), *CallState.choices],
+        required=False,
+    )
+    received_from = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    received_to = forms.DateField(
+        label=_("to"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("Both days included, on the program's clock."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error(
+                "received_to",
+                _("The last day, %(end)s, is before the first, %(start)s.")
+                % {"end": end.isoformat(), "start": start.isoformat()},
+            )
+        return data
+
+    @property
+    def searching(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.fields)
 
 
 class OverrideForm(forms.Form):
