@@ -23,6 +23,7 @@ def test_map_labels_do_not_overlap(live_server, page_at, make_team, take_call, m
     # given: four teams and five calls within a few hundred metres
     for n in range(4):
         make_team(f"CRT North {n}", base=(39.7604 + 0.0007 * n, -104.9897 - 0.0005 * n))
+    make_team("CRT Spare", on_shift=False)  # off shift: in the list, not on the map
     for n in range(5):
         take_call(latitude=39.7600 + 0.0008 * n, longitude=-104.9900 + 0.0006 * n)
     desk = make_user(Role.DISPATCHER)
@@ -30,6 +31,8 @@ def test_map_labels_do_not_overlap(live_server, page_at, make_team, take_call, m
         page = page_at(width, height)
         sign_in(page, live_server.url, desk.username)
         page.goto(f"{live_server.url}/dispatch/")
+        spare = page.locator("[data-testid=board-team][data-team='CRT Spare']")
+        expect(spare.get_by_test_id("team-status")).to_have_text("off shift")
         labels = page.get_by_test_id("map-label")
         expect(labels).to_have_count(9)
         # when: the browser lays the text out
