@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,7 +16,6 @@ from coresponder.accounts.models import Role
 from coresponder.cases.flags import repeat_crises
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
-from coresponder.core.local_time import NonexistentTime, aware_in, current_zone
 from coresponder.encounters.access import plan_summaries_for, plans_for
 from coresponder.encounters.models import Encounter
 from coresponder.people import actions as people_actions
@@ -29,6 +26,7 @@ from . import actions, triage
 from .access import CALL_READERS, DESK, RESPONDERS, access_call_by_id, view_calls
 from .forms import CallSearchForm, IntakeForm, NoteForm, OverrideForm
 from .models import Call, CallNote, CallState
+from .search import search_calls
 
 
 def _call_in(data: dict, person_id) -> actions.CallIn:
@@ -329,53 +327,6 @@ def close(request: HttpRequest, call_id) -> HttpResponse:
 CALLS_A_PAGE = 50
 
 
-def _day_starts(day, zone):
-    """The instant `day` starts on the clock of `zone` (the first time of it that exists,
-    where the clocks skip midnight)."""
-    midnight = datetime.combine(day, time.min)
-    try:
-        return aware_in(midnight, zone)
-    except NonexistentTime:
-        return aware_in(midnight + timedelta(hours=1), zone)
-
-
-def _searched(request, search: CallSearchForm):
-    """The program's calls matching the search, newest first, and the persons the name
-    found. The name goes through the person index as the reader may search it (the read
-    gate), so a person the reader may not see finds no call."""
-    data = search.cleaned_data
-    calls = Call.objects.of_program(request.user.agency.program)
-    if data["number"]:
-        calls = calls.numbered(data["number"].strip())
-    if data["address"]:
-        calls = calls.at_address(data["address"].strip())
-    if data["concern"]:
-        calls = calls.reporting(data["concern"])
-    if data["state"] == "active" or request.GET.get("open"):
-        calls = calls.open()
-    elif data["state"]:
-        calls = calls.in_state(data["state"])
-    zone = current_zone()
-    calls = calls.received_between(
-        _day_starts(data["received_from"], zone) if data["received_from"] else None,
-        _day_starts(data["received_to"] + timedelta(days=1), zone) if data["received_to"] else None,
-    )
-    persons = []
-    if data["person"].strip():
-        persons = search_for(
-            request.user,
-            PersonQuery(name=data["person"].strip()),
-            channel="page:calls",
-            limit=PERSONS_SEARCHED,
-            request=request,
-        )
-        calls = calls.filter(person_id__in=[match.view.id for match in persons])
-    return calls.order_by("-received_at", "-pk"), persons
-
-
-PERSONS_SEARCHED = 20  # the best matches of a name; a longer name narrows them
-
-
 @require_role(*CALL_READERS)
 def index(request: HttpRequest) -> TemplateResponse:
     """The program's calls, newest first, a page at a time; searched by number, address,
@@ -386,7 +337,10 @@ def index(request: HttpRequest) -> TemplateResponse:
         return TemplateResponse(
             request, "calls/index.html", {"search": search, "calls": []}, status=400
         )
-    calls, persons = _searched(request, search)
+    wanted = dict(search.cleaned_data)
+    if request.GET.get("open"):  # the address the list had before it was searched
+        wanted["state"] = "active"
+    calls, persons = search_calls(request.user, wanted, request=request)
     page = Paginator(calls, CALLS_A_PAGE).get_page(request.GET.get("page"))
     views = view_calls(request.user, list(page.object_list), channel="page:calls")
     return TemplateResponse(
