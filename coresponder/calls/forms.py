@@ -13,22 +13,17 @@ from .models import (
     SCREENING_WORDS,
     SOURCE_WORDS,
     CallerRelation,
+    CallState,
 )
 
 SOURCES_AT_INTAKE = [(s.value, SOURCE_WORDS[s]) for s in triage.Source if s != triage.Source.CAD]
 
 
 class IntakeForm(forms.Form):
-    asks_to_confirm = False
-
     """The call-taker's form, in the order a call is taken; every control by keyboard."""
 
-    source = forms.ChoiceField(
-        label=_("Line"),
-        choices=SOURCES_AT_INTAKE,
-        initial=triage.Source.EMERGENCY_911,
-        widget=forms.RadioSelect,
-    )
+    asks_to_confirm = False
+
     address = forms.CharField(
         label=_("Where"),
         max_length=300,
@@ -45,6 +40,12 @@ class IntakeForm(forms.Form):
     )
     longitude = forms.FloatField(
         label=_("Longitude"), required=False, min_value=-180, max_value=180
+    )
+    source = forms.ChoiceField(
+        label=_("Line"),
+        choices=SOURCES_AT_INTAKE,
+        initial=triage.Source.EMERGENCY_911,
+        widget=forms.RadioSelect,
     )
     concerns = forms.MultipleChoiceField(
         label=_("What the caller reports"),
@@ -64,6 +65,28 @@ class IntakeForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    given = forms.CharField(label=_("Person's given name"), max_length=100, required=False)
+    family = forms.CharField(label=_("Person's family name"), max_length=100, required=False)
+    # A text box, not the browser's date control: that is three boxes and a Tab more,
+    # and its order of day and month changes with the browser's language.
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"},
+        ),
+        help_text=_("Year, month, day: 1990-03-15."),
+        error_messages={"invalid": _("Give the date of birth as year-month-day: 1990-03-15.")},
+    )
+    person = forms.UUIDField(required=False)  # the radio chosen among the candidates
+    register_new = forms.BooleanField(
+        label=_("None of these: register a new person with the name above"), required=False
+    )
+    confirm_digits = forms.BooleanField(
+        label=_("The digits are truly part of the name"), required=False
+    )
     caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
     caller_phone = forms.CharField(
         label=_("Caller's phone"),
@@ -80,18 +103,6 @@ class IntakeForm(forms.Form):
         max_length=40,
         required=False,
         help_text=_("Leave empty for English."),
-    )
-    given = forms.CharField(label=_("Person's given name"), max_length=100, required=False)
-    family = forms.CharField(label=_("Person's family name"), max_length=100, required=False)
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    person = forms.UUIDField(required=False)  # the radio chosen among the candidates
-    register_new = forms.BooleanField(
-        label=_("None of these: register a new person with the name above"), required=False
-    )
-    confirm_digits = forms.BooleanField(
-        label=_("The digits are truly part of the name"), required=False
     )
     override_response = forms.ChoiceField(
         label=_("Send instead"),
@@ -121,6 +132,79 @@ class IntakeForm(forms.Form):
             # A date of birth typed into the name would be offered as a match ever after.
             warn_on_digits(self, ("given", "family"))
         return data
+
+    def focus_first_error(self) -> str | None:
+        """Moves the focus from "Where" to the first box in error, in page order (the
+        fields are declared in it), and marks every box in error for assistive
+        technology. Done in the page itself, so it needs no script. The name of the
+        field given the focus, or None when no box is in error."""
+        first = None
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            shown = _SHOWN_AT.get(name, name)
+            attrs = self.fields[shown].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"id_{name}_error"
+            if first is None:
+                first = shown
+        if first is not None:
+            self.fields["address"].widget.attrs.pop("autofocus", None)
+            self.fields[first].widget.attrs["autofocus"] = True
+        return first
+
+
+# A field with no box of its own is pointed to by the box it is chosen from.
+_SHOWN_AT = {"person": "given"}
+
+
+class CallSearchForm(forms.Form):
+    """The calls list's search: every box may be left empty; all given must match."""
+
+    number = forms.CharField(label=_("Call number"), max_length=32, required=False)
+    address = forms.CharField(label=_("Where"), max_length=300, required=False)
+    person = forms.CharField(
+        label=_("Person"),
+        max_length=200,
+        required=False,
+        help_text=_("A name, as the person index finds it."),
+    )
+    concern = forms.ChoiceField(
+        label=_("Reported"),
+        choices=[("", _("Any concern")), *[(c.value, CONCERN_WORDS[c]) for c in triage.Concern]],
+        required=False,
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[("", _("Any state")), ("active", _("Open or dispatched")), *CallState.choices],
+        required=False,
+    )
+    received_from = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    received_to = forms.DateField(
+        label=_("to"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("Both days included, on the program's clock."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error(
+                "received_to",
+                _("The last day, %(end)s, is before the first, %(start)s.")
+                % {"end": end.isoformat(), "start": start.isoformat()},
+            )
+        return data
+
+    @property
+    def searching(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.fields)
 
 
 class OverrideForm(forms.Form):

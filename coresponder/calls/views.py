@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,8 +32,9 @@ from .access import (
     triage_words,
     view_calls,
 )
-from .forms import CorrectionForm, IntakeForm, NoteForm, OverrideForm
+from .forms import CallSearchForm, CorrectionForm, IntakeForm, NoteForm, OverrideForm
 from .models import CORRECTABLE, Call, CallNote, CallState
+from .search import search_calls
 
 
 def _call_in(data: dict, person_id) -> actions.CallIn:
@@ -81,6 +83,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Call %(call)s recorded.") % {"call": call.reference})
             return redirect("calls:detail", call_id=call.pk)
+    if form.errors:
+        form.focus_first_error()
     return TemplateResponse(
         request,
         "calls/intake.html",
@@ -396,16 +400,36 @@ def close(request: HttpRequest, call_id) -> HttpResponse:
     return redirect("calls:detail", call_id=call.pk)
 
 
+CALLS_A_PAGE = 50
+
+
 @require_role(*CALL_READERS)
 def index(request: HttpRequest) -> TemplateResponse:
-    """Recent calls, newest first; open ones only on request."""
-    calls = Call.objects.of_program(request.user.agency.program)
-    if request.GET.get("open"):
-        calls = calls.open()
-    views = view_calls(
-        request.user, list(calls.order_by("-received_at")[:100]), channel="page:calls"
+    """The program's calls, newest first, a page at a time; searched by number, address,
+    person, concern, state and the days received. The search is in the address, so a
+    page of results can be kept and sent."""
+    search = CallSearchForm(request.GET)
+    if not search.is_valid():
+        return TemplateResponse(
+            request, "calls/index.html", {"search": search, "calls": []}, status=400
+        )
+    wanted = dict(search.cleaned_data)
+    if request.GET.get("open"):  # the address the list had before it was searched
+        wanted["state"] = "active"
+    calls, persons = search_calls(request.user, wanted, request=request)
+    page = Paginator(calls, CALLS_A_PAGE).get_page(request.GET.get("page"))
+    views = view_calls(request.user, list(page.object_list), channel="page:calls")
+    return TemplateResponse(
+        request,
+        "calls/index.html",
+        {
+            "search": search,
+            "calls": views,
+            "page": page,
+            "persons": persons,
+            "searching": search.searching,
+        },
     )
-    return TemplateResponse(request, "calls/index.html", {"calls": views})
 
 
 @require_role(*DESK, Role.ADMINISTRATOR)

@@ -190,11 +190,16 @@ def recommend(call: Call, *, at: datetime | None = None, limit: int | None = 5) 
 
 
 def board_teams(program, at: datetime):
-    """Every active team, with whether it is on shift now, for the board."""
+    """Every active team, with whether it is on shift at `at` and when its next shift
+    starts, for the board: a team off shift is not available, whatever its status says."""
     on_shift = Shift.objects.filter(team=OuterRef("pk"), starts_at__lte=at, ends_at__gt=at)
+    later = Shift.objects.filter(team=OuterRef("pk"), starts_at__gt=at).order_by("starts_at")
     return (
         Team.objects.filter(program=program, is_active=True)
-        .annotate(on_shift=Exists(on_shift))
+        .annotate(
+            on_shift=Exists(on_shift),
+            next_shift_at=Subquery(later.values("starts_at")[:1]),
+        )
         .select_related("call")
         .prefetch_related(Prefetch("members", queryset=TeamMember.objects.select_related("user")))
         .order_by("-on_shift", "name")

@@ -28,8 +28,8 @@ def sent(take_call, make_team, desk):
 def test_the_desk_reads_the_call_at_10_51(client, sign_in, desk, sent):
     call, _team = sent
     sign_in(desk)
-    listed = client.get("/calls/?state=all").content.decode()
-    assert "10 Jan 10:51" in listed
+    listed = client.get("/calls/").content.decode()
+    assert "10 Jan 2026 10:51" in listed
     page = client.get(f"/calls/{call.pk}/").content.decode()
     assert "Sat 10 Jan 2026, 10:51:07 MST" in page
     assert 'datetime="2026-01-10T10:51:07-07:00"' in page

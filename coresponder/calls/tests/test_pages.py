@@ -143,3 +143,37 @@ def test_a_new_persons_name_with_digits_is_asked_about_first(client, sign_in, de
     # then the call and the person are recorded
     assert saved.status_code == 302
     assert Call.objects.get().person.names.get().family == "Victor 03151994"
+
+
+def _autofocused(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<[^>]*\bautofocus\b[^>]*\bid="([^"]+)"', page)
+
+
+def test_the_intake_page_starts_at_where(client, sign_in, desk):
+    sign_in(desk)
+    page = client.get("/calls/new/").content.decode()
+    assert _autofocused(page) == ["id_address"]
+    assert "aria-invalid" not in page
+
+
+def test_a_refused_call_puts_the_focus_on_the_first_box_in_error_on_the_page(client, sign_in, desk):
+    sign_in(desk)
+    # given: a bad concern and a bad latitude, the latitude first on the page
+    response = client.post("/calls/new/", {**GOOD, "concerns": ["taxi"], "latitude": "north"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert _autofocused(page) == ["id_latitude"]
+    assert 'aria-invalid="true" aria-describedby="id_latitude_error"' in page
+    assert 'id="id_concerns_error"' in page  # said inside the group of boxes
+    assert page.count('aria-describedby="id_concerns_error"') == 12  # on each box
+    assert not Call.objects.exists()
+
+
+def test_a_refused_override_puts_the_focus_on_its_reason(client, sign_in, desk):
+    sign_in(desk)
+    response = client.post("/calls/new/", {**GOOD, "override_response": "police_only"})
+    page = response.content.decode()
+    assert _autofocused(page) == ["id_override_reason"]
+    assert "<details open>" in page

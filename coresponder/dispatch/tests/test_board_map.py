@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from coresponder.dispatch.board_map import HEIGHT, PAD, WIDTH, draw
+from coresponder.dispatch.board_map import (
+    CHARACTER_WIDTH,
+    GAP,
+    HEIGHT,
+    LABEL_HEIGHT,
+    MARKER_RADIUS,
+    PAD,
+    WIDTH,
+    Box,
+    draw,
+)
 
 AREA = [[39.78, -105.02], [39.78, -104.96], [39.69, -104.96], [39.69, -105.02]]
 
@@ -42,3 +52,40 @@ def test_a_degree_east_is_shorter_than_a_degree_north_at_this_latitude():
     width = max(x for x, _ in points) - min(x for x, _ in points)
     height = max(y for _, y in points) - min(y for _, y in points)
     assert 0.7 < width / height < 0.8  # cos(40°) ≈ 0.77
+
+
+def _crowd():
+    """Five calls and four teams within a few hundred metres of one another."""
+    calls = [
+        (39.7600 + 0.0008 * n, -104.9900 + 0.0006 * n, f"2026-00012{n}", "p2", "call", f"c{n}")
+        for n in range(5)
+    ]
+    teams = [
+        (39.7604 + 0.0007 * n, -104.9897 - 0.0005 * n, f"CRT North {n}", "available", "t", None)
+        for n in range(4)
+    ]
+    return draw([AREA], teams, calls)
+
+
+def test_labels_of_a_crowd_overlap_no_label_and_no_marker_and_stay_in_the_frame():
+    drawing = _crowd()
+    labels = drawing.labels
+    assert len(labels) == 9
+    for n, marker in enumerate(labels):
+        assert marker.box.inside(WIDTH, HEIGHT)
+        for other in labels[n + 1 :]:
+            assert not marker.box.overlaps(other.box), (marker.label, other.label)
+        for other in labels:
+            reach = Box(other.x - MARKER_RADIUS, other.y - MARKER_RADIUS, 20, 20)
+            assert not marker.box.overlaps(reach), (marker.label, other.label)
+    # Crowded labels move away, each with a line back to its marker.
+    assert any(marker.leader for marker in labels)
+
+
+def test_a_lone_label_sits_right_of_its_marker_with_no_line():
+    drawing = draw([AREA], [(39.75, -104.99, "CRT 1", "available", "CRT 1", None)], [])
+    team = drawing.teams[0]
+    assert team.box.left == team.x + MARKER_RADIUS + GAP
+    assert team.box.top == team.y - LABEL_HEIGHT / 2
+    assert team.leader is None
+    assert team.box.width == len("CRT 1") * CHARACTER_WIDTH + GAP

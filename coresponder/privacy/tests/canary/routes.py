@@ -75,6 +75,12 @@ def queries(planted) -> dict[str, list[dict]]:
     return {
         "people/": [{"name": "Canary"}],
         "calls/new/persons/": [{"family": "Canary", "given": "Demo"}],
+        # The calls list unsearched, and searched by the person's name and by the rest.
+        "calls/": [
+            {},
+            {"person": "Demo Canary"},
+            {"concern": "suicidal", "state": "active", "address": "a", "number": "0"},
+        ],
         "directory/": [{"text": "withdrawal"}],
         "people/<uuid:person_id>/disclosures/": [{}, {"format": "csv"}],
         "/api/v1/persons": [{"name": "Canary"}],
