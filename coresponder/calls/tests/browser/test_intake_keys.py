@@ -128,7 +128,7 @@ def test_a_whole_call_by_keyboard_takes_under_35_seconds_of_input(live_server, p
     assert call.summary == "Brother says he has not slept for days and talks of ending his life."
     assert (call.caller_name, call.caller_phone, call.caller_relation) == (
         "Demo Romeo",
-        "303-555-0142",
+        "+13035550142",
         "family",
     )
     person = Person.objects.get(pk=call.person_id)
