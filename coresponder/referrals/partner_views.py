@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,7 +28,14 @@ from coresponder.core.exceptions import DomainError
 from coresponder.core.local_time import LocalDateTimeField
 
 from . import actions
-from .access import DUE_FILTERS, STATE_FILTERS, Principal, access_referral_by_id, partner_queue
+from .access import (
+    DUE_FILTERS,
+    STATE_FILTERS,
+    Principal,
+    access_referral_by_id,
+    partner_counts,
+    partner_queue,
+)
 from .loop import PARTNER_MOVES, WORDS, State
 from .models import Service
 
@@ -158,12 +165,29 @@ def partner_page(request: HttpRequest) -> TemplateResponse:
             "services": services,
             "form": form,
             "state_links": _state_links(queue, query),
-            "page_query": query,
+            # Where a form on the page brings the partner back to: these filters, this page.
+            "back": [*query.items(), *([("page", str(queue.page))] if queue.page > 1 else [])],
             "previous_url": _queue_url({**query, "page": str(queue.page - 1)})
             if queue.page > 2
             else _queue_url(query),
             "next_url": _queue_url({**query, "page": str(queue.page + 1)}),
         },
+    )
+
+
+@require_role(Role.PARTNER)
+def partner_news(request: HttpRequest) -> JsonResponse:
+    """What the partner's open page polls to tell of a new referral (partner_alerts.js):
+    the agency's counts, `total` growing when one arrives. Figures of its own work,
+    nothing of any person."""
+    counts = partner_counts(Principal(user=request.user))
+    return JsonResponse(
+        {
+            "total": counts.total,
+            "new": counts.new,
+            "waiting": counts.waiting,
+            "overdue": counts.overdue,
+        }
     )
 
 

@@ -42,6 +42,9 @@ def test_a_partner_works_its_queue(live_server, page_at, scene, harbor, width):
     sign_in(page, live_server.url, harbor.user)
 
     # when the partner follows its home page's count of new referrals
+    expect(page.get_by_test_id("home-referrals-new")).to_contain_text("5")
+    assert fits(page)
+    page.screenshot(path=screenshot_dir() / f"partner-home-{width}.png", full_page=True)
     page.get_by_test_id("home-referrals-new").click()
 
     # then the queue lists the new ones, capacity first, the person named
