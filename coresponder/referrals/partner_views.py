@@ -42,7 +42,7 @@ from .models import Service
 STATE_LABELS = {
     "": gettext_lazy("all"),
     "waiting": gettext_lazy("waiting on you"),
-    **{key: WORDS[State(key)] for key in STATE_FILTERS if key in State._value2member_map_},
+    **{key: WORDS[State(key)] for key in STATE_FILTERS if key in {s.value for s in State}},
     "closed": gettext_lazy("closed"),
 }
 DUE_LABELS = {
