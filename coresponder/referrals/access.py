@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F
+from django.conf import settings
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from coresponder.privacy.policy import (
     decide,
 )
 
-from .loop import CLOSED, WORDS, State, access_ends_at
+from .loop import CLOSED, MOVES, PARTNER_MOVES, QUEUE_GROUPS, WAITING, WORDS, State, access_ends_at
 from .models import PartnerLink, Referral, ReferralSettings
 
 CARE = DataClass.CARE_COORDINATION
@@ -184,7 +185,8 @@ def _view(projection: gate.Projection) -> ReferralView:
     shown = projection.fields
     return ReferralView(
         id=projection.id,
-        encounter_id=shown["encounter"].pk if shown["encounter"] else None,
+        # The encounter is given as its id when it was not fetched with the referral.
+        encounter_id=getattr(shown["encounter"], "pk", shown["encounter"]),
         person_id=projection.person_id,
         kind=shown["kind"],
         voluntary=shown["voluntary"],
@@ -264,7 +266,9 @@ def _project_ended(referral: Referral) -> ReferralView:
     )
 
 
-def _read(principal, referrals, *, channel: str, request=None, relations=None, event=None):
+def _read(
+    principal, referrals, *, channel: str, request=None, relations=None, event=None, children=None
+):
     """The referrals through the read gate: decided, projected (a referral shows only
     when its service may be read: see `Referral.derived_class`) and audited."""
     return gate.read(
@@ -277,7 +281,7 @@ def _read(principal, referrals, *, channel: str, request=None, relations=None, e
         relations=relations,
         require=None,
         require_field="service",
-        children={"moves": lambda referral: referral.events.all()},
+        children=children or {"moves": lambda referral: referral.events.all()},
         # A referral's details are held by the sending agency; shown to another agency,
         # they are a disclosure and appear in the person's accounting.
         holder=lambda referral: referral.sent_by.agency_id,
@@ -313,6 +317,35 @@ def referrals_for_partner(
     ]
 
 
+# The partner's queue -----------------------------------------------------------------------
+
+
+def answer_within() -> timedelta:
+    """How long a partner has to answer a referral, or to book one it accepted: the
+    deadline past which reminders go (`COR_REFERRAL_REMINDER_HOURS`)."""
+    return timedelta(hours=int(getattr(settings, "COR_REFERRAL_REMINDER_HOURS", 24)))
+
+
+def with_due(referrals: QuerySet) -> QuerySet:
+    """The referrals with `due_at`: when the partner's next step is due. An answer is due
+    `answer_within()` after sending, a booking as long after accepting, an attendance at
+    the appointment; nothing is due of the no-shows and the closed."""
+    within = Value(answer_within())
+    return referrals.annotate(
+        due_at=Case(
+            When(state__in=[State.SENT, State.RECEIVED], then=F("sent_at") + within),
+            When(state=State.ACCEPTED, then=F("moved_at") + within),
+            When(state=State.SCHEDULED, then=F("appointment_at")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def _partner_referrals(principal: Principal) -> QuerySet:
+    return Referral.objects.filter(agency=principal.agency, kind=Referral.Kind.REFERRAL)
+
+
 @dataclass(frozen=True)
 class PartnerCounts:
     """How many of a partner's referrals wait on it, by what they wait for."""
@@ -321,29 +354,220 @@ class PartnerCounts:
     received: int  # opened, not yet answered
     to_book: int  # accepted, no appointment yet
     booked: int  # an appointment made, not yet kept
+    overdue: int = 0  # their next step past its due time
+    no_show: int = 0
+    closed: int = 0
 
     @property
     def waiting(self) -> int:
         return self.new + self.received + self.to_book
 
+    @property
+    def total(self) -> int:
+        return self.waiting + self.booked + self.no_show + self.closed
 
-def partner_counts(principal: Principal) -> PartnerCounts:
-    """Counts of the referrals waiting on the principal's agency: figures of its own work,
+
+def _counts(referrals: QuerySet, now: datetime) -> PartnerCounts:
+    by = {
+        "new": Q(state=State.SENT),
+        "received": Q(state=State.RECEIVED),
+        "to_book": Q(state=State.ACCEPTED),
+        "booked": Q(state=State.SCHEDULED),
+        "no_show": Q(state=State.NO_SHOW),
+        "closed": Q(state__in=list(CLOSED)),
+        "overdue": Q(due_at__lt=now),
+    }
+    figures = with_due(referrals).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in by.items()}
+    )
+    return PartnerCounts(**figures)
+
+
+def partner_counts(principal: Principal, *, now: datetime | None = None) -> PartnerCounts:
+    """Counts of the referrals sent to the principal's agency: figures of its own work,
     with nothing of any person (one query)."""
     if not principal.is_partner:
         return PartnerCounts(0, 0, 0, 0)
-    by_state = dict(
-        Referral.objects.filter(agency=principal.agency, kind=Referral.Kind.REFERRAL)
-        .filter(state__in=[State.SENT, State.RECEIVED, State.ACCEPTED, State.SCHEDULED])
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
+    return _counts(_partner_referrals(principal), now or timezone.now())
+
+
+# The queue's filters, as the page's address names them.
+STATE_FILTERS: dict[str, frozenset[State]] = {
+    "waiting": WAITING,
+    State.SENT.value: frozenset({State.SENT}),
+    State.RECEIVED.value: frozenset({State.RECEIVED}),
+    State.ACCEPTED.value: frozenset({State.ACCEPTED}),
+    State.SCHEDULED.value: frozenset({State.SCHEDULED}),
+    State.NO_SHOW.value: frozenset({State.NO_SHOW}),
+    "closed": CLOSED - {State.INFORMATION_GIVEN},
+}
+DUE_FILTERS = ("overdue", "today", "week")
+QUEUE_PAGE = 25
+
+
+def _end_of_local_day(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return timezone.make_aware(datetime.combine(local.date(), datetime.max.time()), local.tzinfo)
+
+
+def filtered(referrals: QuerySet, *, state: str = "", due: str = "", now: datetime) -> QuerySet:
+    """The referrals in the state (a key of `STATE_FILTERS`) and due when asked: overdue,
+    by the end of today, or by the end of the seventh day (the program's days; overdue
+    ones included)."""
+    if state in STATE_FILTERS:
+        referrals = referrals.filter(state__in=list(STATE_FILTERS[state]))
+    if due == "overdue":
+        referrals = referrals.filter(due_at__lt=now)
+    elif due == "today":
+        referrals = referrals.filter(due_at__lte=_end_of_local_day(now))
+    elif due == "week":
+        referrals = referrals.filter(due_at__lte=_end_of_local_day(now + timedelta(days=6)))
+    return referrals
+
+
+def queue_order(referrals: QuerySet) -> QuerySet:
+    """What waits on the partner first, the most overdue first; then the booked, the
+    no-shows and the closed, the newest first."""
+    group = Case(
+        *[
+            When(state__in=list(states), then=Value(rank))
+            for rank, states in enumerate(QUEUE_GROUPS)
+        ],
+        default=Value(len(QUEUE_GROUPS)),
+        output_field=IntegerField(),
     )
-    return PartnerCounts(
-        new=by_state.get(State.SENT, 0),
-        received=by_state.get(State.RECEIVED, 0),
-        to_book=by_state.get(State.ACCEPTED, 0),
-        booked=by_state.get(State.SCHEDULED, 0),
+    return referrals.annotate(queue_group=group).order_by(
+        "queue_group", F("due_at").asc(nulls_last=True), "-sent_at", "pk"
+    )
+
+
+@dataclass
+class QueueRow:
+    view: ReferralView
+    moves: list[str]  # the partner's moves open from the referral's state
+    due_at: datetime | None
+    overdue: bool
+    # Who the person is and how to reach them, as the gate let them through: None or
+    # empty when not the reader's to see.
+    name: str | None = None
+    born: date | None = None
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class PartnerQueue:
+    rows: list[QueueRow]
+    counts: PartnerCounts
+    state: str = ""
+    due: str = ""
+    matching: int = 0
+    page: int = 1
+    pages: int = 1
+    per_page: int = QUEUE_PAGE
+    now: datetime | None = None
+    first: int = field(init=False, default=0)  # the rows' place among those matching
+
+    def __post_init__(self) -> None:
+        self.first = (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+# What the queue shows of the person, read with the referral by the same reader.
+PERSON_SHOWN = frozenset({"date_of_birth", "phone", "email"})
+NAME_SHOWN = frozenset({"kind", "given", "middle", "family"})
+QUEUE_CHILDREN = {
+    "moves": lambda referral: referral.events.all(),
+    "person": gate.Rows(
+        lambda referral: [referral.person] if referral.person_id else [],
+        only=PERSON_SHOWN,
+        children={"names": gate.Rows(lambda person: person.names.all(), only=NAME_SHOWN)},
+    ),
+}
+
+
+def _queue_row(
+    referral: Referral, projection: gate.Projection | None, *, now: datetime
+) -> QueueRow:
+    if projection is None:
+        return QueueRow(_project_ended(referral), [], None, False)
+    view = _view(projection)
+    row = QueueRow(
+        view,
+        sorted(MOVES[State(view.state)] & PARTNER_MOVES, key=list(State).index),
+        referral.due_at,
+        referral.due_at is not None and referral.due_at < now,
+    )
+    for person in projection.extra.get("person", []):
+        names = [
+            (
+                name["kind"],
+                " ".join(name[part] for part in ("given", "middle", "family") if name[part]),
+            )
+            for name in person.extra["names"]
+            if name.has("given")
+        ]
+        legal = [full for kind, full in names if kind == "legal"]
+        row.name = (legal or [full for _kind, full in names] or [None])[0]
+        row.born = person.get("date_of_birth")
+        row.phone, row.email = person.get("phone") or "", person.get("email") or ""
+    return row
+
+
+def partner_queue(
+    principal: Principal,
+    *,
+    channel: str,
+    state: str = "",
+    due: str = "",
+    page: int = 1,
+    per_page: int = QUEUE_PAGE,
+    now: datetime | None = None,
+    request=None,
+) -> PartnerQueue:
+    """One page of the referrals sent to the principal's agency, in the queue's order
+    (`queue_order`), with the counts of all of them. Only the page's rows are read through
+    the gate, each with who the person is and how to reach them as far as the agency may
+    read them, and audited. A constant number of queries however many referrals
+    (tests/test_partner_queue.py lists them)."""
+    now = now or timezone.now()
+    if not principal.is_partner:
+        return PartnerQueue([], PartnerCounts(0, 0, 0, 0), now=now)
+    state = state if state in STATE_FILTERS else ""
+    due = due if due in DUE_FILTERS else ""
+    referrals = with_due(_partner_referrals(principal))
+    counts = _counts(referrals, now)
+    referrals = filtered(referrals, state=state, due=due, now=now)
+    matching = referrals.count()
+    pages = max(1, -(-matching // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    chosen = list(
+        queue_order(referrals)
+        .select_related("service", "organization", "sent_by", "person")
+        .prefetch_related("events", "person__names")[start : start + per_page]
+    )
+    days = ReferralSettings.days_after_attended_of(principal.agency.program_id)
+    open_ones = [r for r in chosen if not _closed_for_partner(r, days, now)]
+    shown = {
+        projection.id: projection
+        for projection in _read(
+            principal, open_ones, channel=channel, request=request, children=QUEUE_CHILDREN
+        )
+    }
+    return PartnerQueue(
+        [_queue_row(referral, shown.get(referral.pk), now=now) for referral in chosen],
+        counts,
+        state=state,
+        due=due,
+        matching=matching,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        now=now,
     )
 
 

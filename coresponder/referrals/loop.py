@@ -66,6 +66,16 @@ SENDER_MOVES = frozenset({State.WITHDRAWN})
 CLOSED = frozenset(state for state, moves in MOVES.items() if not moves)
 # Waiting for the partner's first answer: reminders go out for these.
 UNANSWERED = frozenset({State.SENT})
+# Waiting on the partner: to open, to answer, to book. Its queue lists them first.
+WAITING = frozenset({State.SENT, State.RECEIVED, State.ACCEPTED})
+# The partner's queue, in its order: what waits on it, what it has booked, the no-shows
+# it may book again, then the closed.
+QUEUE_GROUPS: tuple[frozenset[State], ...] = (
+    WAITING,
+    frozenset({State.SCHEDULED}),
+    frozenset({State.NO_SHOW}),
+    CLOSED,
+)
 
 
 class IllegalMove(ValueError):

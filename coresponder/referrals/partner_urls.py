@@ -8,6 +8,7 @@ app_name = "partner_referrals"
 
 urlpatterns = [
     path("partner/", partner_views.partner_page, name="page"),
+    path("partner/news/", partner_views.partner_news, name="news"),
     path("partner/<uuid:referral_id>/move/", partner_views.partner_move, name="move"),
     path(
         "partner/services/<uuid:service_id>/capacity/",

@@ -128,7 +128,7 @@ def test_the_partners_home_counts_the_referrals_waiting_for_it(
     assert stat(page, "home-referrals-new") == "2"
     assert stat(page, "home-referrals-received") == "1"
     assert stat(page, "home-referrals-to-book") == "1"
-    assert 'href="/referrals/partner/"' in page
+    assert 'href="/referrals/partner/?state=waiting"' in page
     assert (
         "Demo"
         not in page.split('data-testid="home-partner-referrals"', 1)[1].split("</article>", 1)[0]

@@ -85,6 +85,8 @@ def queries(planted) -> dict[str, list[dict]]:
         "people/<uuid:person_id>/disclosures/": [{}, {"format": "csv"}],
         "/api/v1/persons": [{"name": "Canary"}],
         "/api/v1/referrals": [{}, {"encounter_id": str(planted.encounter.pk)}],
+        # The partner's queue, whole and filtered to what waits on it.
+        "referrals/partner/": [{}, {"state": "waiting", "due": "week"}],
     }
 
 

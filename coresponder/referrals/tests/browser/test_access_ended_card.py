@@ -48,7 +48,8 @@ def test_the_access_ended_card_fits_and_shows_nothing_of_the_person(
     expect(card.get_by_test_id("access-ended")).to_have_text(
         "Your access to this person has ended: the consent or the referral has ended."
     )
-    expect(card.get_by_role("heading")).to_contain_text("Harbor House")
+    expect(card.get_by_role("heading")).to_have_text("Person not shown")
+    expect(card).to_contain_text("Harbor House")
     expect(card.get_by_role("button")).to_have_count(0)
     assert fits(page)
     page.screenshot(path=screenshot_dir() / f"partner-access-ended-{width}.png", full_page=True)
