@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -486,6 +487,72 @@ def close_call(call: Call, *, state: str, acting_user, reason: str = "", request
             ]
         )
         events.call_closed(call=locked, actor=Actor.of_user(acting_user), request=request)
+    return locked
+
+
+# --- moves dispatch asks for ---------------------------------------------------------------
+# A team sent, moved or cleared moves the call it is on. Dispatch calls these inside its
+# own action's transaction, which writes that action's one audit event; each locks the
+# call's row before it looks at the state and bumps the revision the live pages poll on.
+
+
+def _move_state(call: Call, *, expected, **values) -> None:
+    """Writes the move, only from a state it may be made from: the lock is held, so a
+    row that is not in one of them is a mistake in the caller, never a lost race."""
+    values["updated_at"] = timezone.now()
+    moved = Call.objects.filter(pk=call.pk, state__in=expected).update(
+        revision=F("revision") + 1, **values
+    )
+    if moved != 1:
+        raise Conflict(_("Call %(call)s has moved on since.") % {"call": call.reference})
+    for name, value in values.items():
+        setattr(call, name, value)
+    call.revision += 1
+
+
+def send_team_to(call: Call) -> Call:
+    """A team is sent to the call: refused when the call is closed. Returns the locked call."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state not in OPEN_STATES:
+            raise Conflict(
+                _("Call %(call)s is %(state)s; it needs no team.")
+                % {"call": locked.reference, "state": locked.get_state_display().lower()}
+            )
+        _move_state(locked, expected=OPEN_STATES, state=CallState.DISPATCHED)
+    return locked
+
+
+def note_team_moved(call: Call, *, last_cleared_at: datetime | None = None) -> Call:
+    """A team on the call moved; `last_cleared_at` when it was the last to clear, which
+    ends the call's field work: the call closes then, closed by no one."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if last_cleared_at is not None and locked.state in OPEN_STATES:
+            _move_state(
+                locked, expected=OPEN_STATES, state=CallState.CLOSED, closed_at=last_cleared_at
+            )
+        else:
+            _move_state(locked, expected=CallState.values)
+    return locked
+
+
+def reopen_cleared(call: Call, *, cleared_at: datetime) -> Call:
+    """A clearing taken back: the call it closed (closed by no one, at `cleared_at`) has
+    its team again. A call closed since, some other way, stays closed."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        closed_by_the_clearing = (
+            locked.state == CallState.CLOSED
+            and locked.closed_by_id is None
+            and locked.closed_at == cleared_at
+        )
+        if not closed_by_the_clearing:
+            raise Conflict(
+                _("Call %(call)s has been closed since: move the status instead.")
+                % {"call": locked.reference}
+            )
+        _move_state(locked, expected=[CallState.CLOSED], state=CallState.DISPATCHED, closed_at=None)
     return locked
 
 
