@@ -261,11 +261,6 @@ def _actor_and_agency(acting_user, actor: Actor | None, agency):
     return actor, agency
 
 
-# The vocabularies' own order, in which a call keeps its concerns and screening.
-CONCERN_ORDER = {concern.value: position for position, concern in enumerate(triage.Concern)}
-SCREENING_ORDER = {item.value: position for position, item in enumerate(triage.Screening)}
-
-
 def _taken_call(
     call_in: CallIn,
     *,
@@ -312,8 +307,8 @@ def _taken_call(
         caller_name=call_in.caller_name.strip(),
         caller_phone=call_in.caller_phone.strip(),
         caller_relation=call_in.caller_relation,
-        concerns=sorted(set(call_in.concerns), key=CONCERN_ORDER.__getitem__),
-        screening=sorted(set(call_in.screening), key=SCREENING_ORDER.__getitem__),
+        concerns=sorted(set(call_in.concerns), key=triage.CONCERN_ORDER.__getitem__),
+        screening=sorted(set(call_in.screening), key=triage.SCREENING_ORDER.__getitem__),
         language=call_in.language.strip(),
         summary=call_in.summary.strip(),
         rule_set=rule_set,
