@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,8 @@ CALL_TAKING_AGENCIES = (
     AgencyKind.FIRE_EMS,
 )
 RULE_EDITORS = (Role.ADMINISTRATOR,)
+# Rows inserted in one statement by `take_calls`.
+IMPORT_BATCH = 2000
 MAX_TEXT = {"address": 300, "caller_name": 200, "caller_phone": 32, "language": 40}
 
 
@@ -273,6 +276,72 @@ def _actor_and_agency(acting_user, actor: Actor | None, agency):
     return actor, agency
 
 
+def _taken_call(
+    call_in: CallIn,
+    *,
+    program,
+    agency,
+    acting_user,
+    origin: str,
+    rule_set: TriageRuleSet,
+    decision: triage.Decision,
+    now: datetime,
+    person=None,
+    reported: ReportedOutcome | None = None,
+) -> Call:
+    """The one definition of a taken call, not yet saved nor numbered: what `take_call`
+    and `take_calls` insert. `call_in` has been checked (`problems_with`)."""
+    response = call_in.response or decision.response
+    priority = call_in.priority or decision.priority
+    overridden = (response, priority) != (decision.response, decision.priority)
+    if origin == Origin.IMPORT:
+        # Past calls come in as closed history, never to be dispatched.
+        phone = response == triage.Response.PHONE_RESOLUTION
+        state = CallState.RESOLVED_BY_PHONE if phone else CallState.CLOSED
+    else:
+        state = CallState.OPEN
+    return Call(
+        program=program,
+        reference="",
+        # A clock a little ahead of ours (within the bounds' skew) is not a call from the future.
+        received_at=min(call_in.received_at or now, now),
+        received_precision=call_in.received_precision,
+        received_weekday=call_in.received_weekday,
+        received_hour=call_in.received_hour,
+        source=call_in.source,
+        origin=origin,
+        taken_by_agency=agency,
+        # Each given, not defaulted: a default costs a lookup per row of an import.
+        taken_by=acting_user,
+        person=person,
+        overridden_by=acting_user if overridden else None,
+        external_id=call_in.external_id,
+        address=call_in.address.strip(),
+        latitude=call_in.latitude,
+        longitude=call_in.longitude,
+        caller_name=call_in.caller_name.strip(),
+        caller_phone=call_in.caller_phone.strip(),
+        caller_relation=call_in.caller_relation,
+        concerns=sorted(set(call_in.concerns), key=triage.CONCERN_ORDER.__getitem__),
+        screening=sorted(set(call_in.screening), key=triage.SCREENING_ORDER.__getitem__),
+        language=call_in.language.strip(),
+        summary=call_in.summary.strip(),
+        rule_set=rule_set,
+        triage_response=decision.response,
+        triage_priority=decision.priority,
+        triage_rule=decision.rule.key,
+        triage_says=decision.rule.says,
+        response=response,
+        priority=priority,
+        override_reason=call_in.override_reason.strip() if overridden else "",
+        state=state,
+        reported_disposition=reported.disposition if reported else "",
+        reported_outcome=reported.outcome if reported else "",
+        reported_cleared_at=reported.cleared_at if reported else None,
+        reported_covers=sorted(reported.covers) if reported else [],
+    )
+
+
 def take_call(
     call_in: CallIn,
     *,
@@ -300,8 +369,6 @@ def take_call(
         refusal = Invalid if "received_at" in problems else DomainError
         raise refusal(_("The call could not be recorded."), fields=problems)
 
-    # A clock a little ahead of ours (within the bounds' skew) is not a call from the future.
-    received_at = min(call_in.received_at or now, now)
     rule_set = rules_in_force(program)
     decision = triage.triage(
         triage.CallFacts(
@@ -311,50 +378,26 @@ def take_call(
         ),
         rule_set.parsed(),
     )
-    response = call_in.response or decision.response
-    priority = call_in.priority or decision.priority
-    overridden = (response, priority) != (decision.response, decision.priority)
+    call = _taken_call(
+        call_in,
+        program=program,
+        agency=agency,
+        acting_user=acting_user,
+        origin=origin,
+        rule_set=rule_set,
+        decision=decision,
+        now=now,
+        person=person,
+    )
     with transaction.atomic():
         # The call-number sequence and the audit chain head are row locks every intake
         # waits on until commit, so both are taken last: the insert and its indexes run
         # before, under a provisional number no real one can equal (32 hex digits).
-        call = Call(
-            program=program,
-            reference=uuid.uuid4().hex,
-            received_at=received_at,
-            source=call_in.source,
-            origin=origin,
-            taken_by_agency=agency,
-            taken_by=acting_user,
-            external_id=call_in.external_id,
-            address=call_in.address.strip(),
-            latitude=call_in.latitude,
-            longitude=call_in.longitude,
-            caller_name=call_in.caller_name.strip(),
-            caller_phone=call_in.caller_phone.strip(),
-            caller_relation=call_in.caller_relation,
-            person=person,
-            concerns=sorted(set(call_in.concerns), key=list(triage.Concern).index),
-            screening=sorted(set(call_in.screening), key=list(triage.Screening).index),
-            language=call_in.language.strip(),
-            summary=call_in.summary.strip(),
-            rule_set=rule_set,
-            triage_response=decision.response,
-            triage_priority=decision.priority,
-            triage_rule=decision.rule.key,
-            triage_says=decision.rule.says,
-            response=response,
-            priority=priority,
-            override_reason=call_in.override_reason.strip() if overridden else "",
-            overridden_by=acting_user if overridden else None,
-            state=CallState.RESOLVED_BY_PHONE
-            if response == triage.Response.PHONE_RESOLUTION and origin == Origin.IMPORT
-            else CallState.OPEN,
-        )
+        call.reference = uuid.uuid4().hex
         call.save(force_insert=True)
         if person is not None:
             signals.person_called.send(Call, call=call)
-        call.reference = reserve_references(program, received_at)[0]
+        call.reference = reserve_references(program, call.received_at)[0]
         Call.objects.filter(pk=call.pk).update(reference=call.reference)
         events.call_taken(
             call=call,
@@ -362,9 +405,57 @@ def take_call(
             fields=[f"call:{c}" for c in ("operational", "public_safety")],
             request=request,
         )
-        if overridden:
+        if (call.response, call.priority) != (call.triage_response, call.triage_priority):
             events.triage_overridden(call=call, actor=actor, request=request)
     return call
+
+
+@dataclass(frozen=True)
+class CheckedCall:
+    """A call `problems_with` found nothing wrong with, its triage by the rules in force,
+    and what its own system said of how it ended."""
+
+    call_in: CallIn
+    decision: triage.Decision
+    reported: ReportedOutcome | None = None
+
+
+def take_calls(
+    checked: list[CheckedCall], *, agency, rule_set: TriageRuleSet, origin: str = Origin.IMPORT
+) -> list[Call]:
+    """The bulk form of `take_call`, for an export's history: the same calls, numbered a
+    year at a time and inserted together. Runs inside the caller's transaction, which has
+    checked and triaged each call and writes one audit event for them all.
+
+    Unlike `take_call`, the numbers are reserved before the insert: the caller holds the
+    sequence's lock from its first batch to its one commit whatever the order, and a number
+    given after the insert would cost an update per row."""
+    if any(one.call_in.person_id is not None for one in checked):
+        raise DomainError(_("Calls taken together name no person; take such a call alone."))
+    program, now = agency.program, timezone.now()
+    by_year: dict[int, list[Call]] = {}
+    for one in checked:
+        call = _taken_call(
+            one.call_in,
+            program=program,
+            agency=agency,
+            acting_user=None,
+            origin=origin,
+            rule_set=rule_set,
+            decision=one.decision,
+            now=now,
+            reported=one.reported,
+        )
+        by_year.setdefault(reference_year(program, call.received_at), []).append(call)
+    calls = []
+    with transaction.atomic():
+        for year_calls in by_year.values():
+            references = reserve_references(program, year_calls[0].received_at, len(year_calls))
+            for call, reference in zip(year_calls, references, strict=True):
+                call.reference = reference
+            calls += year_calls
+        Call.objects.bulk_create(calls, batch_size=IMPORT_BATCH)
+    return calls
 
 
 def override_triage(
@@ -501,6 +592,72 @@ def close_call(call: Call, *, state: str, acting_user, reason: str = "", request
             ]
         )
         events.call_closed(call=locked, actor=Actor.of_user(acting_user), request=request)
+    return locked
+
+
+# --- moves dispatch asks for ---------------------------------------------------------------
+# A team sent, moved or cleared moves the call it is on. Dispatch calls these inside its
+# own action's transaction, which writes that action's one audit event; each locks the
+# call's row before it looks at the state and bumps the revision the live pages poll on.
+
+
+def _move_state(call: Call, *, expected, **values) -> None:
+    """Writes the move, only from a state it may be made from: the lock is held, so a
+    row that is not in one of them is a mistake in the caller, never a lost race."""
+    values["updated_at"] = timezone.now()
+    moved = Call.objects.filter(pk=call.pk, state__in=expected).update(
+        revision=F("revision") + 1, **values
+    )
+    if moved != 1:
+        raise Conflict(_("Call %(call)s has moved on since.") % {"call": call.reference})
+    for name, value in values.items():
+        setattr(call, name, value)
+    call.revision += 1
+
+
+def send_team_to(call: Call) -> Call:
+    """A team is sent to the call: refused when the call is closed. Returns the locked call."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if locked.state not in OPEN_STATES:
+            raise Conflict(
+                _("Call %(call)s is %(state)s; it needs no team.")
+                % {"call": locked.reference, "state": locked.get_state_display().lower()}
+            )
+        _move_state(locked, expected=OPEN_STATES, state=CallState.DISPATCHED)
+    return locked
+
+
+def note_team_moved(call: Call, *, last_cleared_at: datetime | None = None) -> Call:
+    """A team on the call moved; `last_cleared_at` when it was the last to clear, which
+    ends the call's field work: the call closes then, closed by no one."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if last_cleared_at is not None and locked.state in OPEN_STATES:
+            _move_state(
+                locked, expected=OPEN_STATES, state=CallState.CLOSED, closed_at=last_cleared_at
+            )
+        else:
+            _move_state(locked, expected=CallState.values)
+    return locked
+
+
+def reopen_cleared(call: Call, *, cleared_at: datetime) -> Call:
+    """A clearing taken back: the call it closed (closed by no one, at `cleared_at`) has
+    its team again. A call closed since, some other way, stays closed."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        closed_by_the_clearing = (
+            locked.state == CallState.CLOSED
+            and locked.closed_by_id is None
+            and locked.closed_at == cleared_at
+        )
+        if not closed_by_the_clearing:
+            raise Conflict(
+                _("Call %(call)s has been closed since: move the status instead.")
+                % {"call": locked.reference}
+            )
+        _move_state(locked, expected=[CallState.CLOSED], state=CallState.DISPATCHED, closed_at=None)
     return locked
 
 

@@ -46,6 +46,11 @@ class Screening(StrEnum):
     MINOR_INVOLVED = "minor_involved"
 
 
+# The vocabularies' own order, in which a call keeps its concerns and screening.
+CONCERN_ORDER = {concern.value: position for position, concern in enumerate(Concern)}
+SCREENING_ORDER = {item.value: position for position, item in enumerate(Screening)}
+
+
 class Response(StrEnum):
     CO_RESPONDER = "co_responder"
     MOBILE_CRISIS = "mobile_crisis"  # clinician only

@@ -1,17 +1,12 @@
-"""Follow-up listens to calls, encounters and referrals; they do not know it exists."""
+"""Follow-up listens to calls and referrals; they do not know it exists. A completed
+encounter is handed on by name instead (`encounters.follow_up`, registered in apps.py)."""
 
 from django.dispatch import receiver
 
 from coresponder.calls.signals import person_called
-from coresponder.encounters.signals import encounter_completed
 from coresponder.referrals.signals import referral_moved
 
 from . import actions
-
-
-@receiver(encounter_completed, dispatch_uid="cases_open_for_encounter")
-def open_for_encounter(sender, encounter, **kwargs):
-    actions.open_case_for_encounter(encounter)
 
 
 @receiver(person_called, dispatch_uid="cases_note_call")

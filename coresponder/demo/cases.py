@@ -163,8 +163,9 @@ def build_demo_cases(program, *, rng: random.Random, now: datetime) -> DemoCases
 
 
 def _cases_from_encounters(program) -> int:
-    """`cases.receivers.open_for_encounter` for each encounter completed before the demo's
-    cases existed, oldest first, at the time it completed."""
+    """`open_case_for_encounter`, the follow-up `complete_encounter` runs, for each
+    encounter completed before the demo's cases existed, oldest first, at the time it
+    completed."""
     opened = 0
     completed = (
         Encounter.objects.filter(

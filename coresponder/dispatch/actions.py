@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Role
+from coresponder.calls import actions as call_actions
 from coresponder.calls.access import DESK
-from coresponder.calls.models import OPEN_STATES, Call, CallState
+from coresponder.calls.models import OPEN_STATES, Call
 from coresponder.core.exceptions import (
     Conflict,
     DomainError,
@@ -74,16 +74,9 @@ def dispatch_team(call: Call, team: Team, *, acting_user, request=None) -> Statu
             raise Conflict(_("%(team)s is not in use.") % {"team": locked.name})
         if locked.status != Status.AVAILABLE:
             raise Conflict(_busy_reason(locked))
-        live_call = Call.objects.select_for_update().get(pk=call.pk)
-        if live_call.state not in OPEN_STATES:
-            raise Conflict(
-                _("Call %(call)s is %(state)s; it needs no team.")
-                % {"call": live_call.reference, "state": live_call.get_state_display().lower()}
-            )
+        # Calls own the call's state: it locks the row, checks and moves it.
+        live_call = call_actions.send_team_to(call)
         event = _move(locked, Status.DISPATCHED, call=live_call, by=acting_user, at=now)
-        Call.objects.filter(pk=live_call.pk).update(
-            state=CallState.DISPATCHED, revision=F("revision") + 1
-        )
         members = list(locked.members.select_related("user"))
         if live_call.person_id:
             for member in members:
@@ -169,11 +162,8 @@ def move_status(team: Team, wanted: str, *, acting_user, note: str = "", request
         call = Call.objects.select_for_update().get(pk=locked.call_id) if locked.call_id else None
         event = _move(locked, wanted, call=call, by=acting_user, at=now, note=note.strip()[:300])
         if call is not None:
-            if wanted == Status.AVAILABLE and not Team.objects.filter(call=call).exists():
-                # The last team has cleared: the call's field work is done.
-                call.state, call.closed_at = CallState.CLOSED, now
-            call.revision += 1
-            call.save(update_fields=["state", "closed_at", "revision", "updated_at"])
+            last = wanted == Status.AVAILABLE and not Team.objects.filter(call=call).exists()
+            call = call_actions.note_team_moved(call, last_cleared_at=now if last else None)
         events.status_moved(
             team=locked, event=event, actor=Actor.of_user(acting_user), request=request
         )
@@ -211,17 +201,10 @@ def undo_status_move(
         back = Status(event.from_status)
         call = Call.objects.select_for_update().get(pk=event.call_id) if event.call_id else None
         if back in ON_A_CALL and call is not None and call.state not in OPEN_STATES:
-            closed_by_this_move = (
-                call.state == CallState.CLOSED
-                and call.closed_by_id is None
-                and call.closed_at == event.occurred_at
-            )
-            if not closed_by_this_move:
-                raise Conflict(
-                    _("Call %(call)s has been closed since: move the status instead.")
-                    % {"call": call.reference}
-                )
-            call.state, call.closed_at = CallState.DISPATCHED, None
+            # Refused unless this move's clearing closed the call.
+            call = call_actions.reopen_cleared(call, cleared_at=event.occurred_at)
+        elif call is not None:
+            call = call_actions.note_team_moved(call)
         before = (
             StatusEvent.objects.filter(team=locked)
             .exclude(pk=event.pk)
@@ -242,9 +225,6 @@ def undo_status_move(
         locked.call = call if back in ON_A_CALL else None
         locked.revision += 1
         locked.save(update_fields=["status", "status_since", "call", "revision", "updated_at"])
-        if call is not None:
-            call.revision += 1
-            call.save(update_fields=["state", "closed_at", "revision", "updated_at"])
         events.status_undone(
             team=locked, undone=event, undo=undo, actor=Actor.of_user(acting_user), request=request
         )

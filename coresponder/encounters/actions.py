@@ -28,7 +28,7 @@ from coresponder.privacy.audit import Actor, record
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Action
 
-from . import dispositions, events, instruments, signals
+from . import dispositions, events, follow_up, instruments
 from . import sections as section_rules
 from .access import rights_for
 from .models import (
@@ -527,7 +527,8 @@ def complete_encounter(encounter: Encounter, *, acting_user, request=None) -> En
             request=request,
         )
         locked.state, locked.completed_at = EncounterState.COMPLETE, now
-        signals.encounter_completed.send(Encounter, encounter=locked, acting_user=acting_user)
+        # Cases, the app above, opens a case for some dispositions, in this transaction.
+        follow_up.encounter_completed(locked)
     encounter.refresh_from_db()
     return encounter
 

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from coresponder.calls.triage import Concern, Screening
+from coresponder.calls.triage import CONCERN_ORDER, SCREENING_ORDER, Concern, Screening
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 DEFAULT_RULES = "call-types"  # the table the CAD webhook uses
 RULE_KEYS = {"match", "unless", "concerns", "screening", "note"}
-CONCERN_ORDER = {concern.value: position for position, concern in enumerate(Concern)}
-SCREENING_ORDER = {item.value: position for position, item in enumerate(Screening)}
 
 
 class MappingError(ValueError):

@@ -33,13 +33,15 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Program
 from coresponder.calls import triage
 from coresponder.calls.actions import (
+    IMPORT_BATCH,
     CallIn,
+    CheckedCall,
+    ReportedOutcome,
     problems_with,
-    reference_year,
-    reserve_references,
     rules_in_force,
+    take_calls,
 )
-from coresponder.calls.models import OTHER_OUTCOME, Call, CallState, Origin
+from coresponder.calls.models import OTHER_OUTCOME, Call
 from coresponder.core.exceptions import DomainError
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.dispositions import Disposition
@@ -59,7 +61,7 @@ from .classify import (
 from .received import TimeSpec, parse_spec
 from .received import read as read_received
 
-BATCH = 2000  # rows checked for duplicates, numbered and inserted together
+BATCH = IMPORT_BATCH  # rows checked for duplicates, numbered and inserted together
 PROGRESS_EVERY = 1000
 SCAN_CHUNK = 1 << 20
 EXTERNAL_ID_MAX = 64
@@ -529,7 +531,7 @@ class _Importer:
         }
         self.classify_at = tuple(index[column] for column in mapping.classify_columns)
         self.time_columns = mapping.received.read
-        self.covers = mapping.outcome_covers
+        self.covers = tuple(mapping.outcome_covers)
         # The field of a problem, in the export's own words where the mapping names a column.
         self.label = {
             "external_id": mapping.external_id,
@@ -695,18 +697,10 @@ class _Importer:
                     (row.line, reason, row.cells) for row in pending if row.external_id in known
                 ]
                 pending = [row for row in pending if row.external_id not in known]
-        by_year: dict[int, list[_Row]] = {}
-        for row in pending:
-            year = reference_year(self.program, row.call_in.received_at)
-            by_year.setdefault(year, []).append(row)
-        calls = []
-        for rows in by_year.values():
-            references = reserve_references(self.program, rows[0].call_in.received_at, len(rows))
-            calls += [
-                self.call(row, reference) for row, reference in zip(rows, references, strict=True)
-            ]
+        calls = take_calls(
+            [self.checked(row) for row in pending], agency=self.agency, rule_set=self.rule_set
+        )
         if calls:
-            Call.objects.bulk_create(calls, batch_size=BATCH)
             report = self.report
             report.imported += len(calls)
             earliest = min(call.received_at for call in calls)
@@ -800,45 +794,14 @@ class _Importer:
             ) % {"limit": f"{csv.field_size_limit():,}"}
         return _("The row is not valid CSV: %(reason)s.") % {"reason": error}
 
-    def call(self, row: _Row, reference: str) -> Call:
-        call_in, decision = row.call_in, row.decision
-        return Call(
-            program=self.program,
-            reference=reference,
-            received_at=call_in.received_at,
-            received_precision=call_in.received_precision,
-            received_weekday=call_in.received_weekday,
-            received_hour=call_in.received_hour,
-            source=call_in.source,
-            origin=Origin.IMPORT,
-            taken_by_agency=self.agency,
-            taken_by=None,  # given, not defaulted: a default costs a lookup per row
-            person=None,
-            overridden_by=None,
-            external_id=row.external_id,
-            address=call_in.address,
-            latitude=call_in.latitude,
-            longitude=call_in.longitude,
-            caller_name=call_in.caller_name,
-            caller_phone=call_in.caller_phone,
-            concerns=call_in.concerns,
-            language=call_in.language,
-            summary=call_in.summary,
-            screening=call_in.screening,
-            rule_set=self.rule_set,
-            triage_response=decision.response,
-            triage_priority=decision.priority,
-            triage_rule=decision.rule.key,
-            triage_says=decision.rule.says,  # as calls.actions.take_call keeps it
-            response=decision.response,
-            priority=decision.priority,
-            state=CallState.RESOLVED_BY_PHONE
-            if decision.response == triage.Response.PHONE_RESOLUTION
-            else CallState.CLOSED,
-            reported_disposition=row.outcome[0],
-            reported_outcome=row.outcome[1],
-            reported_covers=self.covers if row.outcome[0] else [],
+    def checked(self, row: _Row) -> CheckedCall:
+        disposition, words = row.outcome
+        reported = (
+            ReportedOutcome(disposition=disposition, outcome=words, covers=self.covers)
+            if disposition
+            else None
         )
+        return CheckedCall(row.call_in, row.decision, reported)
 
 
 def _refuse_unreadable_header(mapping: Mapping, header: list[str]) -> None:
