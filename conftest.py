@@ -6,11 +6,19 @@ import os
 
 import freezegun
 import pytest
+from hypothesis import HealthCheck, settings
 
 from coresponder.testing.browser import CHROMIUM_FLAGS, require_chromium
 
 # pytest times each test (--durations, the `slow` marks) by a clock a frozen test would stop.
 freezegun.configure(extend_ignore_list=["_pytest"])
+
+# Property tests pass or fail on what the code does, not on how busy the machine is (no
+# deadline per example, no "too slow" check), and on the same examples every run.
+settings.register_profile(
+    "coresponder", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("coresponder")
 
 pytest_plugins = [
     "coresponder.testing.fixtures",
