@@ -103,14 +103,19 @@ def rules_in_force(program) -> TriageRuleSet:
     return rule_set
 
 
-def preview(program, *, source: str, concerns, screening) -> triage.Decision:
-    """Triage as the call-taker types: no call is written."""
+def _triaged(rule_set: TriageRuleSet, *, source: str, concerns, screening) -> triage.Decision:
+    """The rule set's decision for a call's line, concerns and screening as stored."""
     facts = triage.CallFacts(
         source=triage.Source(source),
         concerns=frozenset(triage.Concern(c) for c in concerns),
         screening=frozenset(triage.Screening(s) for s in screening),
     )
-    return triage.triage(facts, rules_in_force(program).parsed())
+    return triage.triage(facts, rule_set.parsed())
+
+
+def preview(program, *, source: str, concerns, screening) -> triage.Decision:
+    """Triage as the call-taker types: no call is written."""
+    return _triaged(rules_in_force(program), source=source, concerns=concerns, screening=screening)
 
 
 def problems_with(call_in: CallIn, bounds: TimeBounds) -> dict[str, list[str]]:
@@ -370,13 +375,8 @@ def take_call(
         raise refusal(_("The call could not be recorded."), fields=problems)
 
     rule_set = rules_in_force(program)
-    decision = triage.triage(
-        triage.CallFacts(
-            source=triage.Source(call_in.source),
-            concerns=frozenset(triage.Concern(c) for c in call_in.concerns),
-            screening=frozenset(triage.Screening(s) for s in call_in.screening),
-        ),
-        rule_set.parsed(),
+    decision = _triaged(
+        rule_set, source=call_in.source, concerns=call_in.concerns, screening=call_in.screening
     )
     call = _taken_call(
         call_in,
@@ -829,13 +829,8 @@ def correct_call(
         for name, (_before, after) in corrected.items():
             setattr(locked, name, after)
         rule_set = rules_in_force(locked.program)
-        decision = triage.triage(
-            triage.CallFacts(
-                source=triage.Source(locked.source),
-                concerns=frozenset(triage.Concern(c) for c in locked.concerns),
-                screening=frozenset(triage.Screening(s) for s in locked.screening),
-            ),
-            rule_set.parsed(),
+        decision = _triaged(
+            rule_set, source=locked.source, concerns=locked.concerns, screening=locked.screening
         )
         triage_before = _triage_of(
             locked.triage_response, locked.triage_priority, locked.triage_rule
