@@ -87,6 +87,22 @@ def recommendations_out(call, limit: int = 3) -> list[dict]:
     ]
 
 
+def _decided(call) -> dict:
+    """A call's number and what was decided for it: the response, and triage's own."""
+    return {
+        "id": call.pk,
+        "reference": call.reference,
+        "response": call.response,
+        "priority": call.priority,
+        "triage": {
+            "response": call.triage_response,
+            "priority": call.triage_priority,
+            "rule": call.triage_rule,
+            "says": call.triage_says,
+        },
+    }
+
+
 def _taker(request: HttpRequest) -> dict:
     token = getattr(request, "api_token", None)
     if token is not None:
@@ -109,16 +125,7 @@ def create_call(request: HttpRequest, payload: CallIn):
     return Status(
         201,
         {
-            "id": call.pk,
-            "reference": call.reference,
-            "response": call.response,
-            "priority": call.priority,
-            "triage": {
-                "response": call.triage_response,
-                "priority": call.triage_priority,
-                "rule": call.triage_rule,
-                "says": call.triage_says,
-            },
+            **_decided(call),
             "recommendations": recommendations_out(call),
         },
     )
@@ -267,15 +274,6 @@ def correct_call(request: HttpRequest, call_id: UUID, payload: CallCorrectionIn)
                 before, after = shown.get(name, (None, None))
                 changed.append({"field": name, "before": before, "after": after})
     return {
-        "id": call.pk,
-        "reference": call.reference,
-        "response": call.response,
-        "priority": call.priority,
-        "triage": {
-            "response": call.triage_response,
-            "priority": call.triage_priority,
-            "rule": call.triage_rule,
-            "says": call.triage_says,
-        },
+        **_decided(call),
         "changed": changed,
     }
