@@ -8,7 +8,6 @@ connection, released together by a barrier, on whichever database the suite runs
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from coresponder.calls.models import Call, CallState
 from coresponder.core.exceptions import Conflict
 from coresponder.dispatch import actions
 from coresponder.dispatch.models import Shift, StatusEvent, Team
+from coresponder.testing.row_locks import wait_until_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,18 +102,8 @@ def test_two_planners_adding_overlapping_shifts_at_once_add_one(make_team, make_
             team, starts_at=starts, ends_at=starts + timedelta(hours=8), acting_user=planner
         )
         writer.start()
-        deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock():
-            assert writer.is_alive(), "the second shift was added without waiting for the first"
-            assert time.monotonic() < deadline, "the second planner never queued"
-            time.sleep(0.01)
+        wait_until_queued(writer, "the second planner")
     writer.join(timeout=30)
 
     assert refused == ["Charlie 3 already has a shift then."]
     assert Shift.objects.filter(team=team, starts_at__year=2001).count() == 1
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0] > 0

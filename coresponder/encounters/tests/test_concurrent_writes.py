@@ -9,7 +9,6 @@ unlocked copy would go through and change what the KPIs count.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -17,16 +16,9 @@ from django.db import connection, transaction
 from coresponder.core.exceptions import Conflict
 from coresponder.encounters import actions
 from coresponder.encounters.models import Encounter, Section
+from coresponder.testing.row_locks import WAIT_SECONDS, wait_until_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WAIT_SECONDS = 30
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0] > 0
 
 
 def _race_with_completion(scene, write) -> tuple[list, list]:
@@ -46,11 +38,7 @@ def _race_with_completion(scene, write) -> tuple[list, list]:
     with transaction.atomic():
         actions.complete_encounter(scene.encounter, acting_user=scene.clinician)
         writer.start()
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not _waiting_on_a_lock():
-            assert writer.is_alive(), "the write finished without waiting for the lock"
-            assert time.monotonic() < deadline, "the write never queued behind the lock"
-            time.sleep(0.01)
+        wait_until_queued(writer, "the write")
     writer.join(timeout=WAIT_SECONDS)
     return done, refused
 

@@ -10,7 +10,6 @@ go through and overwrite the first without its editor ever seeing it.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -20,16 +19,9 @@ from coresponder.people import actions as people
 from coresponder.people import events
 from coresponder.people.models import Person, PersonChange
 from coresponder.privacy.models import AuditEntry
+from coresponder.testing.row_locks import WAIT_SECONDS, wait_until_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WAIT_SECONDS = 30
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0] > 0
 
 
 def test_a_second_edit_from_the_same_revision_waits_then_is_refused(crew, person):
@@ -60,11 +52,7 @@ def test_a_second_edit_from_the_same_revision_waits_then_is_refused(crew, person
         )
         # when the second editor saves from the same revision meanwhile
         writer.start()
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not _waiting_on_a_lock():
-            assert writer.is_alive(), "the second edit finished without waiting for the lock"
-            assert time.monotonic() < deadline, "the second edit never queued behind the lock"
-            time.sleep(0.01)
+        wait_until_queued(writer, "the second edit")
     writer.join(timeout=WAIT_SECONDS)
 
     # then it is refused, and the first correction is the record's, once
