@@ -3,9 +3,9 @@ and the days received on the program's clock."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import timedelta
 
-from coresponder.core.local_time import NonexistentTime, aware_in, current_zone
+from coresponder.core.local_time import current_zone, day_starts
 from coresponder.people.access import Match, search_for
 from coresponder.people.matching import PersonQuery
 
@@ -13,16 +13,6 @@ from .models import Call
 from .querysets import CallQuerySet
 
 PERSONS_SEARCHED = 20  # the best matches of a name; a longer name narrows them
-
-
-def day_starts(day: date, zone: tzinfo) -> datetime:
-    """The instant `day` starts on the clock of `zone` (the first time of it that exists,
-    where the clocks skip midnight)."""
-    midnight = datetime.combine(day, time.min)
-    try:
-        return aware_in(midnight, zone)
-    except NonexistentTime:
-        return aware_in(midnight + timedelta(hours=1), zone)
 
 
 def search_calls(user, wanted: dict, *, request=None) -> tuple[CallQuerySet, list[Match]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from coresponder.accounts.models import Program, Role, User
 from coresponder.calls.models import SOURCE_WORDS, Call
 from coresponder.calls.triage import RESPONSE_WORDS
 from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.core.local_time import end_of_local_day
 from coresponder.encounters import instruments
 from coresponder.encounters.dispositions import WORDS as DISPOSITION_WORDS
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
@@ -87,11 +88,6 @@ def rules_of(program) -> dict[str, int]:
     if not rows.exists():
         return dict(rules.DEFAULT_RULES)
     return dict(rows.filter(is_active=True).values_list("disposition", "contact_within_hours"))
-
-
-def end_of_day(now: datetime) -> datetime:
-    local = timezone.localtime(now)
-    return timezone.make_aware(datetime.combine(local.date(), time.max), local.tzinfo)
 
 
 # --- repeat crises -------------------------------------------------------------------------
@@ -574,7 +570,7 @@ def view_case(
         )
     )
     shown, extra = projection.fields, projection.extra
-    today_ends = end_of_day(now)
+    today_ends = end_of_local_day(now)
     clinical = projection.reads(DataClass.CLINICAL)
     team = [
         f"{_name_of(rel.user)} ({rel.user.agency.name})" if rel.user else rel.agency.name
@@ -771,7 +767,7 @@ def worklist(
     if not user.has_role(*CASE_WORKERS):
         raise PermissionDenied(_("The worklist is for case managers, clinicians and supervisors."))
     now = now or timezone.now()
-    today_ends = end_of_day(now)
+    today_ends = end_of_local_day(now)
     cases = worklist_cases(user)
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
@@ -950,7 +946,7 @@ def caseload(user, *, now: datetime | None = None) -> tuple[list[Load], dict[str
     if not user.has_role(*SUPERVISORS):
         raise PermissionDenied(_("The caseload view is for supervisors."))
     now = now or timezone.now()
-    today_ends = end_of_day(now)
+    today_ends = end_of_local_day(now)
     program_id = user.agency.program_id
     open_cases = Case.objects.filter(program_id=program_id, status__in=NOT_CLOSED)
     managers = (
@@ -1063,7 +1059,7 @@ def case_tasks(user, case_id, *, channel: str, request=None, now=None) -> list[T
     """The case's tasks, open first by deadline; one audit entry."""
     projection = _read_part(user, case_id, part="tasks", channel=channel, request=request)
     now = now or timezone.now()
-    today_ends = end_of_day(now)
+    today_ends = end_of_local_day(now)
     return [
         _task_view(task, now=now, end_of_today=today_ends)
         for task in _open_first(projection.extra["tasks"])

@@ -15,7 +15,7 @@ reads it, and pages show the zone's abbreviation where the two could be told apa
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 
 from django import forms
@@ -113,6 +113,22 @@ def aware_in(local: datetime, zone: tzinfo) -> datetime:
         )
     # In UTC: Python never finds a time of the repeated hour equal to one in another zone.
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def day_starts(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` starts on the clock of `zone` (the first time of it that exists,
+    where the clocks skip midnight)."""
+    midnight = datetime.combine(day, time.min)
+    try:
+        return aware_in(midnight, zone)
+    except NonexistentTime:
+        return aware_in(midnight + timedelta(hours=1), zone)
+
+
+def end_of_local_day(moment: datetime) -> datetime:
+    """The last instant of the day `moment` falls in, on the current clock."""
+    local = timezone.localtime(moment)
+    return timezone.make_aware(datetime.combine(local.date(), time.max), local.tzinfo)
 
 
 def current_zone() -> tzinfo:

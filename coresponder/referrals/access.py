@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from coresponder.accounts.models import Agency, ApiToken, Role
 from coresponder.calls.access import working_calls
 from coresponder.core.exceptions import NotFound
+from coresponder.core.local_time import end_of_local_day
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy import gate
 from coresponder.privacy.audit import Actor
@@ -405,11 +406,6 @@ DUE_FILTERS = ("overdue", "today", "week")
 QUEUE_PAGE = 25
 
 
-def _end_of_local_day(moment: datetime) -> datetime:
-    local = timezone.localtime(moment)
-    return timezone.make_aware(datetime.combine(local.date(), datetime.max.time()), local.tzinfo)
-
-
 def filtered(referrals: QuerySet, *, state: str = "", due: str = "", now: datetime) -> QuerySet:
     """The referrals in the state (a key of `STATE_FILTERS`) and due when asked: overdue,
     by the end of today, or by the end of the seventh day (the program's days; overdue
@@ -419,9 +415,9 @@ def filtered(referrals: QuerySet, *, state: str = "", due: str = "", now: dateti
     if due == "overdue":
         referrals = referrals.filter(due_at__lt=now)
     elif due == "today":
-        referrals = referrals.filter(due_at__lte=_end_of_local_day(now))
+        referrals = referrals.filter(due_at__lte=end_of_local_day(now))
     elif due == "week":
-        referrals = referrals.filter(due_at__lte=_end_of_local_day(now + timedelta(days=6)))
+        referrals = referrals.filter(due_at__lte=end_of_local_day(now + timedelta(days=6)))
     return referrals
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from coresponder.accounts.models import Role
 from coresponder.cases import access, actions
 from coresponder.cases.models import ContactOutcome, OpenedBecause
+from coresponder.core.local_time import end_of_local_day
 from coresponder.people import actions as people
 from coresponder.privacy.models import ReadWindow
 
@@ -55,7 +56,7 @@ def open_cases(count: int, *, manager, supervisor, start: int = 0) -> None:
         if n % 4 == 0:
             actions.add_task(
                 case,
-                actions.TaskIn("Call back", access.end_of_day(now) - timedelta(seconds=1)),
+                actions.TaskIn("Call back", end_of_local_day(now) - timedelta(seconds=1)),
                 acting_user=writer,
             )
 
