@@ -55,7 +55,6 @@ def build_program(total: int, mine: int, rng: random.Random):  # noqa: PLR0915 -
 
     from coresponder.accounts import actions as accounts
     from coresponder.accounts.models import Agency, Program, Role
-    from coresponder.cases.access import end_of_day
     from coresponder.cases.models import (
         Case,
         CaseStatus,
@@ -68,11 +67,12 @@ def build_program(total: int, mine: int, rng: random.Random):  # noqa: PLR0915 -
         TaskKind,
         TaskState,
     )
+    from coresponder.core.local_time import end_of_local_day
     from coresponder.people.models import Person, PersonName
     from coresponder.privacy.models import AccessRelation
 
     now = timezone.now()
-    today_ends = end_of_day(now)
+    today_ends = end_of_local_day(now)
     suffix = uuid.uuid4().hex[:8]
     with transaction.atomic():
         program = Program.objects.create(

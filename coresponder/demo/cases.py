@@ -28,7 +28,6 @@ from django.utils import timezone
 from coresponder.accounts.models import User
 from coresponder.calls import actions as calls
 from coresponder.calls.models import Call, CallState
-from coresponder.cases import access
 from coresponder.cases import actions as cases
 from coresponder.cases.models import (
     NOT_CLOSED,
@@ -43,6 +42,7 @@ from coresponder.cases.models import (
     Task,
     TaskState,
 )
+from coresponder.core.local_time import end_of_local_day
 from coresponder.encounters.models import Encounter, EncounterState, ResponsePlan
 from coresponder.people import actions as people
 from coresponder.people.models import Person
@@ -362,7 +362,7 @@ def _tell(
 
 def due_today(now: datetime) -> datetime:
     """A time later today (the worklist's day), at least a minute ahead."""
-    ends = access.end_of_day(now)
+    ends = end_of_local_day(now)
     return max(min(now + timedelta(hours=3), ends - timedelta(minutes=1)), now)
 
 
@@ -391,7 +391,7 @@ def describe_cases(program) -> str:
         f"{rows.filter(repeat_crisis_at__isnull=False).count()} repeat crises, "
         f"{rows.filter(unreached_at__isnull=False).count()} unreached; tasks: "
         f"{open_tasks.filter(due_at__lt=now).count()} overdue, "
-        f"{open_tasks.filter(due_at__gte=now, due_at__lte=access.end_of_day(now)).count()} "
+        f"{open_tasks.filter(due_at__gte=now, due_at__lte=end_of_local_day(now)).count()} "
         f"due today; {ContactAttempt.objects.filter(case__program=program).count()} contacts."
     )
 
