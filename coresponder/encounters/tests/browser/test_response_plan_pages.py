@@ -98,5 +98,6 @@ def test_a_plan_is_drafted_approved_and_shown_to_the_officer(live_server, page_a
     assert fits(phone)
     phone.screenshot(path=shots / "plan-clinician-360.png", full_page=True)
     phone.get_by_role("link", name="Revise the plan (new draft)").click()
+    phone.wait_for_url(f"{plan_url}draft/")
     assert fits(phone)
     phone.screenshot(path=shots / "plan-form-360.png", full_page=True)
