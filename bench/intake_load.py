@@ -559,7 +559,7 @@ def load_audit(staff: Staff, past: list[PastCall]) -> None:
 
 def _append_audit(staff: Staff, past: list[PastCall]) -> None:
     from coresponder.calls.events import CALL_TAKEN
-    from coresponder.privacy.models import AuditChainHead, AuditEntry
+    from coresponder.core.models import AuditChainHead, AuditEntry
 
     head = AuditChainHead.objects.select_for_update().get(pk=1)
     seq, prev_hash = head.last_seq, head.last_hash

@@ -6,17 +6,17 @@ from coresponder.api import api
 from coresponder.core import views as core_views
 
 urlpatterns = [
-    path("", include("coresponder.core.urls")),
+    path("", include("coresponder.web.urls")),
     path("", include("coresponder.accounts.urls")),
-    path("people/", include("coresponder.people.urls")),
-    path("calls/", include("coresponder.calls.urls")),
-    path("dispatch/", include("coresponder.dispatch.urls")),
+    path("people/", include("coresponder.web.people.urls")),
+    path("calls/", include("coresponder.web.calls.urls")),
+    path("dispatch/", include("coresponder.web.dispatch.urls")),
     path("encounters/", include("coresponder.encounters.urls")),
     path("directory/", include("coresponder.referrals.urls")),
     path("referrals/", include("coresponder.referrals.partner_urls")),
     path("cases/", include("coresponder.cases.urls")),
     path("outcomes/", include("coresponder.analytics.urls")),
-    path("", include("coresponder.privacy.urls")),
+    path("", include("coresponder.web.privacy.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.core.local_time import zone_named
-from coresponder.privacy.audit import Actor
 
 from . import events
 from .models import Agency, ApiToken, Course, Role, RoleGrant, TrainingRecord, User

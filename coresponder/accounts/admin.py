@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from coresponder.privacy.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from coresponder.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 from .models import Agency, ApiToken, Program, RoleGrant, TrainingRecord, User
 

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from coresponder.privacy import events as audit_events
+from coresponder.accounts import events as audit_events
 
 AUTHENTICATED_AT = "cor_authenticated_at"
 LAST_SEEN_AT = "cor_last_seen_at"

@@ -94,7 +94,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     """Asks for the code; a user with no authenticator yet enrols one here first."""
     user = request.user
     if user.is_verified():
-        return redirect("core:home")
+        return redirect("web:home")
     device = _confirmed_device(user)
     enrolling = device is None
     if enrolling:
@@ -112,7 +112,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             request.session.cycle_key()
             events.second_factor_verified(user=user, request=request)
-            return redirect(request.session.pop("cor_next", None) or "core:home")
+            return redirect(request.session.pop("cor_next", None) or "web:home")
         form.add_error(
             "code",
             _("That code is not right, or was already used. Wait for the next code and try again."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 
 from . import events
 from .forms import CostSettingsForm

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from coresponder.core.access import signed_in_user
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import DomainError, PermissionDenied
-from coresponder.privacy.audit import Actor
 
 from . import events
 from .access import BadFilter, engine_for, may_see_outcomes

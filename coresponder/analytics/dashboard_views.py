@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coresponder.accounts.models import Program
+from coresponder.core.audit import Actor
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.core.time_bounds import Facing, TimeBounds, day_problem
-from coresponder.privacy.audit import Actor
 
 from . import events
 from .access import BadFilter, engine_for, filters_from, may_see_outcomes

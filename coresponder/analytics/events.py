@@ -4,7 +4,7 @@ is itself something a program must be able to answer."""
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 OUTCOMES_VIEWED = "analytics.outcomes_viewed"
 REPORT_MADE = "analytics.report_made"

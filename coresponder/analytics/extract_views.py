@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 
 from .access import may_run_program, may_take_extract, require
 from .actions import take_extract, take_state_export

@@ -22,11 +22,11 @@ from django.utils import timezone
 from coresponder.accounts.models import Program
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case as FollowUpCase
+from coresponder.core.audit import Actor
 from coresponder.dispatch.models import StatusEvent
 from coresponder.encounters.dispositions import Disposition
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.models import PersonAddress
-from coresponder.privacy.audit import Actor
 from coresponder.referrals.models import Referral
 
 from . import events

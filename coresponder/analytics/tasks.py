@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from coresponder.privacy.audit import Actor
+from coresponder.core.audit import Actor
 
 from . import events, report
 from .access import engine_for

@@ -25,7 +25,7 @@ from coresponder.privacy import gate
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import PROGRAM_STAFF, Relation
 
-from . import events
+from . import crews, events
 from .models import (
     CONCERN_WORDS,
     CORRECTABLE,
@@ -45,8 +45,6 @@ RESPONDERS = (Role.OFFICER, Role.CLINICIAN, Role.EMT)
 
 def working_calls(user, calls: list[Call]) -> set:
     """The ids of the calls among `calls` that `user` works (one query for any number)."""
-    from coresponder.dispatch.models import StatusEvent  # dispatch builds on calls
-
     working = set()
     desk = user.has_role(*DESK)
     for call in calls:
@@ -54,11 +52,7 @@ def working_calls(user, calls: list[Call]) -> set:
             working.add(call.pk)
     rest = [call.pk for call in calls if call.pk not in working]
     if rest:
-        working |= set(
-            StatusEvent.objects.filter(call_id__in=rest, team__members__user=user)
-            .values_list("call_id", flat=True)
-            .distinct()
-        )
+        working |= crews.calls_sent_to(user, rest)
     return working
 
 

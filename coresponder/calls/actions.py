@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import AgencyKind, Role
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
 from coresponder.core.time_bounds import TimeBounds, time_problem
+from coresponder.people.models import Person
 from coresponder.privacy.access import requester_of
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.policy import PROGRAM_STAFF, Action, Circumstances, Relation, decide
 
-from . import events, signals, triage
+from . import crews, events, signals, triage
 from .access import DESK, working_calls
 from .models import (
     CORRECTABLE,
@@ -364,8 +365,6 @@ def take_call(
     problems = problems_with(call_in, bounds)
     person = None
     if call_in.person_id is not None and not problems:
-        from coresponder.people.models import Person
-
         person = Person.objects.filter(pk=call_in.person_id, program=program).first()
         if person is None:
             problems["person_id"] = [_("No such person in this program.")]
@@ -566,13 +565,11 @@ def close_call(call: Call, *, state: str, acting_user, reason: str = "", request
             _("The reason is too long."),
             fields={"reason": [_("At most %(n)s characters.") % {"n": MAX_CLOSE_REASON}]},
         )
-    from coresponder.dispatch.models import Team
-
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         if locked.state not in OPEN_STATES:
             raise Conflict(_("The call is already closed."))
-        still = list(Team.objects.filter(call=locked).values_list("name", flat=True))
+        still = crews.teams_on(locked)
         if still:
             raise Conflict(
                 _("%(teams)s still on the call; clear the team first.")

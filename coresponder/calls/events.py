@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 CALL_TAKEN = "calls.call_taken"
 CALL_VIEWED = "calls.call_viewed"

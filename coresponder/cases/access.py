@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Program, Role, User
+from coresponder.calls.access import CALL_READERS
 from coresponder.calls.models import SOURCE_WORDS, Call
 from coresponder.calls.triage import RESPONSE_WORDS
 from coresponder.core.exceptions import NotFound, PermissionDenied
@@ -1276,8 +1277,6 @@ class PersonRecords:
 def person_records(user, person, *, channel: str, request=None) -> PersonRecords | None:
     """The person's calls, encounters, cases and referrals as `user` may see them, through
     the read gate (one audited read); None for a reader whose work is not the calls."""
-    from coresponder.calls.access import CALL_READERS
-
     if not user.has_role(*CALL_READERS):
         return None
     shown = gate.read(

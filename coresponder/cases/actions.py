@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, AgencyKind, Role, User
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
 from coresponder.core.local_time import moment_words
 from coresponder.core.time_bounds import Facing, time_problem
@@ -28,7 +29,6 @@ from coresponder.encounters import instruments
 from coresponder.encounters.models import Assessment, Encounter, PlanState, ResponsePlan
 from coresponder.privacy.access import decide_for
 from coresponder.privacy.actions import end_relations, grant_relation
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation
 from coresponder.privacy.policy import Action

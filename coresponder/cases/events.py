@@ -3,7 +3,7 @@ so the person's accounting of disclosures lists every read and write of their ca
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 CASE_OPENED = "cases.case_opened"
 CASE_REOPENED = "cases.case_reopened"

@@ -1,23 +1,7 @@
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-
-from .home import home_for, your_account
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(
-        request,
-        "core/home.html",
-        {
-            "blocks": home_for(request.user),
-            "account": your_account(request.user),
-        },
-    )
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from coresponder.calls.models import Call, CallState
 from coresponder.dispatch import actions as dispatch
 from coresponder.dispatch.models import MemberRole, ServiceArea, StatusEvent, Team
 from coresponder.dispatch.status import Status
+from coresponder.dispatch.teams import recommend
 from coresponder.encounters.dispositions import TRANSPORTS, Disposition
 from coresponder.people.models import Person
 
@@ -448,8 +449,6 @@ def _demo_team_refers(teamed: list[Call], dispositions: dict, team_of_call: dict
 
 def _live(rng, live_calls: list[Call], dispatcher, *, now: datetime) -> None:
     """The last hour: the demo log-ins' team on scene at one call, another team en route."""
-    from coresponder.dispatch.teams import recommend
-
     moves = [[Status.EN_ROUTE, Status.ON_SCENE], [Status.EN_ROUTE], []]
     for call in sorted(live_calls, key=lambda c: (c.priority, c.received_at)):
         if call.response == "phone_resolution" or not moves:

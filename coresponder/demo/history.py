@@ -55,6 +55,7 @@ from coresponder.cases.models import (
     TaskKind,
     TaskState,
 )
+from coresponder.core.audit import Actor, Pending, record_many
 from coresponder.core.models import BaseModel
 from coresponder.dispatch.models import StatusEvent, Team, TeamMember
 from coresponder.dispatch.status import Status
@@ -79,7 +80,6 @@ from coresponder.people.models import (
     PersonName,
 )
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.audit import Actor, Pending, record_many
 from coresponder.privacy.events import CONSENT_RECORDED, RELATION_GRANTED
 from coresponder.privacy.models import AccessRelation, Consent
 from coresponder.referrals.loop import State, access_ends_at, check_move

@@ -18,6 +18,7 @@ from coresponder.accounts.models import Role
 from coresponder.calls import actions as call_actions
 from coresponder.calls.access import DESK
 from coresponder.calls.models import OPEN_STATES, Call
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import (
     Conflict,
     DomainError,
@@ -26,7 +27,6 @@ from coresponder.core.exceptions import (
     PermissionDenied,
 )
 from coresponder.privacy import actions as privacy_actions
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.models import AccessRelation
 
 from . import events

@@ -5,7 +5,7 @@ Status is not edited here: it moves only through dispatch actions, which keep th
 
 from django.contrib import admin
 
-from coresponder.privacy.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from coresponder.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 from .models import ServiceArea, Shift, StatusEvent, Team, TeamMember
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 TEAM_DISPATCHED = "dispatch.team_dispatched"
 STATUS_MOVED = "dispatch.status_moved"

@@ -241,3 +241,20 @@ def undoable_move(team, *, user, now: datetime) -> StatusEvent | None:
     except IllegalMove:
         return None
     return latest
+
+
+class Crews:
+    """Dispatch's answers to what calls asks about teams (`calls/crews.py`)."""
+
+    def calls_sent_to(self, user, call_ids) -> set:
+        return set(
+            StatusEvent.objects.filter(call_id__in=list(call_ids), team__members__user=user)
+            .values_list("call_id", flat=True)
+            .distinct()
+        )
+
+    def teams_on(self, call: Call) -> list[str]:
+        return list(Team.objects.filter(call=call).values_list("name", flat=True))
+
+
+crews = Crews()

@@ -30,7 +30,7 @@ from coresponder.privacy.access import circumstances_for, readable_for_many, req
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import Action, Circumstances, Decision, Relation, allowed_classes
 
-from . import events, timeline
+from . import events, referrals_made, timeline
 from .dispositions import WORDS as DISPOSITION_WORDS
 from .models import Assessment, Encounter, EncounterState, PlanState, ResponsePlan
 from .sections import INTERVENTIONS, SECTIONS
@@ -176,7 +176,7 @@ class EncounterView:
     classes: list[str]
     part2_notice: str = ""
     completed_at: datetime | None = None
-    # What became of its referrals (referrals.access.encounter_outcomes), as far as the
+    # What became of its referrals (referrals_made.outcomes), as far as the
     # reader may read each: the class of a referral is derived from its service.
     referrals: list = field(default_factory=list)
 
@@ -369,8 +369,6 @@ def view_encounter(
 
     `rights`: the user's rights on the call when the caller has them already (a page that
     asks several reads of one call)."""
-    from coresponder.referrals.access import encounter_outcomes  # referrals reads encounters
-
     rights = rights or rights_for(user, encounter.call)
     prefetch_related_objects([encounter], "call", "team")  # those not fetched with it
     shown = gate.read(
@@ -386,7 +384,7 @@ def view_encounter(
     )
     if not shown:
         raise NotFound(_("No such encounter."))
-    referrals = encounter_outcomes(user, encounter, channel=channel, request=request)
+    referrals = referrals_made.outcomes(user, encounter, channel=channel, request=request)
     return _view(encounter, shown[0], rights, referrals)
 
 

@@ -20,15 +20,15 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Role
 from coresponder.calls.models import Call
+from coresponder.core.audit import Actor, record
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.dispatch.models import StatusEvent
 from coresponder.dispatch.status import Status
 from coresponder.privacy.access import decide_for
-from coresponder.privacy.audit import Actor, record
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Action
 
-from . import dispositions, events, follow_up, instruments
+from . import dispositions, events, follow_up, instruments, referrals_made
 from . import sections as section_rules
 from .access import rights_for
 from .models import (
@@ -47,6 +47,14 @@ from .sections import INTERVENTION_CODES, SECTIONS, Kind
 
 MAX_ADDENDUM = 4000
 PLAN_WRITERS = (Role.CLINICIAN, Role.CASE_MANAGER)
+
+
+def may_draft_plan(user, opened) -> bool:
+    """Whether to offer the plan form to `user` on a person opened for them
+    (`people.access.open_person`); `save_plan` decides again."""
+    return user.has_role(*PLAN_WRITERS) and DataClass.CLINICAL in opened.writable
+
+
 PLAN_APPROVERS = (Role.SUPERVISOR,)
 
 
@@ -359,8 +367,6 @@ def hold_criteria_of(program) -> dict[str, str]:
 
 def _record_for(encounter: Encounter, disposition_in: DispositionIn) -> dispositions.Record:
     """What the rest of the record says, as the disposition's rules need it."""
-    from coresponder.referrals.access import referral_made_on  # referrals reads encounters
-
     statuses = set(
         StatusEvent.objects.filter(call_id=encounter.call_id).values_list("to_status", flat=True)
     )
@@ -385,7 +391,7 @@ def _record_for(encounter: Encounter, disposition_in: DispositionIn) -> disposit
         transported=Status.TRANSPORTING in statuses or "transport" in disposition_in.interventions,
         person_contacted=bool(written) or encounter.assessments.exists(),
         referral_made=disposition_in.disposition == dispositions.Disposition.REFERRED_VOLUNTARY
-        and referral_made_on(encounter),
+        and referrals_made.made_on(encounter),
     )
 
 

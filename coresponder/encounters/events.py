@@ -6,7 +6,7 @@ disclosures lists every read of their encounter.
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 ENCOUNTER_STARTED = "encounters.encounter_started"
 ENCOUNTER_VIEWED = "encounters.encounter_viewed"

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.actions import create_api_token
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError
-from coresponder.privacy.audit import Actor
 
 from . import events
 from .models import CadFeed

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coresponder.privacy.admin_audit import ReadOnlyModelAdmin
+from coresponder.core.admin_audit import ReadOnlyModelAdmin
 
 from .models import CadDelivery, CadFeed
 

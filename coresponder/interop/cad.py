@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 
 from coresponder.calls.actions import CallIn, ReportedOutcome, record_reported_outcome, take_call
 from coresponder.calls.models import Call, Origin
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from coresponder.core.time_bounds import CLOCK_SKEW
-from coresponder.privacy.audit import Actor
 
 from .classify import classify, default_rules
 from .models import IDEMPOTENCY_KEY_MAX, CadDelivery, CadFeed

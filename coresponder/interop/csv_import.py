@@ -42,10 +42,10 @@ from coresponder.calls.actions import (
     take_calls,
 )
 from coresponder.calls.models import OTHER_OUTCOME, Call
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import DomainError
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.dispositions import Disposition
-from coresponder.privacy.audit import Actor
 
 from . import events
 from .classify import (

@@ -7,7 +7,7 @@ person.
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 CAD_FEED_CREATED = "interop.cad_feed_created"
 CAD_FEED_DISABLED = "interop.cad_feed_disabled"

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from coresponder.core.phone_numbers import PhoneInvalid, normalise_phone
 from coresponder.privacy.access import circumstances_for, requester_of
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import Action, Circumstances, decide
 

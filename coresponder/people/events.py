@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 PERSON_REGISTERED = "people.person_registered"
 PERSON_UPDATED = "people.person_updated"

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, AgencyKind, Role
+from coresponder.core.audit import Actor, record_many
 from coresponder.core.exceptions import Conflict, DomainError, Invalid, PermissionDenied
 from coresponder.core.time_bounds import Facing, time_problem
 
 from . import events
-from .audit import Actor, record_many
 from .classification import DataClass
 from .models import AccessRelation, BreakGlassGrant, Consent
 from .policy import BREAK_GLASS_ROLES

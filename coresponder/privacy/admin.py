@@ -1,26 +1,8 @@
 from django.contrib import admin
 
-from .admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
-from .models import AuditEntry, AuditSettings, ReadWindow
+from coresponder.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyModelAdmin):
-    """The audit log, to read. Nobody adds, changes or removes entries."""
-
-    list_display = [
-        "seq",
-        "occurred_at",
-        "action",
-        "actor_username",
-        "agency_name",
-        "object_type",
-        "object_id",
-        "ip_address",
-    ]
-    list_filter = ["action", "agency_name"]
-    search_fields = ["actor_username", "object_id"]
-    ordering = ["-seq"]
+from .models import AuditSettings, ReadWindow
 
 
 @admin.register(AuditSettings)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from coresponder.core.models import AuditEntry
+
 from . import events
-from .models import AuditEntry, Consent, ReadWindow
+from .models import Consent, ReadWindow
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from coresponder.accounts.models import Role
+from coresponder.core.audit import Actor, Pending, append
 
 from . import access
-from .audit import Actor, Pending, append
 from .classification import BY_ROW, DERIVED, STRUCTURAL, DataClass, PersonData
 from .models import AccessRelation, AuditSettings, ReadWindow
 from .policy import Action, Circumstances, Decision, Relation, Requester, decide

@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, ApiToken, Role
 from coresponder.calls.access import working_calls
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import NotFound
 from coresponder.core.local_time import end_of_local_day
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy import gate
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.policy import (
     Action,
@@ -705,3 +705,16 @@ def encounter_outcomes(user, encounter, *, channel: str, request=None) -> list[O
             )
         )
     return outcomes
+
+
+class ReferralsOfEncounters:
+    """Referrals' answers to what encounters asks (`encounters/referrals_made.py`)."""
+
+    def made_on(self, encounter) -> bool:
+        return referral_made_on(encounter)
+
+    def outcomes(self, user, encounter, *, channel: str, request=None) -> list[OutcomeView]:
+        return encounter_outcomes(user, encounter, channel=channel, request=request)
+
+
+referrals_of_encounters = ReferralsOfEncounters()

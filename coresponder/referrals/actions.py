@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coresponder.accounts.models import Agency, Role, User
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import (
     Conflict,
     DomainError,
@@ -41,8 +42,8 @@ from coresponder.core.exceptions import (
 )
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.core.time_bounds import Facing, time_problem
+from coresponder.encounters.access import rights_for
 from coresponder.privacy.actions import end_relations, grant_relation
-from coresponder.privacy.audit import Actor
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.models import AccessRelation, Consent
 
@@ -410,8 +411,6 @@ def _service_of_program(service: Service, encounter) -> Service:
 
 
 def _sender_rights(encounter, acting_user):
-    from coresponder.encounters.access import rights_for
-
     if encounter.program_id != acting_user.agency.program_id:
         raise NotFound(_("No such encounter."))
     return rights_for(acting_user, encounter.call)

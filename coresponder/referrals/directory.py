@@ -23,6 +23,11 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coresponder.core.exceptions import NotFound
+from coresponder.encounters.access import rights_for
+from coresponder.people.access import view_person
+from coresponder.privacy.classification import DataClass
+
 from .matching import (
     Candidate,
     Capacity,
@@ -487,11 +492,6 @@ def needs_for(encounter, user, *, request=None, today: date | None = None) -> Ne
     person's age, veteran status, sex and flags are read through `people.access`, which
     audits the read. What could not be read is matched without, and said in `notes`.
     """
-    from coresponder.core.exceptions import NotFound
-    from coresponder.encounters.access import rights_for
-    from coresponder.people.access import view_person
-    from coresponder.privacy.classification import DataClass
-
     call = encounter.call
     program = call.program
     today = today or timezone.localdate(timezone=zone_of(program))

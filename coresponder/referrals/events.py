@@ -6,7 +6,7 @@ whole package, with its counts.
 
 from __future__ import annotations
 
-from coresponder.privacy.audit import Actor, record
+from coresponder.core.audit import Actor, record
 
 DIRECTORY_IMPORTED = "referrals.directory_imported"
 DIRECTORY_EXPORTED = "referrals.directory_exported"

@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "coresponder.analytics",
     "coresponder.interop",
     "coresponder.demo",
-    "coresponder.core.admin_site.CoresponderAdminConfig",
+    "coresponder.web.admin_site.CoresponderAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "coresponder.core.navigation.navigation",
+                "coresponder.web.navigation.navigation",
                 "coresponder.accounts.context_processors.clock",
             ],
         },
@@ -131,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 COR_REQUIRE_MFA = env_bool("COR_REQUIRE_MFA", default=True)

@@ -7,7 +7,7 @@ import pytest
 
 from coresponder.accounts import actions, events
 from coresponder.accounts.models import ApiToken, Role
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import override_settings
 from freezegun import freeze_time
 
+from coresponder.accounts import events as audit_events
 from coresponder.accounts.models import Role
-from coresponder.privacy import events as audit_events
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from coresponder.accounts import actions
 from coresponder.accounts.models import Role, User
 from coresponder.core.exceptions import DomainError
+from coresponder.core.models import AuditEntry
 from coresponder.demo.generator import DEMO_PASSWORD
-from coresponder.privacy.models import AuditEntry
 from coresponder.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from coresponder.accounts import events
 from coresponder.accounts.models import Role
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.testing.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mfa_required")]

@@ -8,10 +8,10 @@ from django.contrib.auth.hashers import identify_hasher
 from django.test import override_settings
 from freezegun import freeze_time
 
+from coresponder.accounts import events as audit_events
 from coresponder.accounts.middleware import AUTHENTICATED_AT, LAST_SEEN_AT
 from coresponder.accounts.models import Role
-from coresponder.privacy import events as audit_events
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.testing.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from coresponder.accounts import actions
 from coresponder.accounts.models import Program, Role
 from coresponder.core.exceptions import DomainError, PermissionDenied
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

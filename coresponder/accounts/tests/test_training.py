@@ -25,7 +25,7 @@ from coresponder.accounts.training import (
     required_of,
 )
 from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.testing.fixtures import PASSWORD
 
 TODAY = date(2026, 6, 15)

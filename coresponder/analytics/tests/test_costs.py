@@ -12,7 +12,7 @@ from coresponder.analytics import events
 from coresponder.analytics.costs import cost_avoided, is_configured
 from coresponder.analytics.kpis import Counts
 from coresponder.analytics.models import CostSettings
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 SETTINGS = SimpleNamespace(
     currency="USD",

@@ -15,7 +15,7 @@ from coresponder.analytics import events
 from coresponder.analytics.access import BadFilter
 from coresponder.analytics.dashboard_views import period_from
 from coresponder.analytics.models import CallFact
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 from . import dataset
 

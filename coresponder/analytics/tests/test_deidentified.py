@@ -35,6 +35,7 @@ from coresponder.analytics.models import CallFact
 from coresponder.calls import actions as calls
 from coresponder.cases import actions as cases
 from coresponder.cases.models import Case
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
 from coresponder.encounters import actions as encounters
 from coresponder.encounters.models import Encounter
@@ -43,7 +44,6 @@ from coresponder.encounters.tests.fixtures import part2_consent
 from coresponder.people import actions as people
 from coresponder.people.models import PersonAddress
 from coresponder.people.tests.fixtures import share_care_coordination
-from coresponder.privacy.models import AuditEntry
 from coresponder.referrals import actions as referrals
 from coresponder.referrals.access import Principal
 

@@ -11,8 +11,8 @@ import pytest
 
 from coresponder.accounts.models import Role
 from coresponder.analytics.models import CallFact
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
-from coresponder.privacy.models import AuditEntry
 
 from . import dataset
 

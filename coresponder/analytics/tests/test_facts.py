@@ -206,7 +206,7 @@ def test_a_documented_encounter_s_outcome_wins_over_one_a_cad_reported(
     # given the finished call's CAD also reports an arrest, and a call no team met whose
     # CAD reports a hold
     from coresponder.calls.actions import ReportedOutcome, record_reported_outcome
-    from coresponder.privacy.audit import Actor
+    from coresponder.core.audit import Actor
 
     cad = Actor.system("cad")
     record_reported_outcome(finished.call, ReportedOutcome("arrest"), actor=cad)
@@ -283,7 +283,7 @@ def test_a_new_call_gives_the_person_s_earlier_call_its_gap(finished, program, t
 
 
 def test_each_rebuild_logs_the_system_s_read_of_the_people_once(finished, program):
-    from coresponder.privacy.models import AuditEntry
+    from coresponder.core.models import AuditEntry
 
     rebuilt = AuditEntry.objects.filter(action="analytics.facts_rebuilt")
     facts.bring_up_to_date(program)

@@ -14,7 +14,7 @@ from coresponder.analytics import charts, events, report, tasks
 from coresponder.analytics.engines import OperationalEngine
 from coresponder.analytics.kpis import Filters
 from coresponder.analytics.models import CallFact, ReportRun
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 from . import dataset
 

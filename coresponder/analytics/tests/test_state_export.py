@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from coresponder.analytics import state_export
 from coresponder.analytics.models import CallFact
 from coresponder.analytics.state_export import HEADER, StateExportRefused, write_state_export
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 from . import dataset
 

@@ -7,7 +7,7 @@ import pytest
 from coresponder.accounts.models import Role
 from coresponder.calls import actions, events
 from coresponder.calls.models import CallNote, CallState
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

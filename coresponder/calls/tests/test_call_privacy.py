@@ -9,8 +9,8 @@ from coresponder.calls import actions, events
 from coresponder.calls.access import view_call
 from coresponder.calls.models import CallState
 from coresponder.core.exceptions import NotFound
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coresponder.calls import actions as calls
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from coresponder.calls import actions, events
 from coresponder.calls.models import Call, CallState
 from coresponder.core.exceptions import DomainError
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

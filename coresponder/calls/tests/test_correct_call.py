@@ -12,8 +12,8 @@ import pytest
 from coresponder.accounts.models import Role
 from coresponder.calls import actions, events
 from coresponder.calls.models import Call, CallCorrection
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from coresponder.calls import actions, events
 from coresponder.calls.models import Call, CallState, TriageRuleSet
 from coresponder.calls.triage import DEFAULT_RULES
 from coresponder.core.exceptions import DomainError, PermissionDenied
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from coresponder.calls import events
 from coresponder.calls.models import Call
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

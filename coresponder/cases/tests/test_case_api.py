@@ -27,11 +27,12 @@ from coresponder.cases.models import (
     Task,
     TaskState,
 )
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions as encounters
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.models import AccessRelation, AuditEntry, ReadWindow
+from coresponder.privacy.models import AccessRelation, ReadWindow
 
 pytestmark = pytest.mark.django_db
 

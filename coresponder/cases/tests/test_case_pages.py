@@ -22,10 +22,11 @@ from coresponder.cases.models import (
     TaskKind,
     TaskState,
 )
+from coresponder.core.models import AuditEntry
 from coresponder.people.actions import NameIn, PersonIn, register_person
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
-from coresponder.privacy.models import AuditEntry, ReadWindow
+from coresponder.privacy.models import ReadWindow
 from coresponder.testing.html_ids import duplicate_ids
 
 pytestmark = pytest.mark.django_db

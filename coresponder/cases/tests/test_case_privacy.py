@@ -16,11 +16,12 @@ from coresponder.accounts.models import Role
 from coresponder.cases import access, actions
 from coresponder.cases.models import Case
 from coresponder.core.exceptions import NotFound, PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions as encounters
 from coresponder.encounters.tests.fixtures import part2_consent
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import Consent
 
 pytestmark = pytest.mark.django_db
 

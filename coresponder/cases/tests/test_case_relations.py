@@ -13,11 +13,12 @@ import pytest
 from coresponder.accounts.models import Role
 from coresponder.cases import actions
 from coresponder.cases.models import Case, OpenedBecause
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions as encounters
 from coresponder.people import actions as people
 from coresponder.people.actions import NameIn, PersonIn, register_person
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.models import AccessRelation, AuditEntry
+from coresponder.privacy.models import AccessRelation
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from coresponder.cases.models import (
     TaskState,
 )
 from coresponder.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions as encounters
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -140,8 +140,8 @@ def sql_of(captured: CaptureQueriesContext) -> list[str]:
 
 def test_the_worklist_pages_its_rows_and_audits_only_those_shown(staff):
     # given: 7 cases, pages of 3
+    from coresponder.core.models import AuditEntry
     from coresponder.privacy import events as privacy_events
-    from coresponder.privacy.models import AuditEntry
 
     manager, supervisor = staff
     open_cases(7, manager=manager, supervisor=supervisor)

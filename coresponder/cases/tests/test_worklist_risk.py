@@ -13,10 +13,10 @@ from coresponder.cases import access
 from coresponder.cases import actions as cases
 from coresponder.cases.models import Case
 from coresponder.core.exceptions import PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions as encounters
 from coresponder.privacy import events as privacy_events
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

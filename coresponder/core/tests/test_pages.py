@@ -113,7 +113,7 @@ def test_unknown_pages_get_the_products_not_found_page(client, make_user, sign_i
 
 
 def test_a_change_made_in_the_admin_is_audited(client, make_user, sign_in, agencies):
-    from coresponder.privacy.models import AuditEntry
+    from coresponder.core.models import AuditEntry
 
     admin = make_user(Role.ADMINISTRATOR)
     sign_in(admin)

@@ -13,8 +13,8 @@ from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import Role
 from coresponder.calls import events as call_events
 from coresponder.calls.models import Call
+from coresponder.core.models import AuditEntry
 from coresponder.core.throttles import RateInvalid, parse_rate
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from freezegun import freeze_time
 
 from coresponder.accounts.models import Agency, Program, User
+from coresponder.core.audit import verify_chain
 from coresponder.demo.generator import DEMO_PASSWORD, ROLE_LOGINS, build_demo_program
 from coresponder.people.models import Person
-from coresponder.privacy.audit import verify_chain
 from coresponder.referrals.access import Principal, referrals_for_partner
 from coresponder.referrals.loop import State
 from coresponder.referrals.models import MODELS as DIRECTORY_MODELS

@@ -11,11 +11,11 @@ from freezegun import freeze_time
 
 from coresponder.accounts import events as accounts_events
 from coresponder.accounts.models import Agency, Program, Role, User
+from coresponder.core.audit import verify_chain
+from coresponder.core.models import AuditEntry
 from coresponder.demo.generator import DEMO_PASSWORD, build_demo_program
 from coresponder.people.models import Person
-from coresponder.privacy.audit import verify_chain
 from coresponder.privacy.classification import DataClass
-from coresponder.privacy.models import AuditEntry
 from coresponder.privacy.policy import Action, decide
 from coresponder.referrals.access import (
     Principal,

@@ -18,6 +18,8 @@ from freezegun import freeze_time
 
 from coresponder.calls.models import Call
 from coresponder.cases.models import Case, CaseStatus, ContactAttempt
+from coresponder.core.audit import verify_chain
+from coresponder.core.models import AuditEntry
 from coresponder.demo.cases import MORE_WORDS
 from coresponder.demo.directory import POSTAL_CODES
 from coresponder.demo.generator import build_demo_program
@@ -28,8 +30,6 @@ from coresponder.dispatch.models import StatusEvent
 from coresponder.encounters.models import Assessment, Encounter, Section
 from coresponder.people.events import PERSON_REGISTERED
 from coresponder.people.models import Person, PersonAddress, PersonName
-from coresponder.privacy.audit import verify_chain
-from coresponder.privacy.models import AuditEntry
 from coresponder.referrals.loop import State, check_move
 from coresponder.referrals.models import Referral, ReferralEvent
 

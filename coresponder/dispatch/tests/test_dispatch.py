@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from coresponder.calls.models import CallState
 from coresponder.core.exceptions import Conflict, PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions
 from coresponder.dispatch.models import StatusEvent, Team
 from coresponder.dispatch.teams import recommend
-from coresponder.privacy.models import AccessRelation, AuditEntry
+from coresponder.privacy.models import AccessRelation
 
 pytestmark = pytest.mark.django_db
 

@@ -108,8 +108,8 @@ def test_a_clearing_posted_without_its_confirmation_is_refused(
 def test_the_one_who_moved_is_offered_the_undo_and_it_takes_the_move_back(
     client, sign_in, desk, make_team, take_call
 ):
+    from coresponder.core.models import AuditEntry
     from coresponder.dispatch import events
-    from coresponder.privacy.models import AuditEntry
 
     # given the officer has just pressed Officer cleared
     team, _call = on_scene_team(make_team, take_call, desk)

@@ -9,9 +9,9 @@ import pytest
 
 from coresponder.calls.models import CallState
 from coresponder.core.exceptions import Conflict, PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions, events
 from coresponder.dispatch.models import StatusEvent, Team
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

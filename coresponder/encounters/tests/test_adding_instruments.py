@@ -7,9 +7,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import events
 from coresponder.encounters.models import Instrument
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

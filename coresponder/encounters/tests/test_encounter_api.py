@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
 from coresponder.encounters import actions, events
 from coresponder.encounters.models import Encounter, HoldCriterion, Section
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions, events
 from coresponder.encounters.tests.fixtures import part2_consent
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions, events
 from coresponder.encounters.models import Addendum, Assessment, Encounter, Instrument, Section
 from coresponder.encounters.tests.fixtures import part2_consent
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from coresponder.cases import actions as cases
 from coresponder.cases.models import Case
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions, follow_up
 from coresponder.encounters.events import ENCOUNTER_COMPLETED
 from coresponder.encounters.models import Encounter, EncounterState
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

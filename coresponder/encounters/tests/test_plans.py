@@ -16,12 +16,13 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import actions
 from coresponder.encounters.events import PLAN_APPROVED, PLAN_SAVED, PLAN_VIEWED
 from coresponder.encounters.models import PlanState, ResponsePlan
 from coresponder.people import actions as people
 from coresponder.privacy import actions as privacy
-from coresponder.privacy.models import AccessRelation, AuditEntry, ReadWindow
+from coresponder.privacy.models import AccessRelation, ReadWindow
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
 from coresponder.encounters import actions
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -124,11 +124,6 @@ def _open(request, person_id, channel: str) -> OpenedPerson:
         raise Http404 from None
 
 
-def may_draft(user, opened: OpenedPerson) -> bool:
-    """Whether to offer the form; `save_plan` decides again."""
-    return user.has_role(*actions.PLAN_WRITERS) and DataClass.CLINICAL in opened.writable
-
-
 def _plan_page(
     request, opened: OpenedPerson, *, refused=None, refusal: str = "", status: int = 200
 ) -> TemplateResponse:
@@ -145,7 +140,7 @@ def _plan_page(
             "person": opened.view,
             "plan": approved,
             "drafts": drafts,
-            "may_draft": may_draft(user, opened),
+            "may_draft": actions.may_draft_plan(user, opened),
             "may_approve": user.has_role(*actions.PLAN_APPROVERS) and any(p.whole for p in plans),
             "refused": refused,
             "refusal": refusal,
@@ -163,7 +158,7 @@ def plan(request: HttpRequest, person_id) -> TemplateResponse:
 def draft(request: HttpRequest, person_id, plan_id=None) -> HttpResponse:
     """A new draft (revising the approved plan when there is one), or a draft changed."""
     opened = _open(request, person_id, "page:plan_form")
-    if not may_draft(request.user, opened):
+    if not actions.may_draft_plan(request.user, opened):
         return TemplateResponse(request, "core/forbidden.html", status=403)
     editing = None
     if plan_id is not None:

@@ -16,9 +16,9 @@ from coresponder.accounts import actions as accounts
 from coresponder.accounts.models import ApiToken
 from coresponder.calls import events as call_events
 from coresponder.calls.models import Call, Origin
+from coresponder.core.models import AuditEntry
 from coresponder.interop import actions, cad, events
 from coresponder.interop.models import CadDelivery, CadFeed
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

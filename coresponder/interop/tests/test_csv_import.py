@@ -16,9 +16,9 @@ from django.core.management.base import CommandError
 from coresponder.accounts.models import Role
 from coresponder.calls import actions as calls
 from coresponder.calls.models import Call, CallState, Origin
+from coresponder.core.models import AuditEntry
 from coresponder.core.spreadsheet import neutralised
 from coresponder.interop import csv_import, events
-from coresponder.privacy.models import AuditEntry
 from coresponder.testing.shared_data import shared_data
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ import pytest
 from django.db import connection, transaction
 
 from coresponder.core.exceptions import Conflict
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
 from coresponder.people import events
 from coresponder.people.models import Person, PersonChange
-from coresponder.privacy.models import AuditEntry
 from coresponder.testing.row_locks import WAIT_SECONDS, wait_until_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)

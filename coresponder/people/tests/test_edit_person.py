@@ -11,10 +11,10 @@ import pytest
 
 from coresponder.accounts.models import Role
 from coresponder.core.exceptions import PermissionDenied
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
 from coresponder.people import events
 from coresponder.people.models import Person, PersonChange, PersonName
-from coresponder.privacy.models import AuditEntry
 
 from .fixtures import CLINICAL_TEXT, PHONE
 

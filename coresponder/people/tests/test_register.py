@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.people import events
 from coresponder.people.models import Person
-from coresponder.privacy.models import AuditEntry
 from coresponder.testing.naughty import check_naughty_strings
 
 pytestmark = pytest.mark.django_db

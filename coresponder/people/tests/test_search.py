@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
 from coresponder.people.matching import PersonQuery, name_key, search
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

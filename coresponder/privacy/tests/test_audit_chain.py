@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from coresponder.privacy.audit import Actor, record, verify_chain
-from coresponder.privacy.models import AuditEntry, AuditLogIsAppendOnly
+from coresponder.core.audit import Actor, record, verify_chain
+from coresponder.core.models import AuditEntry, AuditLogIsAppendOnly
 
 pytestmark = pytest.mark.django_db
 

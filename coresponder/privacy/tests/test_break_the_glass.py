@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import CLINICAL_TEXT, PART2_TEXT
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry, BreakGlassGrant
+from coresponder.privacy.models import BreakGlassGrant
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from coresponder.accounts.models import Agency, Program
+from coresponder.core.models import AuditEntry
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import Consent
 
 pytestmark = pytest.mark.django_db
 

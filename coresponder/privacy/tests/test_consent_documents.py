@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from coresponder.core.models import AuditEntry
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import Consent
 
 pytestmark = pytest.mark.django_db
 

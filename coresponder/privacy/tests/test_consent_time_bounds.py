@@ -9,8 +9,9 @@ import re
 import pytest
 from freezegun import freeze_time
 
+from coresponder.core.models import AuditEntry
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import Consent
 
 from .test_consent import consent_body, post
 

@@ -6,9 +6,9 @@ import io
 import pytest
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import events
-from coresponder.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -217,7 +217,7 @@ def test_the_scan_finds_a_read_written_by_hand(tmp_path):
     source = tmp_path / "access.py"
     source.write_text(
         "from coresponder.calls import events\n"
-        "from coresponder.privacy.audit import record\n"
+        "from coresponder.core.audit import record\n"
         "def show(call, actor):\n"
         "    record(events.CALL_VIEWED, actor=actor, object_id=call.pk)\n"
         "    record('privacy.person_read', actor=actor)\n"

@@ -15,13 +15,14 @@ from freezegun import freeze_time
 
 from coresponder.accounts.models import Role
 from coresponder.calls import events as call_events
+from coresponder.core.audit import verify_chain
+from coresponder.core.models import AuditEntry
 from coresponder.people.access import open_person
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.audit import verify_chain
 from coresponder.privacy.classification import DataClass
 from coresponder.privacy.disclosures import disclosures_of
-from coresponder.privacy.models import AuditEntry, AuditSettings, ReadWindow
+from coresponder.privacy.models import AuditSettings, ReadWindow
 from coresponder.referrals import actions as referral_actions
 
 pytestmark = pytest.mark.django_db

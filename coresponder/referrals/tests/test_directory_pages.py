@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
 from coresponder.encounters import actions as encounters
 from coresponder.people.actions import NameIn, PersonIn, register_person
-from coresponder.privacy.models import AuditEntry
 from coresponder.referrals import directory
 from coresponder.referrals.matching import Needs, Place
 from coresponder.referrals.models import (

@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.referrals import events, hsds
 from coresponder.referrals.actions import ExportRefused, export_hsds_package, import_hsds_package
 from coresponder.referrals.models import MODELS, Location, Schedule, Service

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.referrals import events, hsds, hsds_upgrade
 from coresponder.referrals.actions import PackageRefused, export_hsds_package, import_hsds_package
 from coresponder.referrals.models import MODELS, Location, Schedule, Service

@@ -11,10 +11,11 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.models import AccessRelation, AuditEntry, Consent
+from coresponder.privacy.models import AccessRelation, Consent
 from coresponder.referrals import actions
 from coresponder.referrals.access import Principal
 

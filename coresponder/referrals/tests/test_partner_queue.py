@@ -13,11 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
+from coresponder.core.models import AuditEntry
 from coresponder.people import actions as people
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.models import AuditEntry, ReadWindow
+from coresponder.privacy.models import ReadWindow
 from coresponder.referrals import actions
 from coresponder.referrals import events as referral_events
 from coresponder.referrals.access import Principal, answer_within, partner_queue

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from coresponder.accounts.models import Agency, Role
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
-from coresponder.privacy.models import AuditEntry
 from coresponder.referrals import actions, events
 from coresponder.referrals.models import Attribute, Referral, TaxonomyTerm
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from coresponder.accounts.models import Agency, Role
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
-from coresponder.privacy.models import AccessRelation, AuditEntry
+from coresponder.privacy.models import AccessRelation
 from coresponder.referrals import actions, events
 from coresponder.referrals.models import Referral, ReferralEvent
 

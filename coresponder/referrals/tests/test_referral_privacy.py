@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coresponder.accounts.models import Agency, Role
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
 from coresponder.privacy import actions as privacy
 from coresponder.privacy import events as privacy_events
-from coresponder.privacy.models import AuditEntry, Consent
+from coresponder.privacy.models import Consent
 from coresponder.referrals import actions
 from coresponder.referrals.models import Referral, Service, ServiceCapacity
 

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 
+from coresponder.core.models import AuditEntry
 from coresponder.people.tests.fixtures import share_care_coordination
-from coresponder.privacy.models import AccessRelation, AuditEntry
+from coresponder.privacy.models import AccessRelation
 from coresponder.referrals import actions, events
 from coresponder.referrals.access import Principal
 from coresponder.referrals.loop import MOVES, IllegalMove, State, check_move

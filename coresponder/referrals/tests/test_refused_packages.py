@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from coresponder.privacy.models import AuditEntry
+from coresponder.core.models import AuditEntry
 from coresponder.referrals import events
 from coresponder.referrals.actions import PackageRefused, import_hsds_package
 

@@ -3,9 +3,9 @@ what reached the server."""
 
 from __future__ import annotations
 
+from coresponder.core.models import AuditEntry
 from coresponder.encounters import events
 from coresponder.encounters.models import Section
-from coresponder.privacy.models import AuditEntry
 from coresponder.testing.browser import screenshot_dir
 from coresponder.testing.fixtures import PASSWORD
 

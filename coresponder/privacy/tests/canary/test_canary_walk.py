@@ -27,10 +27,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from coresponder.accounts.models import Role
+from coresponder.core.models import AuditEntry
 from coresponder.encounters.models import Assessment
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.access import circumstances_for, consents_in_force
-from coresponder.privacy.models import AccessRelation, AuditEntry, Consent, ReadWindow
+from coresponder.privacy.models import AccessRelation, Consent, ReadWindow
 from coresponder.privacy.policy import (
     BREAK_GLASS_ROLES,
     Action,

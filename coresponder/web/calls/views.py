@@ -14,17 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Role
-from coresponder.cases.flags import repeat_crises
-from coresponder.core.access import require_role
-from coresponder.core.exceptions import DomainError, NotFound, PermissionDenied
-from coresponder.encounters.access import plan_summaries_for, plans_for
-from coresponder.encounters.models import Encounter
-from coresponder.people import actions as people_actions
-from coresponder.people.access import search_for, view_persons
-from coresponder.people.matching import PersonQuery
-
-from . import actions, triage
-from .access import (
+from coresponder.calls import actions, triage
+from coresponder.calls.access import (
     CALL_READERS,
     DESK,
     RESPONDERS,
@@ -32,9 +23,26 @@ from .access import (
     triage_words,
     view_calls,
 )
-from .forms import CallSearchForm, CorrectionForm, IntakeForm, NoteForm, OverrideForm
-from .models import CORRECTABLE, Call, CallNote, CallState
-from .search import search_calls
+from coresponder.calls.forms import (
+    CallSearchForm,
+    CorrectionForm,
+    IntakeForm,
+    NoteForm,
+    OverrideForm,
+)
+from coresponder.calls.models import CORRECTABLE, Call, CallNote, CallState
+from coresponder.calls.search import search_calls
+from coresponder.cases.flags import repeat_crises
+from coresponder.core.access import require_role
+from coresponder.core.exceptions import DomainError, NotFound, PermissionDenied
+from coresponder.dispatch.models import StatusEvent, Team
+from coresponder.dispatch.teams import recommend
+from coresponder.encounters.access import plan_summaries_for, plans_for
+from coresponder.encounters.models import Encounter
+from coresponder.people import actions as people_actions
+from coresponder.people.access import search_for, view_persons
+from coresponder.people.matching import PersonQuery
+from coresponder.people.models import Person
 
 
 def _call_in(data: dict, person_id) -> actions.CallIn:
@@ -185,8 +193,6 @@ def _live_stamp(request, call: Call) -> str:
     recommendation (a team sent elsewhere is no longer offered)."""
     if not request.user.has_role(*DESK):
         return str(call.revision)
-    from coresponder.dispatch.models import Team
-
     changed = Team.objects.filter(program_id=call.program_id).aggregate(at=Max("updated_at"))
     return f"{call.revision}-{changed['at'].timestamp() if changed['at'] else 0}"
 
@@ -194,17 +200,12 @@ def _live_stamp(request, call: Call) -> str:
 def _person_name(request, call_view) -> str:
     if not call_view.person_id:
         return ""
-    from coresponder.people.models import Person
-
     persons = list(Person.objects.filter(pk=call_view.person_id))
     views = view_persons(request.user, persons, channel="page:call", request=request)
     return views[0].display_name if views else ""
 
 
 def _live_context(request, call: Call, view) -> dict:
-    from coresponder.dispatch.models import StatusEvent, Team
-    from coresponder.dispatch.teams import recommend
-
     is_desk = request.user.has_role(*DESK)
     teams = list(Team.objects.filter(call_id=call.pk).order_by("name"))
     return {

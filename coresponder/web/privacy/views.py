@@ -20,12 +20,11 @@ from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.people.access import open_person, view_persons
-
-from . import actions
-from .classification import DataClass
-from .disclosures import basis_in_words, disclosures_of
-from .forms import ConsentForm, ReviewForm, RevokeForm
-from .models import BreakGlassGrant, Consent
+from coresponder.privacy import actions
+from coresponder.privacy.classification import DataClass
+from coresponder.privacy.disclosures import basis_in_words, disclosures_of
+from coresponder.privacy.forms import ConsentForm, ReviewForm, RevokeForm
+from coresponder.privacy.models import BreakGlassGrant, Consent
 
 DISCLOSURE_READERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 

@@ -16,12 +16,11 @@ from coresponder.calls.models import Call, CallNote
 from coresponder.cases.flags import repeat_crises
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import DomainError, NotFound
+from coresponder.dispatch import actions, board_map
+from coresponder.dispatch.models import ServiceArea, Team
+from coresponder.dispatch.status import MOVES, WORDS, Status
+from coresponder.dispatch.teams import board_teams, team_of, undoable_move
 from coresponder.encounters.access import records_to_finish
-
-from . import actions, board_map
-from .models import ServiceArea, Team
-from .status import MOVES, WORDS, Status
-from .teams import board_teams, team_of, undoable_move
 
 
 def _stamp(program) -> str:

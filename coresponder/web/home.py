@@ -10,9 +10,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coresponder.accounts import events as audit_events
 from coresponder.accounts.models import Agency, ApiToken, Role, RoleGrant, User
-from coresponder.privacy import events as audit_events
-from coresponder.privacy.models import AuditEntry
+from coresponder.calls.access import view_calls
+from coresponder.calls.models import Call, CallState
+from coresponder.cases.access import worklist
+from coresponder.core.models import AuditEntry
+from coresponder.dispatch.teams import on_duty, team_of
+from coresponder.privacy.models import BreakGlassGrant
+from coresponder.referrals.access import Principal, partner_counts
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,6 @@ def sign_in_activity(user: User) -> dict:
 
 
 def emergency_access_reviews(user: User) -> dict:
-    from coresponder.privacy.models import BreakGlassGrant
-
     waiting = BreakGlassGrant.objects.filter(person__program=user.program, reviewed_at__isnull=True)
     return {"template": "core/home/emergency_access.html", "waiting": waiting.count()}
 
@@ -101,10 +105,6 @@ HOME_CALLS = 8  # the most urgent open calls on the desk's home; the board has t
 def dispatch_desk(user: User) -> dict:
     """The desk at a glance: the open calls, most urgent first, and the teams on duty with
     their status; counts of each. The calls are read through the gate, as on the board."""
-    from coresponder.calls.access import view_calls
-    from coresponder.calls.models import Call, CallState
-    from coresponder.dispatch.teams import on_duty
-
     now = timezone.now()
     open_calls = Call.objects.of_program(user.program).open()
     calls = view_calls(user, list(open_calls.for_board()[:HOME_CALLS]), channel="page:home")
@@ -137,8 +137,6 @@ def dispatch_desk(user: User) -> dict:
 def follow_up_queue(user: User) -> dict:
     """The case manager's worklist at a glance: its counts, and the overdue cases, the
     longest overdue first (their names read through the gate, as on the worklist)."""
-    from coresponder.cases.access import worklist
-
     found = worklist(user, group="overdue", sort="due", per_page=5, channel="page:home")
     return {
         "template": "core/home/follow_up.html",
@@ -149,8 +147,6 @@ def follow_up_queue(user: User) -> dict:
 
 def partner_referrals(user: User) -> dict:
     """The partner's referrals waiting on it, counted; the partner page lists them."""
-    from coresponder.referrals.access import Principal, partner_counts
-
     return {
         "template": "core/home/partner_referrals.html",
         "counts": partner_counts(Principal(user=user)),
@@ -158,8 +154,6 @@ def partner_referrals(user: User) -> dict:
 
 
 def your_team(user: User) -> dict:
-    from coresponder.dispatch.teams import team_of
-
     team = team_of(user)
     return {"template": "core/home/your_team.html", "team": team}
 

@@ -13,10 +13,9 @@ from coresponder.core.access import signed_in_user as _user
 from coresponder.core.exceptions import DomainError
 from coresponder.core.schemas import ZonedInstant, one_of
 from coresponder.people.access import access_person_by_id, open_person
-
-from . import actions
-from .classification import DataClass
-from .models import Consent
+from coresponder.privacy import actions
+from coresponder.privacy.classification import DataClass
+from coresponder.privacy.models import Consent
 
 router = Router(tags=["consents"])
 

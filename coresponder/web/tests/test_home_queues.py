@@ -12,10 +12,10 @@ from django.utils import timezone
 from coresponder.accounts.models import Role
 from coresponder.cases import actions as cases
 from coresponder.cases.models import OpenedBecause
+from coresponder.core.models import AuditEntry
 from coresponder.dispatch import actions as dispatch
 from coresponder.people.actions import NameIn, PersonIn, register_person
 from coresponder.people.tests.fixtures import share_care_coordination
-from coresponder.privacy.models import AuditEntry
 from coresponder.referrals import actions as referrals
 from coresponder.referrals.access import Principal
 

@@ -18,4 +18,4 @@ class CoresponderAdminSite(AdminSite):
 
 
 class CoresponderAdminConfig(AdminConfig):
-    default_site = "coresponder.core.admin_site.CoresponderAdminSite"
+    default_site = "coresponder.web.admin_site.CoresponderAdminSite"

@@ -13,24 +13,30 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coresponder.accounts.models import Role, User
+from coresponder.cases import access as cases
 from coresponder.core.access import require_role
 from coresponder.core.exceptions import Conflict, DomainError, NotFound
 from coresponder.core.phone_numbers import phone_for_display
 from coresponder.core.spreadsheet import safe_csv_writer
 from coresponder.encounters.access import plans_for
+from coresponder.encounters.actions import may_draft_plan
 from coresponder.encounters.models import PlanState
-from coresponder.encounters.views.plans import may_draft
+from coresponder.people import actions
+from coresponder.people.access import access_person_by_id, open_person, search_for, view_person
+from coresponder.people.forms import (
+    BreakGlassForm,
+    NoteForm,
+    PersonEditForm,
+    PersonForm,
+    SearchForm,
+)
+from coresponder.people.matching import PersonQuery
+from coresponder.people.models import Person
 from coresponder.privacy import actions as privacy_actions
 from coresponder.privacy.access import relations_of, writable_classes
 from coresponder.privacy.actions import CARE_TEAM_MANAGERS, CARE_TEAM_ROLES
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
 from coresponder.privacy.policy import BREAK_GLASS_ROLES, PROGRAM_STAFF
-
-from . import actions
-from .access import access_person_by_id, open_person, search_for, view_person
-from .forms import BreakGlassForm, NoteForm, PersonEditForm, PersonForm, SearchForm
-from .matching import PersonQuery
-from .models import Person
 
 PERSON_READERS = (*PROGRAM_STAFF, Role.PARTNER, Role.ADMINISTRATOR)
 
@@ -153,7 +159,7 @@ def detail(request: HttpRequest, person_id) -> TemplateResponse:
             "plan": next((p for p in plans if p.state == PlanState.APPROVED), None),
             "plan_drafts": sum(p.state == PlanState.DRAFT for p in plans),
             "plan_panel": bool({DataClass.PUBLIC_SAFETY, DataClass.CLINICAL} & opened.readable),
-            "may_draft_plan": may_draft(user, opened),
+            "may_draft_plan": may_draft_plan(user, opened),
             "note_form": NoteForm(writable=writable) if writable else None,
             "relations": relations_of(opened.row, user=user, readable=opened.readable),
             "can_break_glass": bool(hidden) and user.has_role(*BREAK_GLASS_ROLES),
@@ -272,15 +278,11 @@ def edit(request: HttpRequest, person_id) -> HttpResponse:
 
 def _records(user, person, request):
     """The person's calls, encounters, cases and referrals as the reader may see them."""
-    from coresponder.cases import access as cases  # cases reads every app below it
-
     return cases.person_records(user, person, channel="page:person", request=request)
 
 
 def _open_case_id(user, person):
     """The person's open follow-up case, when the viewer may see it; None otherwise."""
-    from coresponder.cases import access as cases
-
     case_id = cases.open_case_ids([person.pk]).get(person.pk)
     if case_id is None:
         return None

@@ -22,7 +22,7 @@ class NavItem:
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "core:home"),
+    NavItem(_("Home"), "web:home"),
     NavItem(_("Board"), "dispatch:board", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
     NavItem(
         _("New call"), "calls:intake", frozenset({Role.DISPATCHER, Role.OFFICER, Role.SUPERVISOR})

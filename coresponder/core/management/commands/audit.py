@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from coresponder.privacy.audit import verify_chain
+from coresponder.core.audit import verify_chain
 
 
 class Command(BaseCommand):

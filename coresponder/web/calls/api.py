@@ -13,15 +13,15 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from coresponder.calls import actions
+from coresponder.calls.access import access_call_by_id, view_call, view_calls
+from coresponder.calls.models import CORRECTABLE, CallerRelation, Origin
+from coresponder.calls.triage import Concern, Response, Screening, Source
 from coresponder.core.access import signed_in_user
+from coresponder.core.audit import Actor
 from coresponder.core.exceptions import PermissionDenied
 from coresponder.core.schemas import ZonedInstant, one_of
-from coresponder.privacy.audit import Actor
-
-from . import actions
-from .access import access_call_by_id, view_call, view_calls
-from .models import CORRECTABLE, CallerRelation, Origin
-from .triage import Concern, Response, Screening, Source
+from coresponder.dispatch.teams import recommend
 
 router = Router(tags=["calls"])
 
@@ -73,8 +73,6 @@ class CallCreatedOut(Schema):
 
 
 def recommendations_out(call, limit: int = 3) -> list[dict]:
-    from coresponder.dispatch.teams import recommend
-
     return [
         {
             "team_id": r.team.team_id,

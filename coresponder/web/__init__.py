@@ -1,0 +1,1 @@
+"""Pages and APIs that combine apps: the top layer (docs/architecture.md)."""

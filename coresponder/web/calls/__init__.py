@@ -1,0 +1,1 @@
+"""Calls pages that combine apps; URLs and names unchanged."""

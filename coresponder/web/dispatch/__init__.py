@@ -1,0 +1,1 @@
+"""Dispatch pages that combine apps; URLs and names unchanged."""

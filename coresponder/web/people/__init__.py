@@ -1,0 +1,1 @@
+"""People pages that combine apps; URLs and names unchanged."""

@@ -1,0 +1,1 @@
+"""Privacy pages that combine apps; URLs and names unchanged."""
