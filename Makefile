@@ -36,11 +36,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=coresponder.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
@@ -53,4 +55,4 @@ lock: $(BIN)/python
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --no-header --extra test -o requirements/test.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) test-results .pytest_cache .ruff_cache
+	rm -rf $(VENV) test-results .pytest_cache .ruff_cache .import_linter_cache
