@@ -102,6 +102,7 @@ def run(client, url: str, fields: dict, action: str):
         return client.post(url, {**fields, "action": action})
 
 
+@pytest.mark.slow  # 10 s on a loaded machine: a check, an import and the dashboard
 def test_an_administrator_maps_a_crisis_export_with_no_code_checks_and_imports_it(
     admin, admin_user, program, police, crisis_file
 ):
@@ -155,8 +156,13 @@ def test_an_administrator_maps_a_crisis_export_with_no_code_checks_and_imports_i
     assert (entry.actor_id, entry.detail["imported"]) == (admin_user.pk, ROWS)
     assert made.content == b""  # the file is not kept once imported
     done = admin.get(url).content.decode()
-    assert 'href="/outcomes/"' in done
     assert 'name="action"' not in done  # nothing more to map
+    # and the page links to the dashboard over the years imported, where they count
+    years = sorted(row["EVENT_YEAR"] for row in rows)
+    link = f"/outcomes/?period=custom&amp;from={years[0]}-01-01&amp;to={years[-1]}-12-31"
+    assert f'href="{link}"' in done
+    dashboard = admin.get(link.replace("&amp;", "&")).content.decode()
+    assert f'data-testid="count-imported"><span class="stat__value">{ROWS}<' in dashboard
     # and the mapping is saved for the program, as the TOML the command line reads
     saved = CallMapping.objects.get(program=program)
     assert (saved.name, saved.saved_by) == ("City crisis calls", admin_user)
