@@ -112,7 +112,8 @@ def preview(content: bytes, *, encoding: str, delimiter: str) -> Preview:
     try:
         for row in reader:
             if row:
-                sample.append([_readable(cell) for cell in row])
+                # Shown as text, kept as JSON: no NUL (PostgreSQL's JSON cannot hold one).
+                sample.append([_readable(cell).replace("\x00", "") for cell in row])
             if len(sample) == SAMPLE_ROWS:
                 break
     except csv.Error:

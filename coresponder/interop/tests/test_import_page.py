@@ -456,3 +456,29 @@ def test_a_saved_mapping_may_name_only_shipped_rules_files():
     )
     with pytest.raises(csv_import.MappingError, match="is not a shipped rules file"):
         mapping_from_toml(text, "sneaky")
+
+
+def test_a_later_row_the_encoding_cannot_read_is_rejected_alone(admin, program, police):
+    # given a UTF-8 file whose header and first rows read, and a row past them in Latin-1
+    good = "".join(f"E{n},2021,March,Tuesday,14,Person in Crisis,North,No\n" for n in range(6))
+    content = (
+        "EVENT_ID,EVENT_YEAR,EVENT_MONTH,EVENT_DOW,EVENT_HOUR,EVENT_TYPE,NEIGHBOURHOOD,"
+        "APPREHENSION_MADE\n" + good
+    ).encode() + "E9,2021,May,Monday,1,Overdose,Montréal,Yes\n".encode("latin-1")
+    upload(admin, police, content)
+    made = CallImport.objects.get(program=program)
+    url = f"{PAGE}{made.pk}/"
+    fields = mapped(program)
+    fields |= outcome_choices(admin, url, fields, {"YES": "emergency_hold", "NO": "other"})
+    # when it is checked
+    run(admin, url, fields, "check")
+    made.refresh_from_db()
+    # then that row alone is rejected, naming its column and byte
+    assert (made.read, made.imported, made.rejected) == (7, 6, 1)
+    assert made.first_rejects == [
+        [
+            8,
+            "NEIGHBOURHOOD is not utf-8-sig text (byte 0xE9): set encoding in the mapping to "
+            "the file's, such as cp1252 or latin-1.",
+        ]
+    ]
