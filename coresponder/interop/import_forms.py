@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coresponder.accounts.models import AgencyKind
 from coresponder.calls import triage
 from coresponder.calls.models import OTHER_OUTCOME, SOURCE_WORDS
 from coresponder.core.local_time import check_time_zone
@@ -57,14 +58,20 @@ class UploadForm(forms.Form):
         help_text=gettext_lazy("Optional: its columns must be in the file."),
     )
 
-    def __init__(self, *args, program, agencies, shipped, saved, **kwargs) -> None:
+    def __init__(self, *args, agencies, shipped, saved, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
-        self.fields["start"].choices = [
-            ("", _("None: map every column here")),
-            (_("Shipped with Coresponder"), [(f"shipped:{name}", name) for name in shipped]),
-            (_("Saved by the program"), [(f"saved:{m.pk}", m.name) for m in saved]),
-        ]
+        # A CAD export is a police agency's, most often.
+        police = agencies.filter(kind=AgencyKind.LAW_ENFORCEMENT).first()
+        if police is not None:
+            self.fields["agency"].initial = police.pk
+        choices: list = [("", _("None: map every column here"))]
+        if saved:
+            choices.append((_("Saved by the program"), [(f"saved:{m.pk}", m.name) for m in saved]))
+        choices.append(
+            (_("Shipped with Coresponder"), [(f"shipped:{name}", name) for name in shipped])
+        )
+        self.fields["start"].choices = choices
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

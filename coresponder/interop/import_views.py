@@ -70,7 +70,6 @@ def import_calls_page(request):
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
-        program=program,
         agencies=program.agencies.order_by("kind", "name"),
         shipped=shipped_mappings(),
         saved=saved,
