@@ -16,6 +16,7 @@ urlpatterns = [
     path("referrals/", include("coresponder.referrals.partner_urls")),
     path("cases/", include("coresponder.cases.urls")),
     path("outcomes/", include("coresponder.analytics.urls")),
+    path("imports/", include("coresponder.interop.urls")),
     path("", include("coresponder.web.privacy.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),

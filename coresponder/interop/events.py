@@ -43,3 +43,39 @@ def calls_imported(*, program, actor: Actor, detail: dict) -> None:
         object_id=program.pk,
         detail=detail,
     )
+
+
+CALL_FILE_UPLOADED = "interop.call_file_uploaded"
+CALL_IMPORT_STARTED = "interop.call_import_started"
+
+
+def call_file_uploaded(*, upload, actor: Actor) -> None:
+    record(
+        CALL_FILE_UPLOADED,
+        actor=actor,
+        object_type="call_import",
+        object_id=upload.pk,
+        detail={
+            "file": upload.file_name,
+            "file_sha256": upload.sha256,
+            "bytes": upload.size,
+            "agency": upload.agency.name,
+        },
+    )
+
+
+def call_import_started(*, upload, actor: Actor) -> None:
+    """A check (dry run) or an import of an uploaded file asked for, with the mapping it
+    runs with, saved for the program under its name. The calls it writes are audited
+    by `calls_imported` when it ends."""
+    record(
+        CALL_IMPORT_STARTED,
+        actor=actor,
+        object_type="call_import",
+        object_id=upload.pk,
+        detail={
+            "file": upload.file_name,
+            "mapping": upload.mapping_name,
+            "dry_run": upload.dry_run,
+        },
+    )

@@ -277,3 +277,7 @@ COR_PUBLIC_OUTCOMES = env_list("COR_PUBLIC_OUTCOMES", default=[])
 # A small program's outcome pages rebuild changed call facts before answering, at most
 # once in this many seconds.
 COR_ANALYTICS_FRESH_SECONDS = env_int("COR_ANALYTICS_FRESH_SECONDS", default=30)
+
+# The largest CSV the import page takes (bytes); a larger export goes through
+# `coresponder import calls` on the server (docs/operations.md).
+COR_IMPORT_UPLOAD_MAX_BYTES = env_int("COR_IMPORT_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)

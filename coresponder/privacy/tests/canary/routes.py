@@ -117,6 +117,9 @@ def parameters(planted) -> dict[str, list[str]]:
         # A chart of the outcomes: the one that counts referrals names services.
         "name": ["referrals"],
         "prefix": ["walk0000"],
+        # The import page's uploaded file and saved mapping (administrators only).
+        "import_id": [planted.call_import.pk],
+        "mapping_id": [planted.call_mapping.pk],
     }
 
 
@@ -142,6 +145,8 @@ PARAMETER_NAMES = frozenset(
         "program_slug",
         "name",
         "prefix",
+        "import_id",
+        "mapping_id",
     }
 )
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.utils import timezone
 from freezegun import freeze_time
@@ -29,9 +31,11 @@ from coresponder.accounts.models import Agency, AgencyKind, Program, Role, User
 from coresponder.calls import actions as calls
 from coresponder.cases import actions as cases
 from coresponder.cases.models import Case
+from coresponder.demo.crisis_export import write_crisis_export
 from coresponder.dispatch import actions as dispatch
 from coresponder.dispatch.models import MemberRole
 from coresponder.encounters import actions as encounters
+from coresponder.interop.models import CallImport, CallMapping
 from coresponder.people import actions as people
 from coresponder.privacy import actions as privacy
 from coresponder.privacy.classification import DataClass
@@ -144,6 +148,8 @@ class Planted:
     readers: list[Reader]
     now: datetime  # when it was planted
     reader_agencies: dict[str, Agency] = field(default_factory=dict)
+    call_import: object = None  # a CAD export uploaded and checked on the import page
+    call_mapping: object = None  # the mapping saved with it
 
 
 def _user(role: str, agency: Agency, label: str) -> User:
@@ -481,6 +487,8 @@ def plant(now: datetime) -> Planted:
             slug = reader.label.replace(" ", "")
             reader.user = _user(reader.role, reader.agency, f"r-{slug}-{number}")
     person.refresh_from_db()
+    administrator = next(r.user for r in readers if r.role == Role.ADMINISTRATOR)
+    call_import, call_mapping = _checked_import(administrator, reader_agencies["police"])
     return Planted(
         program=program,
         person=person,
@@ -503,6 +511,8 @@ def plant(now: datetime) -> Planted:
         readers=readers,
         now=now,
         reader_agencies=reader_agencies,
+        call_import=call_import,
+        call_mapping=call_mapping,
     )
 
 
@@ -522,3 +532,33 @@ def _report(supervisor, now: datetime):
     run = ReportRun.objects.get(program=supervisor.agency.program)
     assert run.pdf, run.status
     return run
+
+
+def _checked_import(administrator, agency):
+    """A crisis export uploaded on the import page, started from the shipped mapping and
+    checked (so its rejected rows and its mapping download), as an administrator does."""
+    client = Client()
+    client.force_login(administrator)
+    with tempfile.TemporaryDirectory() as folder:
+        content = write_crisis_export(Path(folder) / "crisis.csv", 20).read_bytes()
+    response = client.post(
+        "/imports/calls/",
+        {
+            "file": SimpleUploadedFile("crisis.csv", content + b"E-bad,20x1,May,Monday,1,x,y,No\n"),
+            "agency": agency.pk,
+            "encoding": "utf-8-sig",
+            "delimiter": ",",
+            "start": "shipped:police-crisis-data",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    made = CallImport.objects.get(program=agency.program)
+    form = client.get(response.url).context["form"]
+    fields = {name: form[name].value() for name in form.fields}
+    fields = {key: value for key, value in fields.items() if value is not None}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(response.url, {**fields, "action": "check"})
+    made.refresh_from_db()
+    assert made.status == CallImport.Status.CHECKED, made.error
+    assert made.rejected == 1
+    return made, CallMapping.objects.get(program=agency.program)
