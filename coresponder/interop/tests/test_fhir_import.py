@@ -153,7 +153,8 @@ def test_a_bundle_makes_a_person_and_their_health_summary(clinician):
     (person,) = Person.objects.all()
     assert person.registered_by_agency == clinician.agency
     assert person.date_of_birth == date(1984, 7, 2)
-    assert person.sex == "female" and person.languages == ["es"]
+    assert person.sex == "female"
+    assert person.languages == ["es"]
     assert [(n.kind, n.given, n.family) for n in person.names.all()] == [
         ("legal", "Demo", "Fhirson")
     ]
@@ -201,7 +202,8 @@ def test_a_second_import_changes_nothing_and_counts_the_same(clinician):
     assert list(HealthRecord.objects.values_list("pk", "updated_at").order_by("pk")) == rows
     assert second.persons_matched == [("Patient/pt-1", first.persons_created[0][1], "source")]
     assert second.kept == first.kept == {"Encounter": 1, "Condition": 1, "MedicationRequest": 1}
-    assert dict(second.created) == {} and dict(second.updated) == {}
+    assert dict(second.created) == {}
+    assert dict(second.updated) == {}
     assert second.read == first.read
     assert AuditEntry.objects.count() == entries + 1  # the import's own entry, nothing else
 
@@ -261,9 +263,11 @@ def test_an_unsure_match_is_refused_for_review_and_a_reviewers_link_imports_it(
     assert refused.value.status == 409
     (refusal,) = refused.value.refusals
     assert refusal.resource == "Patient/pt-1"
-    assert str(maybe.pk) in refusal.reason and "likely match" in refusal.reason
+    assert str(maybe.pk) in refusal.reason
+    assert "likely match" in refusal.reason
     assert Person.objects.count() == 1
-    assert not HealthRecord.objects.exists() and not EhrPatient.objects.exists()
+    assert not HealthRecord.objects.exists()
+    assert not EhrPatient.objects.exists()
 
     # when a reviewer links the patient to the person
     report = run(raw, clinician, links={"pt-1": maybe.pk})
@@ -314,7 +318,8 @@ def test_only_clinical_staff_of_a_health_agency_import(make_user, agencies):
     ):
         with pytest.raises(PermissionDenied):
             run(raw, user)
-    assert not Person.objects.exists() and not HealthRecord.objects.exists()
+    assert not Person.objects.exists()
+    assert not HealthRecord.objects.exists()
 
 
 def test_the_command_imports_a_folder_and_reports_counts(clinician, tmp_path, capsys):
