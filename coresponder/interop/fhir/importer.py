@@ -34,6 +34,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.resource import Resource
 
 from coresponder.accounts.models import AgencyKind, Role
 from coresponder.core.exceptions import Conflict, DomainError, Invalid
@@ -284,6 +285,17 @@ def _label(entry: Any, index: int) -> str:
     return _("entry %(number)d") % {"number": index + 1}
 
 
+def is_r4_resource(kind: Any) -> bool:
+    """Whether `kind` names a resource of FHIR R4 (as R4B has it); data types are not."""
+    if not isinstance(kind, str) or not kind.isascii() or not kind.isalpha():
+        return False
+    try:
+        model = get_fhir_model_class(kind)
+    except (ValueError, KeyError):
+        return False
+    return issubclass(model, Resource)
+
+
 def _unknown_types(entries: list) -> list[Refusal]:
     refusals = []
     for index, entry in enumerate(entries):
@@ -292,11 +304,7 @@ def _unknown_types(entries: list) -> list[Refusal]:
             refusals.append(Refusal(_label(entry, index), _("the entry holds no resource")))
             continue
         kind = resource.get("resourceType")
-        try:
-            known = isinstance(kind, str) and get_fhir_model_class(kind) is not None
-        except KeyError:
-            known = False
-        if not known:
+        if not is_r4_resource(kind):
             refusals.append(
                 Refusal(
                     _label(entry, index),
@@ -398,7 +406,9 @@ SEXES = {"male": Sex.MALE, "female": Sex.FEMALE}
 
 
 def name_problem(text: str) -> str | None:
-    """Why a part of a name cannot be a person's name here, or None."""
+    """Why a part of a name (stripped) cannot be a person's name here, or None."""
+    if not text.strip():
+        return _("is blank")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         return _("holds control characters or broken Unicode")
     if len(text.strip()) > NAME_MAX:
@@ -417,7 +427,9 @@ def _patient(resource: dict, refusals: list[Refusal], *, today: date) -> Patient
         family = (name.get("family") or "").strip()
         if not given and not family and name.get("text"):
             *given, family = name["text"].split() or [""]
-        for part in (*given, family):
+        # A family name sent (even blank) is checked; one not sent is not there to check.
+        parts = [*given, family] if family or name.get("family") is not None else given
+        for part in parts:
             problem = name_problem(part)
             if problem:
                 refusals.append(
