@@ -10,8 +10,10 @@ audits each record shown (one entry per reader, record and window).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
+
+from django.utils import timezone
 
 from coresponder.privacy import gate
 from coresponder.privacy.classification import PART2_NOTICE, DataClass
@@ -23,6 +25,16 @@ from ..models import HealthRecord, HealthRecordKind
 INACTIVE = frozenset({"resolved", "inactive", "stopped", "completed", "cancelled", "revoked"})
 
 
+def _day(instant: datetime | None) -> date | None:
+    """The day to show: an EHR's date alone is kept as its day's start in UTC (importer
+    `_instant`) and is that day; an instant is its day on the program's clock."""
+    if instant is None:
+        return None
+    if instant.astimezone(UTC).time() == time():
+        return instant.astimezone(UTC).date()
+    return timezone.localdate(instant)
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     text: str
@@ -32,6 +44,14 @@ class SummaryLine:
     source: str
     data_class: str
     resource: str  # "Condition/abc"
+
+    @property
+    def started_on(self) -> date | None:
+        return _day(self.started_at)
+
+    @property
+    def ended_on(self) -> date | None:
+        return _day(self.ended_at)
 
     @property
     def active(self) -> bool:

@@ -65,6 +65,7 @@ def test_the_clinician_on_the_care_team_sees_the_summary_with_source_and_date(
         assert text in page
     assert "Imported from County EHR." in page
     assert "2020-05-01" in page  # the condition's onset
+    assert "2019-02-03" in page  # the allergy recorded on a date alone, shown as that day
     # the last visit is the latest, with its date and source
     assert (
         '<p data-testid="last-ehr-visit"><strong>Last EHR visit:</strong> Psychiatric follow-up '
