@@ -23,6 +23,7 @@ from coresponder.privacy.audit import Actor
 
 from . import events
 from .fhir.importer import (
+    NEW_PERSON,
     BundleRead,
     MatchDecision,
     PatientsNeedReview,
@@ -142,8 +143,8 @@ def import_fhir_bundle(
     request=None,
 ) -> FhirImportReport:
     """Stores a read bundle as the health summary of the persons its patients are: all of
-    it, or nothing. `links`: a reviewer's choice of person (id) for a patient id the
-    matcher could not decide. Importing the same bundle again changes nothing."""
+    it, or nothing. `links`: a reviewer's choice for a patient id the matcher could not
+    decide: a person's id, or `NEW_PERSON`. Importing the same bundle again changes nothing."""
     started = time.perf_counter()
     if not may_import(requester_of(acting_user)):
         raise PermissionDenied(_("Only clinical staff of a health agency may import EHR records."))
@@ -171,6 +172,10 @@ def import_fhir_bundle(
             report.persons_matched.append(
                 (patient.label, linked[patient.resource_id].person_id, "source")
             )
+            continue
+        if links.get(patient.resource_id) == NEW_PERSON:
+            # The reviewer says none of the candidates is the patient.
+            decisions[patient.resource_id] = MatchDecision(create=True)
             continue
         if patient.resource_id in links:
             person = access_person_by_id(acting_user, links[patient.resource_id])

@@ -314,7 +314,9 @@ class FhirImportQuery(Schema):
         False, description="The EHR is a Part 2 program's: everything is kept as Part 2."
     )
     link: list[str] = Field(
-        [], description="PATIENT_ID=PERSON_ID: a reviewer's choice of person for a patient."
+        [],
+        description="PATIENT_ID=PERSON_ID: a reviewer's choice of person for a patient "
+        "(PATIENT_ID=new: none of the candidates, a new person).",
     )
 
 
@@ -339,7 +341,7 @@ FHIR_BODY = {
     "All or nothing: 201 something was stored, 200 the same bundle again (nothing changed); "
     "413 over the size limit (refused before parsing); 422 not FHIR R4 or a resource refused, "
     "each with its reason under `fields`; 409 a patient needs a person to choose who they "
-    "are (`link` names the person for a patient id).",
+    "are (`link` names the person for a patient id, or `new`).",
     openapi_extra={"requestBody": FHIR_BODY},
 )
 def import_fhir(request: HttpRequest, options: Query[FhirImportQuery]):
@@ -368,7 +370,10 @@ def import_fhir(request: HttpRequest, options: Query[FhirImportQuery]):
     for pair in link:
         patient_id, _sep, person_id = pair.partition("=")
         try:
-            links[patient_id.strip()] = UUID(person_id.strip())
+            person_id = person_id.strip()
+            links[patient_id.strip()] = (
+                importer.NEW_PERSON if person_id == importer.NEW_PERSON else UUID(person_id)
+            )
         except ValueError:
             raise Invalid(
                 _("Give each link as PATIENT_ID=PERSON_ID."), fields={"link": [pair[:120]]}

@@ -676,6 +676,10 @@ def _period(resource: dict, kind: str) -> tuple[datetime | None, datetime | None
 # Matching --------------------------------------------------------------------------------
 
 
+# A reviewer's answer for a patient: none of the candidates, a new person.
+NEW_PERSON = "new"
+
+
 @dataclass(frozen=True)
 class MatchDecision:
     """What to do with one EHR patient: match a person, make one, or ask a person."""
@@ -702,7 +706,7 @@ def decide_match(candidates: list[Candidate]) -> MatchDecision:
     return MatchDecision(
         review=_(
             "%(count)d persons in the index could be this patient, none surely: %(who)s. "
-            "Link the patient to one of them (or confirm a new person) and import again."
+            "Link the patient to one of them, or to “new” for a new person, and import again."
         )
         % {"count": len(likely), "who": described}
     )

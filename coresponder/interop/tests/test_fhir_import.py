@@ -278,6 +278,20 @@ def test_an_unsure_match_is_refused_for_review_and_a_reviewers_link_imports_it(
     assert run(raw, clinician).persons_matched == [("Patient/pt-1", maybe.pk, "source")]
 
 
+def test_a_reviewer_may_say_the_unsure_patient_is_a_new_person(clinician, make_user):
+    maybe = people.register_person(
+        people.PersonIn(names=[people.NameIn(given="Demo", family="Fhirson")]),
+        acting_user=make_user(Role.DISPATCHER),
+    )
+
+    report = run(bundle(patient(), condition("c-1")), clinician, links={"pt-1": "new"})
+
+    (created,) = report.persons_created
+    assert created[1] != maybe.pk
+    assert Person.objects.count() == 2
+    assert HealthRecord.objects.get().person_id == created[1]
+
+
 def test_decide_match_makes_a_person_only_when_no_one_is_likely():
     def candidate(score):
         return Candidate(person=Person(), score=score, reasons=["why"])

@@ -154,7 +154,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="PATIENT_ID=PERSON_ID",
-            help="A reviewer's choice: the person a patient the matcher could not decide is.",
+            help="A reviewer's choice: the person a patient the matcher could not decide is "
+            "(PATIENT_ID=new: none of the candidates, a new person).",
         )
 
     def handle(self, *args, what, **options):
