@@ -1,4 +1,5 @@
-"""CAD intake through the API: `POST /api/v1/cad/calls`, thin over `interop.cad`.
+"""CAD intake through the API: `POST /api/v1/cad/calls`, thin over `interop.cad`; and an
+EHR's FHIR bundle: `POST /api/v1/fhir/import`, thin over `interop.fhir.importer`.
 
 The body is read as bytes, its signature checked, and only then parsed and validated here
 (not by Ninja before the view runs): an unsigned body is never parsed, and a body that is not
@@ -14,19 +15,23 @@ from uuid import UUID
 
 import pydantic
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from coresponder.api import AgencyTokenAuth, AgencyTokenHeader
 from coresponder.calls.actions import ReportedOutcome
 from coresponder.calls.models import OTHER_OUTCOME, CallerRelation
 from coresponder.calls.triage import Concern, Screening, Source
+from coresponder.core.exceptions import Invalid, PermissionDenied
 from coresponder.core.schemas import ZonedInstant
 from coresponder.core.throttles import ApiRateThrottle
 from coresponder.encounters.dispositions import Disposition
 
 from . import cad
+from .actions import import_fhir_bundle
+from .fhir import importer
 
 router = Router(tags=["CAD intake"])
 
@@ -275,3 +280,107 @@ def receive_cad_outcome(request: HttpRequest):
         cleared_at=call.reported_cleared_at.astimezone(UTC) if call.reported_cleared_at else None,
         state=call.state,
     )
+
+
+# FHIR import ------------------------------------------------------------------------------
+
+
+class FhirPersonOut(Schema):
+    patient: str
+    person: UUID
+    by: str = ""
+
+
+class FhirImportOut(Schema):
+    source: str
+    bundle_type: str
+    read: dict[str, int] = Field(description="Every entry of the bundle, by resource type.")
+    kept: dict[str, int] = Field(description="Held in the health summary after the import.")
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    skipped: dict[str, int] = Field(
+        description="Read and not part of the health summary (or an older visit)."
+    )
+    persons_matched: list[FhirPersonOut]
+    persons_created: list[FhirPersonOut]
+
+
+class FhirImportQuery(Schema):
+    source: str = Field(
+        "", max_length=120, description="The EHR's name (default: your agency's name)."
+    )
+    part2_source: bool = Field(
+        False, description="The EHR is a Part 2 program's: everything is kept as Part 2."
+    )
+    link: list[str] = Field(
+        [],
+        description="PATIENT_ID=PERSON_ID: a reviewer's choice of person for a patient "
+        "(PATIENT_ID=new: none of the candidates, a new person).",
+    )
+
+
+FHIR_BODY = {
+    "required": True,
+    "content": {
+        "application/fhir+json": {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}},
+    },
+}
+
+
+@router.post(
+    "/fhir/import",
+    response={200: FhirImportOut, 201: FhirImportOut},
+    tags=["FHIR"],
+    summary="Import an EHR's FHIR R4 bundle as health summaries",
+    description="A transaction or collection Bundle (FHIR R4) from an EHR, for clinical staff "
+    "of a health agency signed in. Each Patient is matched to the person index (a person is "
+    "made only when no one is a likely match); its Conditions, medications, allergies, care "
+    "plans and latest Encounters are kept as the person's health summary, clinical or Part 2. "
+    "All or nothing: 201 something was stored, 200 the same bundle again (nothing changed); "
+    "413 over the size limit (refused before parsing); 422 not FHIR R4 or a resource refused, "
+    "each with its reason under `fields`; 409 a patient needs a person to choose who they "
+    "are (`link` names the person for a patient id, or `new`).",
+    openapi_extra={"requestBody": FHIR_BODY},
+)
+def import_fhir(request: HttpRequest, options: Query[FhirImportQuery]):
+    source, part2_source, link = options.source, options.part2_source, options.link
+    user = getattr(request, "user", None)
+    if getattr(request, "api_token", None) is not None or not getattr(
+        user, "is_authenticated", False
+    ):
+        raise PermissionDenied(
+            _("An EHR bundle is imported by a signed-in clinician, not by an agency token.")
+        )
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit() or int(length) > importer.MAX_BUNDLE_BYTES:
+        # Refused by its size before a byte is read or parsed.
+        raise importer.BundleTooLarge(
+            _("The bundle is larger than %(limit)s bytes, the most taken. Nothing was imported.")
+            % {"limit": f"{importer.MAX_BUNDLE_BYTES:,}"},
+            fields={
+                "bundle": [
+                    _("At most %(limit)s bytes.") % {"limit": f"{importer.MAX_BUNDLE_BYTES:,}"}
+                ]
+            },
+        )
+    raw = request.read(importer.MAX_BUNDLE_BYTES + 1)
+    links = {}
+    for pair in link:
+        patient_id, _sep, person_id = pair.partition("=")
+        try:
+            person_id = person_id.strip()
+            links[patient_id.strip()] = (
+                importer.NEW_PERSON if person_id == importer.NEW_PERSON else UUID(person_id)
+            )
+        except ValueError:
+            raise Invalid(
+                _("Give each link as PATIENT_ID=PERSON_ID."), fields={"link": [pair[:120]]}
+            ) from None
+    read = importer.read_bundle(raw, part2_source=part2_source, today=timezone.localdate())
+    report = import_fhir_bundle(
+        read, source=source or user.agency.name, acting_user=user, links=links, request=request
+    )
+    status = 201 if report.created or report.updated or report.persons_created else 200
+    return Status(status, report.as_dict())

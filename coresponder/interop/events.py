@@ -79,3 +79,20 @@ def call_import_started(*, upload, actor: Actor) -> None:
             "dry_run": upload.dry_run,
         },
     )
+
+
+FHIR_BUNDLE_IMPORTED = "interop.fhir_bundle_imported"
+# A read of a person's imported health summary, by the read gate (one per record and window).
+HEALTH_SUMMARY_READ = "interop.health_summary_read"
+
+
+def fhir_bundle_imported(*, program, actor: Actor, detail: dict, request=None) -> None:
+    """One entry per bundle: its source, the persons it matched and made, the counts."""
+    record(
+        FHIR_BUNDLE_IMPORTED,
+        actor=actor,
+        object_type="program",
+        object_id=program.pk,
+        detail=detail,
+        request=request,
+    )

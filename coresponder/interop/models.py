@@ -7,6 +7,10 @@ A delivery remembers an idempotency key so that a retried delivery returns the c
 
 Neither table holds a person's information: a delivery points at a call, whose fields are
 classified in `calls.models`.
+
+FHIR import (`interop.fhir.importer`): an EHR patient linked to the person it was matched to
+or made as (`EhrPatient`), and the person's health summary read from the EHR's bundles
+(`HealthRecord`), each row clinical or Part 2, by what it says and where it came from.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coresponder.accounts.models import Agency, ApiToken
+from coresponder.accounts.models import Agency, ApiToken, Program
 from coresponder.calls.models import Call
 from coresponder.core.models import BaseModel
+from coresponder.people.models import Person
+from coresponder.privacy.classification import BY_ROW, STRUCTURAL, DataClass, PersonData
 
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -173,3 +179,124 @@ class CallImport(BaseModel):
     @property
     def busy(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+# FHIR import ------------------------------------------------------------------------------
+
+FHIR_ID_MAX = 64  # FHIR ids are [A-Za-z0-9\-\.]{1,64}
+SOURCE_MAX = 120
+
+
+class EhrPatient(PersonData, BaseModel):
+    """An EHR's Patient, by the EHR (`source`) and its resource id, and the person it is.
+    What makes a second import of the same bundle find the same person."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=SOURCE_MAX)
+    patient_id = models.CharField(_("EHR patient id"), max_length=FHIR_ID_MAX)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # The agency that imported it: the holder of what came with it.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+
+    # That an EHR knows the person is health information, as an EHR record number is.
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "program": STRUCTURAL,
+        "person": STRUCTURAL,
+        "agency": STRUCTURAL,
+        "created_at": STRUCTURAL,
+        "updated_at": STRUCTURAL,
+        "source": DataClass.CLINICAL,
+        "patient_id": DataClass.CLINICAL,
+    }
+
+    class Meta:
+        ordering = ["program", "source", "patient_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "source", "patient_id"], name="ehr_patient_once_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} Patient/{self.patient_id}"
+
+
+class HealthRecordKind(models.TextChoices):
+    CONDITION = "condition", _("Condition")
+    MEDICATION = "medication", _("Medication")
+    ALLERGY = "allergy", _("Allergy")
+    CARE_PLAN = "care_plan", _("Care plan")
+    VISIT = "visit", _("EHR visit")
+
+
+# The classes a health record may be held in: what the EHR says is health information,
+# and substance-use information (by its code or its source) is Part 2.
+HEALTH_RECORD_CLASSES = (DataClass.CLINICAL, DataClass.SUD_PART2)
+
+
+class HealthRecord(PersonData, BaseModel):
+    """One resource of an EHR's bundle, kept as a line of the person's health summary: what
+    it is (`text`, its code), its status, its date, and where it came from."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="health_records")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=SOURCE_MAX)
+    resource_type = models.CharField(_("FHIR resource"), max_length=40)
+    resource_id = models.CharField(_("FHIR id"), max_length=FHIR_ID_MAX)
+    kind = models.CharField(_("kind"), max_length=16, choices=HealthRecordKind.choices)
+    data_class = models.CharField(_("kind of information"), max_length=32)
+    text = models.CharField(_("what"), max_length=300)
+    code_system = models.CharField(_("code system"), max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=40, blank=True)
+    # When it began (onset, authored, recorded, the visit's start); ended: abatement, the
+    # visit's end, the plan's end.
+    started_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("to"), null=True, blank=True)
+
+    privacy_classes = {
+        "id": STRUCTURAL,
+        "program": STRUCTURAL,
+        "person": STRUCTURAL,
+        "agency": STRUCTURAL,
+        "created_at": STRUCTURAL,
+        "updated_at": STRUCTURAL,
+        "data_class": STRUCTURAL,
+        "source": BY_ROW,
+        "resource_type": BY_ROW,
+        "resource_id": BY_ROW,
+        "kind": BY_ROW,
+        "text": BY_ROW,
+        "code_system": BY_ROW,
+        "code": BY_ROW,
+        "status": BY_ROW,
+        "started_at": BY_ROW,
+        "ended_at": BY_ROW,
+    }
+
+    class Meta:
+        ordering = ["person", "kind", "-started_at", "id"]
+        constraints = [
+            # Idempotent by resource id and source: a second import finds the row again.
+            models.UniqueConstraint(
+                fields=["program", "source", "resource_type", "resource_id"],
+                name="health_record_once_per_resource",
+            ),
+            models.CheckConstraint(
+                condition=Q(data_class__in=[c.value for c in HEALTH_RECORD_CLASSES]),
+                name="health_record_clinical_or_part2",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=HealthRecordKind.values), name="health_record_kind_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "kind"], name="health_record_person")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.resource_id}"
+
+    def row_class(self) -> str:
+        return self.data_class

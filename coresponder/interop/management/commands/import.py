@@ -1,4 +1,5 @@
-"""`coresponder import calls FILE.csv ...`: past calls from CAD; `import hsds PATH`: a directory."""
+"""`coresponder import calls FILE.csv ...`: past calls from CAD; `import hsds PATH`: a directory;
+`import fhir FILE|DIR --user NAME`: EHR bundles as persons' health summaries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from coresponder.accounts.models import User
+from coresponder.core.exceptions import DomainError
+from coresponder.interop.actions import import_fhir_bundle
 from coresponder.interop.classify import MappingError
 from coresponder.interop.csv_import import ImportRefused, import_calls, load_mapping
+from coresponder.interop.fhir import importer
 from coresponder.interop.management.agencies import agency_named
 from coresponder.referrals.actions import PackageRefused, import_hsds_package
 from coresponder.referrals.management.programs import program_named
@@ -57,7 +62,7 @@ class Command(BaseCommand):
     help = (
         "Import data from other systems. `import calls`: past calls from a CAD export. "
         "`import hsds`: a resource directory as an Open Referral HSDS package (3, or 1.1 and "
-        "2.0 converted to 3)."
+        "2.0 converted to 3). `import fhir`: EHR bundles (FHIR R4) as health summaries."
     )
 
     def add_arguments(self, parser):
@@ -114,6 +119,43 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="Check the package and count what it would change, but import nothing.",
+        )
+
+        fhir = sub.add_parser(
+            "fhir",
+            help="Import EHR bundles (FHIR R4) as persons' health summaries.",
+            description="Import FHIR R4 bundles (transaction or collection) from an EHR: a "
+            "file, or every .json file of a folder. Each Patient is matched to the person "
+            "index (a new person only when no one is a likely match; a doubtful match refuses "
+            "the bundle for review); its Conditions, MedicationRequests and Statements, "
+            "AllergyIntolerances, CarePlans and latest Encounters become the person's health "
+            "summary, clinical or Part 2. Each bundle is all or nothing; importing it again "
+            "changes nothing.",
+        )
+        fhir.add_argument("path", help="A bundle (.json) or a folder of bundles.")
+        fhir.add_argument(
+            "--user",
+            required=True,
+            help="Who imports: the username of a clinician, case manager or supervisor of a "
+            "health agency (the records are held by their agency).",
+        )
+        fhir.add_argument(
+            "--source",
+            help="The EHR's name, which with each resource's id makes the import "
+            "idempotent (default: the user's agency's name).",
+        )
+        fhir.add_argument(
+            "--part2-source",
+            action="store_true",
+            help="The EHR is a Part 2 program's: everything it sends is kept as Part 2.",
+        )
+        fhir.add_argument(
+            "--link",
+            action="append",
+            default=[],
+            metavar="PATIENT_ID=PERSON_ID",
+            help="A reviewer's choice: the person a patient the matcher could not decide is "
+            "(PATIENT_ID=new: none of the candidates, a new person).",
         )
 
     def handle(self, *args, what, **options):
@@ -181,6 +223,85 @@ class Command(BaseCommand):
             out.write(f"  converted from HSDS {report.version}:")
             for line in report.conversion.lines():
                 out.write(f"    {line}")
+
+    def _fhir(self, *, path, user, source, part2_source, link, **options):
+        importer_user = User.objects.filter(username=user, is_active=True).first()
+        if importer_user is None:
+            raise CommandError(f"No active user {user!r}. Nothing was imported.")
+        links = {}
+        for pair in link:
+            patient_id, _sep, person_id = pair.partition("=")
+            if not person_id:
+                raise CommandError(f"--link {pair!r}: give PATIENT_ID=PERSON_ID.")
+            links[patient_id.strip()] = person_id.strip()
+        where = Path(path)
+        if where.is_dir():
+            files = sorted(where.glob("*.json"))
+        elif where.exists():
+            files = [where]
+        else:
+            raise CommandError(f"{where} does not exist. Nothing was imported.")
+        if not files:
+            raise CommandError(f"{where} holds no .json file. Nothing was imported.")
+        source = source or importer_user.agency.name
+        refused = 0
+        totals = {"read": 0, "persons": 0}
+        for file in files:
+            refused += not self._fhir_file(
+                file,
+                user=importer_user,
+                source=source,
+                part2_source=part2_source,
+                links=links,
+                totals=totals,
+            )
+        if len(files) > 1:
+            self.stdout.write(
+                f"{len(files) - refused} of {len(files)} bundles imported; "
+                f"{totals['read']:,} resources read, {totals['persons']} persons."
+            )
+        if refused:
+            raise CommandError(f"{refused} bundle(s) refused: nothing of them was imported.")
+
+    def _fhir_file(self, file, *, user, source, part2_source, links, totals) -> bool:
+        out = self.stdout
+        if file.stat().st_size > importer.MAX_BUNDLE_BYTES:
+            self.stderr.write(
+                f"{file.name}: refused: {file.stat().st_size:,} bytes, over the "
+                f"{importer.MAX_BUNDLE_BYTES:,} taken. Nothing of it was imported."
+            )
+            return False
+        try:
+            read = importer.read_bundle(
+                file.read_bytes(), part2_source=part2_source, today=timezone.localdate()
+            )
+            report = import_fhir_bundle(read, source=source, acting_user=user, links=links)
+        except DomainError as error:
+            self.stderr.write(f"{file.name}: refused: {error.message}")
+            for refusal in getattr(error, "refusals", []):
+                self.stderr.write(f"  {refusal}")
+            if not getattr(error, "refusals", None):
+                for name, reasons in error.fields.items():
+                    self.stderr.write(f"  {name}: {'; '.join(reasons)}")
+            return False
+        totals["read"] += report.resources
+        totals["persons"] += len(report.persons_matched) + len(report.persons_created)
+        out.write(f"{file.name}: {report.bundle_type} bundle from {source}, {report.seconds:.2f} s")
+        for patient, person, how in report.persons_matched:
+            out.write(f"  {patient}: matched person {person} (by {how})")
+        for patient, person in report.persons_created:
+            out.write(f"  {patient}: new person {person}")
+        out.write(
+            f"  {'resource':<22}{'read':>7}{'kept':>7}{'created':>9}{'updated':>9}"
+            f"{'unchanged':>11}{'skipped':>9}"
+        )
+        for kind in sorted(report.read):
+            out.write(
+                f"  {kind:<22}{report.read[kind]:>7}{report.kept[kind]:>7}"
+                f"{report.created[kind]:>9}{report.updated[kind]:>9}"
+                f"{report.unchanged[kind]:>11}{report.skipped[kind]:>9}"
+            )
+        return True
 
     def _summary(self, report, agency) -> None:
         out = self.stdout

@@ -41,6 +41,7 @@ API_WRITES = {
     "coresponder_dispatch_api_move": "moves a team's status",
     "coresponder_interop_api_receive_cad_call": "a CAD system's call: makes a call",
     "coresponder_interop_api_receive_cad_outcome": "a CAD system's clearance: sets an outcome",
+    "coresponder_interop_api_import_fhir": "an EHR's bundle: makes persons and health records",
     "coresponder_encounters_api_start_encounter": "starts an encounter",
     "coresponder_encounters_api_save_section": "saves a section",
     "coresponder_encounters_api_sign_section": "signs a section",

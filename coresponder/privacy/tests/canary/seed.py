@@ -35,6 +35,8 @@ from coresponder.demo.crisis_export import write_crisis_export
 from coresponder.dispatch import actions as dispatch
 from coresponder.dispatch.models import MemberRole
 from coresponder.encounters import actions as encounters
+from coresponder.interop import actions as interop
+from coresponder.interop.fhir import importer
 from coresponder.interop.models import CallImport, CallMapping
 from coresponder.people import actions as people
 from coresponder.privacy import actions as privacy
@@ -85,12 +87,15 @@ CANARIES: dict[str, str] = {
     "cnryCLplanbaseline7f3a": CLINICAL,
     "cnryCLgoal7f3a": CLINICAL,
     "cnryCLmedical7f3a": CLINICAL,
+    # the health summary imported from an EHR's FHIR bundle
+    "cnryCLehrcondition7f3a": CLINICAL,
     # Part 2: the record, the encounter's section, and a referral to a substance-use
     # service (a derived class: the referral itself says the person is in treatment).
     "cnrySUDperson7f3a": SUD_PART2,
     "cnrySUDsection7f3a": SUD_PART2,
     "cnrySUDreferralneed7f3a": SUD_PART2,
     "cnrySUDservice7f3a": SUD_PART2,
+    "cnrySUDehrcondition7f3a": SUD_PART2,
     # corrections, kept in the person's history in the class of the value corrected
     "cnryPSedited7f3a": PUBLIC_SAFETY,
     "cnryCLedited7f3a": CLINICAL,
@@ -314,6 +319,7 @@ def plant(now: datetime) -> Planted:
     people.update_person(
         person, changes={"substance_use_treatment": "cnrySUDperson7f3a"}, acting_user=clinician
     )
+    _ehr_summary(person, clinician, now)
     # Each writer corrects a value and puts it back: the history holds both, in its class.
     for writer, name, planted, corrected in (
         (officer, "safety_concerns", "cnryPSperson7f3a", "cnryPSedited7f3a"),
@@ -514,6 +520,47 @@ def plant(now: datetime) -> Planted:
         call_import=call_import,
         call_mapping=call_mapping,
     )
+
+
+def _ehr_summary(person, clinician, now: datetime) -> None:
+    """The person's EHR bundle imported by the clinician: a clinical condition and a
+    substance-use one (ICD-10 F11), matched to the person by name and date of birth."""
+    subject = {"reference": "urn:uuid:walk-patient"}
+
+    def condition(resource_id: str, code: str, text: str) -> dict:
+        return {
+            "fullUrl": f"urn:uuid:{resource_id}",
+            "resource": {
+                "resourceType": "Condition",
+                "id": resource_id,
+                "code": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}],
+                    "text": text,
+                },
+                "subject": subject,
+            },
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:walk-patient",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "walk-patient",
+                    "name": [{"given": ["Demo"], "family": "Canary"}],
+                    "birthDate": "1990-04-01",
+                },
+            },
+            condition("walk-depression", "F32.1", "cnryCLehrcondition7f3a"),
+            condition("walk-opioid", "F11.20", "cnrySUDehrcondition7f3a"),
+        ],
+    }
+    read = importer.read_bundle(json.dumps(bundle).encode(), today=timezone.localdate(now))
+    report = interop.import_fhir_bundle(read, source="Walk EHR", acting_user=clinician)
+    assert report.persons_matched == [("Patient/walk-patient", person.pk, "search")], report
 
 
 def _report(supervisor, now: datetime):

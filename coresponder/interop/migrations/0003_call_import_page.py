@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_earliest_date_and_time_zones'),
-        ('interop', '0001_initial'),
+        ('interop', '0002_fhir_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
