@@ -132,6 +132,8 @@ class TeamPlan:
         for start, end in self.shifts:
             if not 0 <= start < WEEK or not start < end <= start + WEEK:
                 raise ValueError(f"Team {self.name}: a shift runs forward within a week.")
+            if start != int(start) or end != int(end):
+                raise ValueError(f"Team {self.name}: shifts start and end on the minute.")
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ class _Call:
 
 
 class _Team:
-    __slots__ = ("base", "free", "index", "keys", "plan", "position", "windows")
+    __slots__ = ("base", "duty", "free", "index", "keys", "plan", "position", "windows")
 
     def __init__(self, index, plan):
         self.index, self.plan = index, plan
@@ -210,11 +212,16 @@ class _Team:
         self.free = True
         self.keys = ()  # the queues this team may take calls from
         self.windows = plan.shifts
+        # On duty or not, minute by minute of the week: shifts start and end on the minute,
+        # and a look-up is what every call asks of every team.
+        self.duty = bytearray(WEEK)
+        for start, end in plan.shifts:
+            self.duty[start : min(end, WEEK)] = b"\x01" * (min(end, WEEK) - start)
+            if end > WEEK:  # past Sunday midnight
+                self.duty[: end - WEEK] = b"\x01" * (end - WEEK)
 
     def on_duty(self, minute: float) -> bool:
-        m = minute % WEEK
-        # A shift past Sunday midnight covers the week's first minutes as m + WEEK.
-        return any(s <= m < e or s <= m + WEEK < e for s, e in self.windows)
+        return self.duty[int(minute) % WEEK] == 1
 
 
 def duty_minutes_by_hour(shifts: tuple[tuple[int, int], ...]) -> list[float]:
@@ -232,7 +239,20 @@ def duty_minutes_by_hour(shifts: tuple[tuple[int, int], ...]) -> list[float]:
 
 class _Run:
     def __init__(self, inputs: Inputs, rng: random.Random, estimate):
-        self.inputs, self.rng, self.estimate = inputs, rng, estimate
+        self.inputs, self.rng = inputs, rng
+        # Calls come from a fixed set of places and teams sit at them or at their bases:
+        # the estimate between two is worked out once, keyed by the places' identities
+        # (they live as long as the run, in the demand and the team plans).
+        travel: dict[tuple[int, int], float] = {}
+
+        def cached(origin, destination):
+            key = (id(origin), id(destination))
+            minutes = travel.get(key)
+            if minutes is None:
+                minutes = travel[key] = estimate(origin, destination)
+            return minutes
+
+        self.estimate = cached
         self.env = simpy.Environment()
         self.rules = inputs.rules
         self.kinds = inputs.demand.kinds
@@ -253,7 +273,10 @@ class _Run:
         self.kind_teams = [
             [team for team in self.teams if self._may_take(team, key)] for key in self.kind_keys
         ]
+        self.kind_sets = [frozenset(team.index for team in teams) for teams in self.kind_teams]
         self.round_the_clock = all(team.plan.shifts == ALWAYS for team in self.teams)
+        # Free and on duty: the teams an arriving call may get.
+        self.available = {team.index for team in self.teams if team.on_duty(0)}
         demand = inputs.demand
         if demand.places:
             self.places = [place for place, _ in demand.places]
@@ -367,12 +390,12 @@ class _Run:
             )
 
     def _best_team(self, call: _Call):
-        now, place = self.env.now, call.place
+        place = call.place
         best, best_minutes = None, math.inf
-        check_duty = not self.round_the_clock
-        for team in self.kind_teams[call.kind]:
-            if not team.free or (check_duty and not team.on_duty(now)):
-                continue
+        teams = self.teams
+        # Team numbers in a set of ints iterate in the same order in every process.
+        for index in self.available & self.kind_sets[call.kind]:
+            team = teams[index]
             if place is None or team.position is None:
                 return team  # no travel to compare: the first free team goes
             minutes = self.estimate(team.position, place)
@@ -384,6 +407,7 @@ class _Run:
         now = self.env.now
         call.done = True
         team.free = False
+        self.available.discard(team.index)
         travel = (
             self.estimate(team.position, call.place)
             if call.place is not None and team.position is not None
@@ -424,8 +448,10 @@ class _Run:
 
     def _free(self, team: _Team):
         team.free = True
-        if self.waiting and (self.round_the_clock or team.on_duty(self.env.now)):
-            self._take_waiting(team)
+        if self.round_the_clock or team.on_duty(self.env.now):
+            self.available.add(team.index)
+            if self.waiting:
+                self._take_waiting(team)
 
     def _take_waiting(self, team: _Team):
         best_queue, best_head = None, None
@@ -459,24 +485,32 @@ class _Run:
     def _start_shifts(self):
         for team in self.teams:
             if team.plan.shifts != ALWAYS:
-                self._next_shift(team)
+                bounds = {start for start, _ in team.windows} | {
+                    end % WEEK for _, end in team.windows
+                }
+                self._next_bound(team, sorted(bounds))
 
-    def _next_shift(self, team: _Team):
+    def _next_bound(self, team: _Team, bounds: list[int]):
+        """At each start and end of a shift the team joins or leaves the available."""
         now = self.env.now
         week_start = now - now % WEEK
-        starts = [week_start + s for s, _ in team.windows if week_start + s > now]
-        starts.append(week_start + WEEK + min(s for s, _ in team.windows))
-        at = min(starts)
+        later = [week_start + b for b in bounds if week_start + b > now]
+        at = later[0] if later else week_start + WEEK + bounds[0]
         # Past the horizon shifts go on while a call may still be waiting for them.
         if at >= self.inputs.horizon + min(self.rules.wait_limit, WEEK):
             return
 
-        def begin(_event):
-            if team.free and self.waiting:
-                self._take_waiting(team)
-            self._next_shift(team)
+        def turn(_event):
+            if team.on_duty(self.env.now):
+                if team.free:
+                    self.available.add(team.index)
+                    if self.waiting:
+                        self._take_waiting(team)
+            else:
+                self.available.discard(team.index)
+            self._next_bound(team, bounds)
 
-        self.env.timeout(at - now).callbacks.append(begin)
+        self.env.timeout(at - now).callbacks.append(turn)
 
     def run(self) -> Replication:
         self._start_arrivals()

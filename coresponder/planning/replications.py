@@ -45,6 +45,10 @@ def t975(df: int) -> float:
     )
 
 
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A figure's mean over replications and its 95% confidence interval."""
@@ -73,7 +77,8 @@ class Estimate:
         return cls(mean, t975(len(values) - 1) * spread / math.sqrt(len(values)), len(values))
 
     def as_dict(self) -> dict:
-        return {"mean": self.mean, "half_width": self.half_width, "n": self.n}
+        # JSON has no NaN or infinity: an undefined figure or interval is null.
+        return {"mean": _finite(self.mean), "half_width": _finite(self.half_width), "n": self.n}
 
 
 # The figures of one replication, by name, with their words for pages and the command.
@@ -193,8 +198,7 @@ def summarise(measures: list[Measures], *, seed: int) -> Outcome:
             name: Estimate.of([m.figures[name] for m in measures]) for name in measures[0].figures
         },
         unmet_by_hour=[
-            Estimate.of([float(m.unmet_by_hour[h]) for m in measures])
-            for h in range(HOURS_OF_WEEK)
+            Estimate.of([float(m.unmet_by_hour[h]) for m in measures]) for h in range(HOURS_OF_WEEK)
         ],
         team_utilisation=[
             Estimate.of([m.team_utilisation[t] for m in measures]) for t in range(teams)
