@@ -3,7 +3,7 @@ encounters and rota, kept, run, and run again to the same figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -41,7 +41,8 @@ team_hour_cost = 140
 name = "Evening extra"
 crew = ["officer", "clinician"]
 base = [39.74, -104.99]
-shifts = [{ days = "Mon-Sun", start = "16:00", hours = 10, break_after_hours = 5, break_minutes = 30 }]
+shifts = [{ days = "Mon-Sun", start = "16:00", hours = 10,
+            break_after_hours = 5, break_minutes = 30 }]
 """
 
 
@@ -58,7 +59,7 @@ def demo(django_db_setup, django_db_blocker):
 
 def test_the_history_is_fitted_from_the_program_s_own_records(demo):
     program = demo.program
-    start, end = datetime(2026, 6, 8).date(), datetime(2026, 6, 11).date()
+    start, end = date(2026, 6, 8), date(2026, 6, 11)
 
     demand = fit_demand(program, start, end, replay=False, growth=1.0)
     service = fit_service(program, start, end)
@@ -74,7 +75,8 @@ def test_the_history_is_fitted_from_the_program_s_own_records(demo):
     assert sum(len(v) for v in service.visits.values()) > 0
     assert all(visit.on_scene >= 0 and visit.after >= 0 for v in service.visits.values()
                for visit in v)  # fmt: skip
-    assert teams and all(team.shifts and team.crew for team in teams)
+    assert teams
+    assert all(team.shifts and team.crew for team in teams)
 
 
 def test_a_scenario_runs_from_the_command_with_progress_and_again_to_the_same_figures(
