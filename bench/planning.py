@@ -158,23 +158,33 @@ def main() -> None:
     print(f"load: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
     lam, mu, c = 9.0, 1.0, 10
-    bare_events, bare_s = timed(lambda: bare_mmc(lam, mu, c, args.customers))
+    city = city_year()
+    # The machine is shared: the bare loop and the model take turns, three rounds, and
+    # each keeps its fastest round, so that a burst of load elsewhere hits both alike.
+    bare_s = model_s = year_s = math.inf
+    for _ in range(3):
+        bare_events, seconds = timed(lambda: bare_mmc(lam, mu, c, args.customers))
+        bare_s = min(bare_s, seconds)
+        model, seconds = timed(
+            lambda: simulate(mmc_inputs(lam, mu, c, args.customers), stream(1, 0))
+        )
+        model_s = min(model_s, seconds)
+        year, seconds = timed(lambda: simulate(city, stream(1, 0)))
+        year_s = min(year_s, seconds)
     bare_rate = bare_events / bare_s
     print(
         f"\nbare SimPy M/M/c (c={c}, ρ=0.9, {args.customers:,} customers): "
         f"{bare_rate:,.0f} events/s"
     )
-    model, model_s = timed(lambda: simulate(mmc_inputs(lam, mu, c, args.customers), stream(1, 0)))
     print(
         f"planning model, same M/M/c: {model.events / model_s:,.0f} events/s "
         f"= {model.events / model_s / bare_rate:.2f}× bare "
         f"({args.customers / model_s / (args.customers / bare_s):.2f}× in customers/s)"
     )
-    city = city_year()
-    year, year_s = timed(lambda: simulate(city, stream(1, 0)))
     print(
         f"planning model, city-year ({year.calls:,} calls, 12 posts): "
-        f"{year.events / year_s:,.0f} events/s = {year.events / year_s / bare_rate:.2f}× bare; "
+        f"{year.events / year_s:,.0f} events/s = {year.events / year_s / bare_rate:.2f}× bare "
+        f"({year.calls / year_s / (args.customers / bare_s):.2f}× in calls/s); "
         f"one replication {year_s:.1f} s"
     )
 
