@@ -26,8 +26,13 @@ regions_share = true
 name = "Evening 1"
 crew = ["officer", "clinician"]   # officer, clinician, emt
 base = [39.74, -104.99]           # latitude, longitude; optional
-shifts = [{ days = "Mon-Fri", start = "16:00", hours = 10,
-            break_after_hours = 5, break_minutes = 30 }]
+
+[[teams.shifts]]         # one table per shift pattern
+days = "Mon-Fri"         # or ["Mon", "Wed"]
+start = "16:00"
+hours = 10
+break_after_hours = 5    # a break, optional
+break_minutes = 30
 ```
 """
 

@@ -41,8 +41,13 @@ team_hour_cost = 140
 name = "Evening extra"
 crew = ["officer", "clinician"]
 base = [39.74, -104.99]
-shifts = [{ days = "Mon-Sun", start = "16:00", hours = 10,
-            break_after_hours = 5, break_minutes = 30 }]
+
+[[teams.shifts]]
+days = "Mon-Sun"
+start = "16:00"
+hours = 10
+break_after_hours = 5
+break_minutes = 30
 """
 
 
