@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "coresponder.encounters",
     "coresponder.referrals",
     "coresponder.cases",
+    "coresponder.planning",
     "coresponder.analytics",
     "coresponder.interop",
     "coresponder.demo",
