@@ -1,0 +1,1 @@
+"""FHIR R4: export, import and the read-only API."""
