@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("coresponder.cases.urls")),
     path("outcomes/", include("coresponder.analytics.urls")),
     path("", include("coresponder.privacy.urls")),
+    path("fhir/", include("coresponder.interop.fhir.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),
