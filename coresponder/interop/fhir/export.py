@@ -303,7 +303,7 @@ def care_plans(
         program_id=who.agency.program_id, person_id__in=list(person_ids), state=PlanState.APPROVED
     )
     if plan_ids is not None:
-        plans = plans.filter(pk__in=plan_ids)
+        plans = plans.filter(pk__in=[uuid.UUID(p) for p in plan_ids if _is_uuid(p)])
     for projection in gate.read(
         who,
         list(plans),
@@ -359,6 +359,14 @@ def care_plans(
             )
         )
     return built
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # Referrals ------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ def test_a_part2_reader_gets_the_whole_record_valid_and_labelled(fhir_record):
         "officer",
     ]
     (observation,) = by_type["Observation"]
-    assert observation["valueCodeableConcept"]["coding"][0]["code"] == "moderate"
+    # thoughts of suicide without method, intent or plan: the screener's low band
+    assert observation["valueCodeableConcept"]["coding"][0]["code"] == "low"
     assert observation["derivedFrom"] == [
         {"reference": f"QuestionnaireResponse/{fhir_record.screening.pk}"}
     ]
@@ -113,7 +114,12 @@ def test_a_part2_reader_gets_the_whole_record_valid_and_labelled(fhir_record):
     )
     api_rows = [row for row in rows if row.channel == "fhir:api"]
     assert [row.recipient for row in api_rows] == [fhir_record.scene.clinician.username]
-    assert api_rows[0].classes == ["care_coordination", "clinical", "operational"]
+    assert api_rows[0].classes == [
+        "care_coordination",
+        "clinical",
+        "operational",
+        "public_safety",
+    ]
 
 
 def test_part2_stays_out_for_a_reader_no_part2_consent_names(fhir_record):
