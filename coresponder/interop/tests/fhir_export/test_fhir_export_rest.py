@@ -286,3 +286,13 @@ def test_a_token_scope_must_be_one_the_api_knows(agencies):
     # then it is refused with the reason, and no token exists
     assert refused.value.fields == {"scopes": ["Not a scope: patient/*.write"]}
     assert not ApiToken.objects.exists()
+
+
+def test_the_encounter_page_offers_send_to_ehr_to_the_clinician_only(fhir_record):
+    url = f"/encounters/{fhir_record.encounter.pk}/field/"
+    action = f'action="/fhir/send/encounters/{fhir_record.encounter.pk}/"'
+    clinician_page = signed_in(fhir_record.scene.clinician).get(url)
+    officer_page = signed_in(fhir_record.scene.officer).get(url)
+    assert clinician_page.status_code == officer_page.status_code == 200
+    assert clinician_page.content.decode().count(action) == 1
+    assert officer_page.content.decode().count(action) == 0
