@@ -27,9 +27,8 @@ from django.utils import timezone
 from coresponder.calls.access import working_calls
 from coresponder.cases import events as case_events
 from coresponder.cases.models import SafetyPlanRevision
-from coresponder.dispatch.models import TeamMember
+from coresponder.dispatch.models import StatusEvent, TeamMember
 from coresponder.encounters import events as encounter_events
-from coresponder.encounters.access import status_events
 from coresponder.encounters.models import (
     Encounter,
     Instrument,
@@ -214,6 +213,15 @@ def encounters(
     ).select_related("user"):
         members.setdefault(member.team_id, []).append((member.user, member.role))
     by_id = {row.pk: row for row in rows}
+    # When each team reached the scene of its call: one query for every encounter.
+    on_scene_at: dict[tuple, datetime] = {}
+    for call_id, team_id, at in (
+        StatusEvent.objects.filter(call_id__in=[row.call_id for row in rows], to_status="on_scene")
+        .order_by("-occurred_at", "-id")
+        .values_list("call_id", "team_id", "occurred_at")
+    ):
+        on_scene_at[(call_id, team_id)] = at  # the earliest is written last
+        on_scene_at[(call_id, None)] = at
     for projection in gate.read(
         who,
         rows,
@@ -235,7 +243,7 @@ def encounters(
         team = members.get(row.team_id, [])
         for user_, _role in team:
             built.add(resources.practitioner(user_))
-        on_scene = next((at for status, at in status_events(row) if status == "on_scene"), None)
+        on_scene = on_scene_at.get((row.call_id, row.team_id))
         built.add(
             resources.encounter(
                 projection,
@@ -487,13 +495,16 @@ def export_bundle(
     request=None,
     encounter_ids: Sequence | None = None,
 ) -> dict | None:
-    """A person's record as a Bundle (None: the reader may not see the person), with
-    one `interop.fhir_bundle_exported` entry naming what it held."""
+    """A person's record as a Bundle (None: the reader may not see the person, or none
+    of the encounters named), with one `interop.fhir_bundle_exported` entry naming what it
+    held."""
     now = now or timezone.now()
     built = record_of(
         who, person, channel=channel, now=now, request=request, encounter_ids=encounter_ids
     )
     if person.pk not in built.readable:
+        return None
+    if encounter_ids is not None and not built.of_type("Encounter"):
         return None
     bundle = resources.bundle(
         built.resources,

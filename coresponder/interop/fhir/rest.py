@@ -460,9 +460,7 @@ def send_to_ehr(request: HttpRequest, encounter_id) -> HttpResponse:
         request=request,
         encounter_ids=[encounter.pk],
     )
-    if bundle is None or not any(
-        entry["resource"]["resourceType"] == "Encounter" for entry in bundle["entry"]
-    ):
+    if bundle is None:
         return outcome(404, "not-found", "No such encounter that you may send.")
     response = _json(bundle)
     response["Content-Disposition"] = f'attachment; filename="encounter-{encounter.pk}.fhir.json"'
