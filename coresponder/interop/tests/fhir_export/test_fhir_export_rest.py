@@ -296,3 +296,23 @@ def test_the_encounter_page_offers_send_to_ehr_to_the_clinician_only(fhir_record
     assert clinician_page.status_code == officer_page.status_code == 200
     assert clinician_page.content.decode().count(action) == 1
     assert officer_page.content.decode().count(action) == 0
+
+
+def test_an_administrator_gives_a_token_its_fhir_scopes(admin_user, agencies):
+    client = signed_in(admin_user)
+    agency = agencies["hospital"]
+    # a scope that is not one is refused beside its field, and no token is made
+    refused = client.post(
+        "/settings/api-tokens/",
+        {"name": "County EHR", "agency": agency.pk, "scopes": "patient/*.read everything"},
+    )
+    assert refused.status_code == 400
+    assert "Not a scope: everything" in refused.content.decode()
+    assert not ApiToken.objects.exists()
+    # scopes separated by spaces are kept on the token
+    made = client.post(
+        "/settings/api-tokens/",
+        {"name": "County EHR", "agency": agency.pk, "scopes": "patient/*.read system/Patient.rs"},
+    )
+    assert made.status_code == 200
+    assert ApiToken.objects.get().scopes == ["patient/*.read", "system/Patient.rs"]
