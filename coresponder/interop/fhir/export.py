@@ -30,6 +30,7 @@ from coresponder.cases.models import SafetyPlanRevision
 from coresponder.dispatch.models import StatusEvent, TeamMember
 from coresponder.encounters import events as encounter_events
 from coresponder.encounters.models import (
+    Assessment,
     Encounter,
     Instrument,
     PlanState,
@@ -48,21 +49,6 @@ from .. import events
 from . import questionnaires, resources
 
 SAFETY_PLAN = "stanley-brown-safety-plan"
-# The types this module produces; the REST API serves these and no other.
-TYPES = (
-    "Patient",
-    "Encounter",
-    "Observation",
-    "QuestionnaireResponse",
-    "Questionnaire",
-    "CarePlan",
-    "ServiceRequest",
-    "Task",
-    "Consent",
-    "Practitioner",
-    "Location",
-    "Organization",
-)
 
 
 def reader_of(*, user=None, token=None) -> Principal:
@@ -272,8 +258,6 @@ def encounters(
 
 
 def _assessments():
-    from coresponder.encounters.models import Assessment
-
     return Assessment.objects.select_related("instrument").order_by("created_at")
 
 

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.accounts.actions import authenticate_api_token
 from coresponder.accounts.models import Role, fhir_scope_permits
 from coresponder.core.access import require_role
-from coresponder.encounters.models import Encounter, Instrument
+from coresponder.cases.models import SafetyPlanRevision
+from coresponder.encounters.models import Encounter, Instrument, ResponsePlan
 from coresponder.people.models import Person
 from coresponder.privacy.models import Consent
 from coresponder.referrals.models import Referral
@@ -327,8 +328,6 @@ def _owner(resource_type: str, record_id, who) -> object | None:
         )
     if resource_type == "CarePlan":
         if record_id.startswith("safety-plan-"):
-            from coresponder.cases.models import SafetyPlanRevision
-
             number = record_id.removeprefix("safety-plan-")
             if not number.isdigit():
                 return None
@@ -337,8 +336,6 @@ def _owner(resource_type: str, record_id, who) -> object | None:
                 .values_list("person_id", flat=True)
                 .first()
             )
-        from coresponder.encounters.models import ResponsePlan
-
         return (
             ResponsePlan.objects.filter(pk=_uuid(record_id), program_id=program)
             .values_list("person_id", flat=True)
