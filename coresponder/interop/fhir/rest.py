@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.accounts.actions import authenticate_api_token
 from coresponder.accounts.models import Role, fhir_scope_permits
-from coresponder.core.access import require_role
 from coresponder.cases.models import SafetyPlanRevision
+from coresponder.core.access import require_role
 from coresponder.encounters.models import Encounter, Instrument, ResponsePlan
 from coresponder.people.models import Person
 from coresponder.privacy.models import Consent
