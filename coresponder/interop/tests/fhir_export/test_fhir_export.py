@@ -154,3 +154,40 @@ def test_an_officer_gets_the_safety_summary_and_no_clinical_record(fhir_record):
     (patient,) = by_type["Patient"]
     assert [i["value"] for i in patient["identifier"]] == ["PR-99812"]
     assert "telecom" not in patient
+
+
+def test_everything_costs_the_same_queries_for_one_encounter_or_two(
+    fhir_record, make_team, take_call, desk
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coresponder.dispatch import actions as dispatch
+    from coresponder.encounters import actions as encounters
+
+    client = signed_in(fhir_record.scene.clinician)
+    url = f"/fhir/R4/Patient/{fhir_record.person.pk}/$everything"
+    client.get(url)  # the session and the read windows settle
+    with CaptureQueriesContext(connection) as one:
+        first = _everything(client, fhir_record.person)
+    # given a second call about the person, answered by another team with the clinician's
+    # record of it
+    team = make_team(emt=False)
+    call = take_call(person_id=fhir_record.person.pk)
+    dispatch.dispatch_team(call, team, acting_user=desk)
+    dispatch.move_status(team, "on_scene", acting_user=team.officer)
+    second = encounters.start_encounter(call, acting_user=team.clinician)
+    encounters.record_assessment(
+        second,
+        instrument_key="cssrs-screener",
+        answers={"wish_dead": False, "suicidal_thoughts": False, "behavior": False},
+        acting_user=team.clinician,
+    )
+    client.get(url)
+    # when everything is asked again
+    with CaptureQueriesContext(connection) as two:
+        again = _everything(client, fhir_record.person)
+    # then the bundle holds the new encounter, for the same number of queries
+    assert len([e for e in again["entry"] if e["resource"]["resourceType"] == "Encounter"]) == 2
+    assert len(first["entry"]) < len(again["entry"])
+    assert len(two.captured_queries) == len(one.captured_queries)
