@@ -18,6 +18,7 @@ urlpatterns = [
     path("outcomes/", include("coresponder.analytics.urls")),
     path("imports/", include("coresponder.interop.urls")),
     path("", include("coresponder.web.privacy.urls")),
+    path("fhir/", include("coresponder.interop.fhir.urls")),
     # One way in: the admin's own log-in page would skip the second factor.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +20,7 @@ from coresponder.core.exceptions import Conflict, DomainError, PermissionDenied
 from coresponder.core.local_time import zone_named
 
 from . import events
-from .models import Agency, ApiToken, Course, Role, RoleGrant, TrainingRecord, User
+from .models import FHIR_SCOPE, Agency, ApiToken, Course, Role, RoleGrant, TrainingRecord, User
 from .training import today_in
 
 TOKEN_PREFIX = "cor"  # noqa: S105 - marks our tokens in logs and secret scanners
@@ -123,12 +123,22 @@ class IssuedToken:
     secret: str  # shown once, never stored
 
 
-def create_api_token(*, agency: Agency, name: str, acting_user: User | None) -> IssuedToken:
+def create_api_token(
+    *, agency: Agency, name: str, acting_user: User | None, scopes: Sequence[str] = ()
+) -> IssuedToken:
+    """A token for a machine client of `agency`; `scopes` are its FHIR scopes (SMART style,
+    checked by `interop.fhir.rest.scopes_problem`)."""
     name = name.strip()
     if not name:
         raise DomainError(
             _("Name the token after the system that will use it."),
             fields={"name": [_("This field is required.")]},
+        )
+    unknown = [scope for scope in scopes if not FHIR_SCOPE.match(str(scope))]
+    if unknown:
+        raise DomainError(
+            _("A FHIR scope reads like patient/*.read or system/Patient.read."),
+            fields={"scopes": [_("Not a scope: %(scope)s") % {"scope": str(unknown[0])[:80]}]},
         )
     for _attempt in range(5):
         prefix = secrets.token_hex(4)
@@ -141,6 +151,7 @@ def create_api_token(*, agency: Agency, name: str, acting_user: User | None) -> 
                     prefix=prefix,
                     key_hash=_hash_key(secret),
                     created_by=acting_user,
+                    scopes=list(scopes),
                 )
                 events.api_token_created(token=token, actor=_actor(acting_user))
         except IntegrityError:

@@ -132,7 +132,11 @@ def api_token_created(*, token, actor: Actor) -> None:
         actor=actor,
         object_type="api_token",
         object_id=token.prefix,
-        detail={"agency": token.agency.name, "name": token.name[:120]},
+        detail={
+            "agency": token.agency.name,
+            "name": token.name[:120],
+            **({"scopes": list(token.scopes)} if token.scopes else {}),
+        },
     )
 
 

@@ -53,6 +53,15 @@ class ApiTokenForm(forms.Form):
         help_text=_("The system that will use it, e.g. “County CAD webhook”."),
     )
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
+    scopes = forms.CharField(
+        label=_("FHIR scopes"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "For the FHIR API only, separated by spaces, e.g. “patient/*.read” or "
+            "“system/Patient.read”. Empty: no FHIR access."
+        ),
+    )
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)

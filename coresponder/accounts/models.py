@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from datetime import datetime
 from functools import cached_property
@@ -194,6 +195,22 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(agency__program=program)
 
 
+# A SMART-on-FHIR style scope: the context, a resource type (or every type) and read.
+FHIR_SCOPE = re.compile(
+    r"^(?P<context>patient|user|system)/(?P<type>\*|[A-Z][A-Za-z]{1,63})\.(?:read|rs)$"
+)
+
+
+def fhir_scope_permits(scopes, resource_type: str) -> bool:
+    """Whether any of `scopes` lets its holder ask for `resource_type` (read only). The
+    privacy policy still decides each resource: a scope never widens what may be read."""
+    for scope in scopes:
+        match = FHIR_SCOPE.match(scope) if isinstance(scope, str) else None
+        if match and match["type"] in ("*", resource_type):
+            return True
+    return False
+
+
 class ApiToken(BaseModel):
     """A machine client's credential, scoped to one agency. Only its hash is kept."""
 
@@ -209,6 +226,9 @@ class ApiToken(BaseModel):
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # SMART-on-FHIR style scopes for the FHIR API (`patient/*.read`, `system/Patient.read`):
+    # which resource types the token may ask for; the privacy policy still decides each one.
+    scopes = models.JSONField(_("FHIR scopes"), default=list, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -150,9 +150,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 agency=form.cleaned_data["agency"],
                 name=form.cleaned_data["name"],
                 acting_user=request.user,
+                scopes=form.cleaned_data["scopes"].split(),
             )
         except DomainError as error:
             form.add_error(None, error.message)
+            for messages in error.fields.get("scopes", []):
+                form.add_error("scopes", messages)
         else:
             # Its own page, not the list: the secret is shown this once and never again.
             return TemplateResponse(

@@ -96,3 +96,36 @@ def fhir_bundle_imported(*, program, actor: Actor, detail: dict, request=None) -
         detail=detail,
         request=request,
     )
+
+
+FHIR_BUNDLE_EXPORTED = "interop.fhir_bundle_exported"
+
+
+def fhir_bundle_exported(
+    *,
+    actor: Actor,
+    person_id,
+    bundle_id: str,
+    channel: str,
+    counts: dict[str, int],
+    labels: list[str],
+    encounters: list[str] | None,
+    request=None,
+) -> None:
+    """A person's record left the program as a FHIR bundle: which bundle, by what channel,
+    how many resources of each type, and its security labels. Each record in it was read
+    (and its disclosure accounted) through the read gate."""
+    record(
+        FHIR_BUNDLE_EXPORTED,
+        actor=actor,
+        object_type="person",
+        object_id=person_id,
+        request=request,
+        detail={
+            "bundle": bundle_id,
+            "channel": channel,
+            "resources": counts,
+            "security": labels,
+            **({"encounters": encounters} if encounters is not None else {}),
+        },
+    )

@@ -13,6 +13,12 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Issue a token for an agency; prints it once.")
         create.add_argument("--agency", required=True, help="The agency's name.")
         create.add_argument("--name", required=True, help="The system that will use it.")
+        create.add_argument(
+            "--scope",
+            action="append",
+            default=[],
+            help="A FHIR scope (patient/*.read, system/Patient.read); give it again for more.",
+        )
         sub.add_parser("list", help="List tokens and whether they are active.")
         revoke = sub.add_parser("revoke", help="Revoke a token by its prefix.")
         revoke.add_argument("prefix")
@@ -23,11 +29,11 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
 
-    def _create(self, *, agency, name, **options):
+    def _create(self, *, agency, name, scope, **options):
         found = Agency.objects.filter(name=agency).first()
         if found is None:
             raise CommandError(f"No agency is named {agency!r}.")
-        issued = actions.create_api_token(agency=found, name=name, acting_user=None)
+        issued = actions.create_api_token(agency=found, name=name, acting_user=None, scopes=scope)
         self.stdout.write(issued.secret)
 
     def _list(self, **options):

@@ -27,7 +27,13 @@ NO_PERSON_DATA = {
     "api/docs": "the OpenAPI viewer: static, no data",
     "api/openapi.json": "the OpenAPI document: the API's shape, no data",
     "healthz": "a health check: no data",
+    "fhir/R4/metadata": "the FHIR CapabilityStatement: the API's shape, no data",
+    "fhir/R4/Questionnaire": "the instruments as FHIR Questionnaires: no person's data",
+    "fhir/R4/Questionnaire/<str:questionnaire_id>": "one instrument as a Questionnaire",
 }
+
+# The FHIR API (/fhir/R4/) is walked as pages are, and by API tokens too: a token reads it.
+FHIR_PREFIX = "fhir/R4/"
 
 # API operations that change something: the walk reads, so it does not send them.
 API_WRITES = {
@@ -88,6 +94,25 @@ def queries(planted) -> dict[str, list[dict]]:
         "/api/v1/referrals": [{}, {"encounter_id": str(planted.encounter.pk)}],
         # The partner's queue, whole and filtered to what waits on it.
         "referrals/partner/": [{}, {"state": "waiting", "due": "week"}],
+        # The FHIR searches: a patient by name, by identifier, by birth date; the rest by
+        # the patient.
+        "fhir/R4/Patient": [
+            {"name": "Canary"},
+            {"identifier": "cnry"},
+            {"birthdate": "1990-04-01"},
+        ],
+        **{
+            f"fhir/R4/{resource_type}": [{"patient": str(planted.person.pk)}]
+            for resource_type in (
+                "Encounter",
+                "Observation",
+                "QuestionnaireResponse",
+                "CarePlan",
+                "ServiceRequest",
+                "Task",
+                "Consent",
+            )
+        },
     }
 
 

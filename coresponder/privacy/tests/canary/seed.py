@@ -387,7 +387,11 @@ def plant(now: datetime) -> Planted:
         encounter, service=sud_service, need="cnrySUDreferralneed7f3a", acting_user=clinician
     )
     issued = accounts.create_api_token(
-        agency=reader_agencies["recipient"], name="Recipient partner system", acting_user=None
+        agency=reader_agencies["recipient"],
+        name="Recipient partner system",
+        acting_user=None,
+        # Every FHIR type in scope: the walk asks the FHIR API as this token too.
+        scopes=["patient/*.read"],
     )
     referrals.move_referral(
         care_referral,
