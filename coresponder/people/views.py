@@ -29,8 +29,10 @@ from coresponder.privacy.policy import BREAK_GLASS_ROLES, PROGRAM_STAFF
 from . import actions
 from .access import access_person_by_id, open_person, search_for, view_person
 from .forms import BreakGlassForm, NoteForm, PersonEditForm, PersonForm, SearchForm
+from .linkage import Parameters
 from .matching import PersonQuery
-from .models import Person
+from .model_chart import match_weight_chart, rows_of
+from .models import LinkageModel, Person
 
 PERSON_READERS = (*PROGRAM_STAFF, Role.PARTNER, Role.ADMINISTRATOR)
 
@@ -391,3 +393,22 @@ def _csv_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return "" if value is None else str(value)
+
+
+@require_role(Role.ADMINISTRATOR)
+def matching_model(request: HttpRequest) -> TemplateResponse:
+    """The program's match model as administrators check it: the weight of each field's
+    levels, which version searches use, and from how many persons it was learned."""
+    program = request.user.agency.program
+    versions = list(LinkageModel.objects.filter(program=program).order_by("-version")[:10])
+    latest = versions[0] if versions else None
+    chart, rows = None, []
+    if latest is not None:
+        parameters = Parameters.from_stored(latest.parameters)
+        chart = match_weight_chart(parameters)
+        rows = rows_of(parameters)
+    return TemplateResponse(
+        request,
+        "people/matching_model.html",
+        {"latest": latest, "versions": versions, "chart": chart, "rows": rows},
+    )
