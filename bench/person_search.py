@@ -167,6 +167,23 @@ def run(label, lookup, duplicates: list[Record], person_ids: dict) -> Result:
     return result
 
 
+def train(program) -> None:
+    """The program's match model, learned from the loaded originals: `search` uses it from
+    here on, as it does in a program once `coresponder people train` has run."""
+    from django.utils import timezone
+
+    from coresponder.people.actions import train_linkage_model
+
+    started = time.perf_counter()
+    model = train_linkage_model(
+        program, now=timezone.now(), progress=lambda message: print(f"  {message}", file=sys.stderr)
+    )
+    print(
+        f"  trained version {model.version} in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+
+
 def searcher(program, *, with_identifier: bool):
     from coresponder.people.matching import PersonQuery, search
 
@@ -222,12 +239,22 @@ def report(results: list[Result], *, persons: int, queries: list[Record], vendor
             f"{result.median_ms:>11.2f}"
             f"{result.p95_ms:>9.2f}"
         )
-    search, baseline = results[0], results[-1]
+    search, model, baseline = results[0], results[2], results[-1]
     print()
     print(
         f"search / exact baseline: recall@5 "
         f"{ratio(search.recall(search.hits_at_k), baseline.recall(baseline.hits_at_k))}, "
         f"median time {ratio(search.median_ms, baseline.median_ms)}"
+    )
+    print(
+        f"model / search: recall@1 "
+        f"{ratio(model.recall(model.hits_at_1), search.recall(search.hits_at_1))}, "
+        f"recall@5 {ratio(model.recall(model.hits_at_k), search.recall(search.hits_at_k))}, "
+        f"p95 time {ratio(model.p95_ms, search.p95_ms)}"
+    )
+    print(
+        f"model targets: recall@1 {model.recall(model.hits_at_1):.1%} (target 98.5%), "
+        f"recall@5 {model.recall(model.hits_at_k):.1%} (target 99.8%)"
     )
 
 
@@ -269,6 +296,11 @@ def main() -> int:
             run(
                 "search + identifier", searcher(program, with_identifier=True), queries, person_ids
             ),
+        ]
+        train(program)
+        results += [
+            run("model", searcher(program, with_identifier=False), queries, person_ids),
+            run("model + identifier", searcher(program, with_identifier=True), queries, person_ids),
             run("exact baseline", exact_lookup(program), queries, person_ids),
         ]
         report(results, persons=len(originals), queries=queries, vendor=connection.vendor)
@@ -289,9 +321,10 @@ def remove(program) -> None:
     from django.db import transaction
 
     from coresponder.accounts.models import Agency
-    from coresponder.people.models import Person
+    from coresponder.people.models import LinkageModel, Person
 
     with transaction.atomic():
+        LinkageModel.objects.filter(program=program).delete()
         Person.objects.filter(program=program).delete()
         Agency.objects.filter(program=program).delete()
         program.delete()

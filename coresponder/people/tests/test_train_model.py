@@ -3,14 +3,18 @@ administrators' page shows its match-weight chart; no one else may open it."""
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from coresponder.accounts.models import Role
+from coresponder.people import actions
 from coresponder.people import actions as people
 from coresponder.people.events import LINKAGE_MODEL_TRAINED
+from coresponder.people.matching import PersonQuery, search
 from coresponder.people.models import LinkageModel
 from coresponder.privacy.models import AuditEntry
 
@@ -72,6 +76,47 @@ def test_train_stores_a_version_the_administrator_sees_as_a_chart(make_user, sig
     client.logout()
     refused = sign_in(registrar).get("/people/matching-model/")
     assert refused.status_code == 403
+
+
+@pytest.mark.slow
+def test_search_scores_with_the_newest_model_and_says_each_fields_weight(make_user):
+    # given persons entered twice with slips, and the model trained on them
+    registrar = make_user(Role.DISPATCHER)
+    made = entries(160, twice=40, seed=11)
+    register(made, registrar)
+    program = registrar.agency.program
+    before = search(program, PersonQuery(name="x"), limit=5)
+    actions.train_linkage_model(program, now=timezone.now())
+    by_number = {}
+    for entry in made:
+        by_number.setdefault(entry.number, []).append(entry)
+    original, again = next(
+        pair
+        for pair in by_number.values()
+        if len(pair) == 2 and pair[0].given == pair[1].given and pair[1].date_of_birth
+    )
+    # when the second entry is searched for as it was typed
+    found = search(
+        program,
+        PersonQuery(
+            name=f"{again.given} {again.family}",
+            date_of_birth=again.date_of_birth,
+            identifier=again.identifier,
+        ),
+        limit=5,
+    )
+    # then both entries come first, with a probability and each field's weight in words
+    assert before == []
+    wanted = {(original.given, original.family), (again.given, again.family)}
+    top = found[:2]
+    assert {(c.person.names.get().given, c.person.names.get().family) for c in top} <= wanted
+    best = found[0]
+    assert best.probability > 0.9
+    assert best.score == pytest.approx(100 * best.probability)
+    assert any(reason.startswith("same given name +") for reason in best.reasons)
+    assert all(re.fullmatch(r".+ [+−]\d+\.\d", reason) for reason in best.reasons)
+    weights = [c.weight for c in found]
+    assert weights == sorted(weights, reverse=True)
 
 
 def test_too_few_persons_stores_nothing(make_user):
