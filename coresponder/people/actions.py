@@ -575,8 +575,6 @@ def train_linkage_model(
     The learning runs outside any transaction (it takes minutes on a large index); the
     new version is numbered under the program's row lock, so two runs never take the same
     number. The audit event says that the persons were read to train, and how many."""
-    from coresponder.accounts.models import Program
-
     from .linkage import record_of
     from .training import train
 
@@ -593,11 +591,23 @@ def train_linkage_model(
             progress(f"Read {len(ids)} persons")
     progress(f"Read {len(ids)} persons")
     trained = train(records, ids, progress=progress)
-    parameters = dict(trained.stored)
-    parameters["names_held"] = {
+    held = {
         column: sum(1 for record in records if record.get(column))
         for column in ("given_name", "family_name")
     }
+    return store_linkage_model(
+        program, trained, persons=len(ids), names_held=held, acting_user=acting_user, now=now
+    )
+
+
+def store_linkage_model(
+    program, trained, *, persons: int, names_held: dict, acting_user=None, now: datetime
+) -> LinkageModel:
+    """Keep a trained model as the program's next version, numbered under the program's
+    row lock so that two trainings never take the same number; one audit event."""
+    from coresponder.accounts.models import Program
+
+    parameters = {**trained.stored, "names_held": names_held}
     with transaction.atomic():
         Program.objects.select_for_update().get(pk=program.pk)
         latest = LinkageModel.objects.filter(program=program).order_by("-version").first()
@@ -606,7 +616,7 @@ def train_linkage_model(
             version=(latest.version + 1) if latest else 1,
             trained_at=now,
             trained_by=acting_user,
-            persons=len(ids),
+            persons=persons,
             parameters=parameters,
             splink_model=trained.splink_model,
         )
