@@ -160,6 +160,11 @@ def train(
             progress(f"  this session could not finish ({error}); continuing without it")
     progress("Storing the parameters (4/4)")
     model = settle_untrained(linker.misc.save_model_to_json())
+    # An index intake has kept clean shows the deterministic rules no pair: Splink then
+    # estimates a prior of 0, which no evidence could overcome. Then one in `persons`: the
+    # chance that a record typed at intake is a given one of them.
+    if not model["probability_two_random_records_match"]:
+        model["probability_two_random_records_match"] = 1 / len(records)
     return Trained(
         parameters=parameters_from(model, fields),
         stored=stored_from(model, fields, splink_version),
