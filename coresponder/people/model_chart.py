@@ -18,6 +18,7 @@ SOFT = "#52606d"
 GRID = "#d9e2ec"
 FOR = "#0072b2"  # Okabe-Ito blue and vermilion, as the analytics charts use
 AGAINST = "#d55e00"
+CAP = 20
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ def match_weight_chart(parameters: Parameters, *, width: int = 640) -> SafeStrin
     label_width, right, row_height, top = 250, 40, 20, 28
     height = top + row_height * (len(rows) + 1) + 16
     plot_w = width - label_width - right
-    reach = max([abs(row.weight) for row in rows if row.weight is not None] + [1.0])
-    reach = float(int(reach) + 1)
+    # Weights past ±CAP (a level almost never seen in one person's records) are drawn to
+    # the edge, their number inside the bar: the rest of the chart stays readable.
+    largest = max([abs(row.weight) for row in rows if row.weight is not None] + [1.0])
+    step = next(step for step in (1, 2, 5, 10) if step * 4 >= min(largest, CAP))
+    reach = float(step * 4)
     zero = label_width + plot_w / 2
     scale = (plot_w / 2) / reach
     title = _("Match weights of the model's fields")
@@ -75,7 +79,7 @@ def match_weight_chart(parameters: Parameters, *, width: int = 640) -> SafeStrin
         f'<title id="match-weights-title">{escape(title)}</title>',
         f'<desc id="match-weights-desc">{escape(description)}</desc>',
     ]
-    for tick in range(-int(reach), int(reach) + 1, max(1, int(reach) // 4)):
+    for tick in range(-int(reach), int(reach) + 1, step):
         x = zero + tick * scale
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height - 16}" '
@@ -98,7 +102,8 @@ def match_weight_chart(parameters: Parameters, *, width: int = 640) -> SafeStrin
                 f"{escape(_('not learned'))}</text>"
             )
             continue
-        w = abs(row.weight) * scale
+        clipped = abs(row.weight) > reach
+        w = min(abs(row.weight), reach) * scale
         x = zero if row.weight >= 0 else zero - w
         colour = FOR if row.weight >= 0 else AGAINST
         shown = f"{row.weight:+.1f}".replace("-", "\u2212")
@@ -106,8 +111,15 @@ def match_weight_chart(parameters: Parameters, *, width: int = 640) -> SafeStrin
             f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_height - 8}" '
             f'fill="{colour}"><title>{escape(f"{row.field}, {row.level}: {shown}")}</title></rect>'
         )
-        text_x = x + w + 4 if row.weight >= 0 else x - 4
-        anchor = "start" if row.weight >= 0 else "end"
-        parts.append(f'<text x="{text_x:.1f}" y="{y + 14}" text-anchor="{anchor}">{shown}</text>')
+        if clipped:  # its number inside the bar's far end, in white
+            text_x = x + w - 4 if row.weight >= 0 else x + 4
+            anchor, ink = ("end" if row.weight >= 0 else "start"), "#ffffff"
+        else:
+            text_x = x + w + 4 if row.weight >= 0 else x - 4
+            anchor, ink = ("start" if row.weight >= 0 else "end"), INK
+        parts.append(
+            f'<text x="{text_x:.1f}" y="{y + 14}" text-anchor="{anchor}" fill="{ink}">'
+            f"{shown}</text>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text in it went through escape()

@@ -141,6 +141,12 @@ def train(
     linker.training.estimate_probability_two_random_records_match(
         deterministic, recall=DETERMINISTIC_RECALL
     )
+    if not linker.misc.save_model_to_json()["probability_two_random_records_match"]:
+        # An index intake has kept clean shows the deterministic rules no pair, and Splink
+        # estimates 0, from which EM cannot start. Then one in `persons`: the chance that
+        # a record typed at intake is a given one of them.
+        progress("  no pair found by the certain rules: the prior is one in the persons")
+        linker = linker_for(records, ids, settings_for(fields, prior=1 / len(records)))
     progress("Estimating how often different persons agree (u), from random pairs (2/4)")
     pairs = min(5e6, max(1e5, len(records) * (len(records) - 1) / 2))
     linker.training.estimate_u_using_random_sampling(
@@ -160,11 +166,6 @@ def train(
             progress(f"  this session could not finish ({error}); continuing without it")
     progress("Storing the parameters (4/4)")
     model = settle_untrained(linker.misc.save_model_to_json())
-    # An index intake has kept clean shows the deterministic rules no pair: Splink then
-    # estimates a prior of 0, which no evidence could overcome. Then one in `persons`: the
-    # chance that a record typed at intake is a given one of them.
-    if not model["probability_two_random_records_match"]:
-        model["probability_two_random_records_match"] = 1 / len(records)
     return Trained(
         parameters=parameters_from(model, fields),
         stored=stored_from(model, fields, splink_version),
