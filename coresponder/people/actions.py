@@ -27,6 +27,7 @@ from .models import (
     IDENTIFIER_PATTERN,
     AddressKind,
     IdentifierSystem,
+    LinkageModel,
     NameKind,
     Person,
     PersonAddress,
@@ -564,3 +565,60 @@ def edit_person(
         )
     person.revision = locked.revision
     return rows
+
+
+def train_linkage_model(
+    program, *, acting_user=None, now: datetime, progress=lambda message: None
+) -> LinkageModel:
+    """Learn the match model from the program's persons and store it as the next version.
+
+    The learning runs outside any transaction (it takes minutes on a large index); the
+    new version is numbered under the program's row lock, so two runs never take the same
+    number. The audit event says that the persons were read to train, and how many."""
+    from .linkage import record_of
+    from .training import train
+
+    persons = (
+        Person.objects.filter(program=program)
+        .order_by("pk")
+        .prefetch_related("names", "identifiers", "addresses")
+    )
+    records, ids = [], []
+    for person in persons.iterator(chunk_size=2000):
+        records.append(record_of(person))
+        ids.append(str(person.pk))
+        if len(ids) % 10000 == 0:
+            progress(f"Read {len(ids)} persons")
+    progress(f"Read {len(ids)} persons")
+    trained = train(records, ids, progress=progress)
+    held = {
+        column: sum(1 for record in records if record.get(column))
+        for column in ("given_name", "family_name")
+    }
+    return store_linkage_model(
+        program, trained, persons=len(ids), names_held=held, acting_user=acting_user, now=now
+    )
+
+
+def store_linkage_model(
+    program, trained, *, persons: int, names_held: dict, acting_user=None, now: datetime
+) -> LinkageModel:
+    """Keep a trained model as the program's next version, numbered under the program's
+    row lock so that two trainings never take the same number; one audit event."""
+    from coresponder.accounts.models import Program
+
+    parameters = {**trained.stored, "names_held": names_held}
+    with transaction.atomic():
+        Program.objects.select_for_update().get(pk=program.pk)
+        latest = LinkageModel.objects.filter(program=program).order_by("-version").first()
+        model = LinkageModel.objects.create(
+            program=program,
+            version=(latest.version + 1) if latest else 1,
+            trained_at=now,
+            trained_by=acting_user,
+            persons=persons,
+            parameters=parameters,
+            splink_model=trained.splink_model,
+        )
+        events.linkage_model_trained(model=model, actor=Actor.of_user(acting_user))
+    return model

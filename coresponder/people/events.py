@@ -57,3 +57,18 @@ def note_added(*, note, actor: Actor, request=None) -> None:
         request=request,
         detail={"note": str(note.pk)},
     )
+
+
+LINKAGE_MODEL_TRAINED = "people.linkage_model_trained"
+
+
+def linkage_model_trained(*, model, actor: Actor) -> None:
+    """The model was learned from the program's persons: which version, from how many."""
+    record(
+        LINKAGE_MODEL_TRAINED,
+        actor=actor,
+        object_type="linkage_model",
+        object_id=model.pk,
+        fields=[],
+        detail={"version": model.version, "persons": model.persons},
+    )

@@ -1,7 +1,10 @@
 """Person search: ranked candidates, each with the reasons it was offered.
 
-`search()` is the one entry point; a better matcher (probabilistic identity resolution)
-can replace what is behind it without touching its callers.
+`search()` is the one entry point. Candidates come from indexed keys (name prefixes and
+sound-alike codes, the date of birth and its day-month swap, the identifier). Once the
+program has trained its match model (`coresponder people train`), each candidate is scored
+with it in plain Python: a match probability and each field's weight in words ("same date
+of birth +6.1"). Before that, the ranking below (names, sound-alikes, date of birth) does.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import jellyfish
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from .models import Person, PersonIdentifier, PersonName, normalise_identifier
+from .linkage import Parameters, Record, Score, identifier_column, make_record
+from .models import LinkageModel, Person, PersonIdentifier, PersonName, normalise_identifier
 
 POOL_PER_CRITERION = 400
 MIN_SCORE = 10.0
@@ -71,8 +75,10 @@ class PersonQuery:
 @dataclass
 class Candidate:
     person: Person
-    score: float
+    score: float  # 0-100; with the model, the match probability in percent
     reasons: list[str] = field(default_factory=list)
+    probability: float | None = None  # with the model only
+    weight: float | None = None  # with the model: the log2 odds the ranking follows
 
 
 def search(program, query: PersonQuery, *, limit: int = 10, base=None) -> list[Candidate]:
@@ -84,9 +90,19 @@ def search(program, query: PersonQuery, *, limit: int = 10, base=None) -> list[C
     if not pool:
         return []
     found = persons.filter(pk__in=pool).prefetch_related("names", "identifiers")
-    scored = [_score(person, query) for person in found]
-    scored = [candidate for candidate in scored if candidate.score >= MIN_SCORE]
-    scored.sort(key=lambda candidate: (-candidate.score, str(candidate.person.pk)))
+    model = LinkageModel.objects.filter(program=program).order_by("-version").first()
+    if model is not None:
+        scored = _scored_by_model(program, found, query, model)
+    else:
+        scored = [_score(person, query) for person in found]
+        scored = [candidate for candidate in scored if candidate.score >= MIN_SCORE]
+    # With the model, by weight: near-certain probabilities round alike, weights do not.
+    scored.sort(
+        key=lambda candidate: (
+            -(candidate.score if candidate.weight is None else candidate.weight),
+            str(candidate.person.pk),
+        )
+    )
     return scored[:limit]
 
 
@@ -202,3 +218,103 @@ def _score_birth(person: Person, wanted: date, reasons: list[str]) -> float:
         reasons.append("estimated date of birth is close")
         return 10.0
     return -10.0
+
+
+# -- With the trained model ------------------------------------------------------------
+
+
+def _query_records(query: PersonQuery) -> list[Record]:
+    """The query as records: a typed name's first and last words may be given and family
+    name either way round; a single word may be either."""
+    tokens = query.tokens()
+    if not tokens:
+        orders = [("", "")]
+    elif len(tokens) == 1:
+        orders = [(tokens[0], ""), ("", tokens[0])]
+    else:
+        orders = [(tokens[0], tokens[-1]), (tokens[-1], tokens[0])]
+    return [
+        make_record(given=given, family=family, date_of_birth=query.date_of_birth)
+        for given, family in orders
+    ]
+
+
+def _person_records(person: Person) -> list[Record]:
+    """One record per name the person is known by; only what a search is compared on
+    (names, date of birth, identifiers) is read."""
+    identifiers = [(one.system, one.normalised) for one in person.identifiers.all()]
+    names = list(person.names.all()) or [None]
+    return [
+        make_record(
+            given=name.given if name else "",
+            family=name.family if name else "",
+            date_of_birth=person.date_of_birth,
+            identifiers=identifiers,
+        )
+        for name in names
+    ]
+
+
+def _with_identifier(record: Record, typed: str, person: Person) -> Record:
+    """The typed identifier in the column of the person's identifier it is nearest to:
+    the system it was issued by is not typed, and an identifier of another system is not
+    a disagreement."""
+    if not typed:
+        return record
+    nearest = min(
+        person.identifiers.all(),
+        key=lambda one: jellyfish.damerau_levenshtein_distance(typed, one.normalised),
+        default=None,
+    )
+    if nearest is None:
+        return record
+    return {**record, identifier_column(nearest.system): typed}
+
+
+def _name_frequencies(program, records: list[Record], held: dict) -> dict:
+    """The share of the program's persons whose legal name part is each typed one, as
+    Splink's term-frequency tables hold it: common names weigh less when they agree."""
+    shares = {}
+    for column, key_field in (("given_name", "given_key"), ("family_name", "family_key")):
+        wanted = {record[column] for record in records if record[column]}
+        total = held.get(column) or 0
+        if not wanted or not total:
+            continue
+        counts = (
+            PersonName.objects.filter(
+                person__program=program, kind="legal", **{f"{key_field}__in": wanted}
+            )
+            .values(key_field)
+            .annotate(count=Count("person", distinct=True))
+        )
+        shares[column] = {row[key_field]: row["count"] / total for row in counts}
+    return shares
+
+
+def _scored_by_model(program, found, query: PersonQuery, model: LinkageModel) -> list[Candidate]:
+    parameters = Parameters.from_stored(model.parameters)
+    queries = _query_records(query)
+    frequencies = _name_frequencies(program, queries, model.parameters.get("names_held", {}))
+    typed = normalise_identifier(query.identifier) if query.identifier.strip() else ""
+    prior = parameters.score({}, {}).weight
+    candidates = []
+    for person in found:
+        best: Score | None = None
+        for typed_record in queries:
+            asked = _with_identifier(typed_record, typed, person)
+            for known in _person_records(person):
+                score = parameters.score(asked, known, frequencies)
+                if best is None or score.weight > best.weight:
+                    best = score
+        # Offered only when its fields, together, speak for the same person.
+        if best is not None and best.weight > prior:
+            candidates.append(
+                Candidate(
+                    person=person,
+                    score=100 * best.probability,
+                    reasons=best.reasons(),
+                    probability=best.probability,
+                    weight=best.weight,
+                )
+            )
+    return candidates

@@ -332,3 +332,32 @@ class PersonChange(PersonData, models.Model):
 
     def row_class(self) -> str:
         return self.data_class
+
+
+class LinkageModel(BaseModel):
+    """One trained version of the program's match model: the m and u probabilities of each
+    field's levels, learned by Splink from the program's persons (`people.training`).
+    The newest version scores searches; older ones stay, so a search's reasons can be
+    traced to the numbers that gave them. It holds no person's data: numbers per level,
+    and counts."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    trained_at = models.DateTimeField()
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    persons = models.PositiveIntegerField()  # how many the model learned from
+    # {"prior", "levels": {field: {level: {"m", "u"}}}, "splink_version", "names_held"}
+    parameters = models.JSONField()
+    # Splink's own settings and parameters (`save_model_to_json`), for batch runs.
+    splink_model = models.JSONField()
+
+    class Meta:
+        ordering = ["program", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "version"], name="linkage_model_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match model version {self.version}"

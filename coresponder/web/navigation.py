@@ -97,6 +97,7 @@ NAV_ITEMS = [
     ),
     NavItem(_("Emergency access review"), "privacy:review_queue", frozenset({Role.SUPERVISOR})),
     NavItem(_("Import calls"), "interop:import_calls", frozenset({Role.ADMINISTRATOR})),
+    NavItem(_("Match model"), "people:matching_model", frozenset({Role.ADMINISTRATOR})),
     NavItem(_("API tokens"), "accounts:api_tokens", frozenset({Role.ADMINISTRATOR})),
     NavItem(_("API docs"), "api:openapi-view", frozenset({Role.ADMINISTRATOR})),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMINISTRATOR})),

@@ -52,6 +52,7 @@ def test_navigation_follows_the_role(client, make_user, sign_in, role, sees_admi
     assert ('href="/settings/api-tokens/"' in page) is sees_admin_links
     assert ('href="/admin/"' in page) is sees_admin_links
     assert ('href="/imports/calls/"' in page) is sees_admin_links
+    assert ('href="/people/matching-model/"' in page) is sees_admin_links
     assert 'aria-label="Main"' in page
 
 

@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.register, name="register"),
+    path("matching-model/", views.matching_model, name="matching_model"),
     path("<uuid:person_id>/", views.detail, name="detail"),
     path("<uuid:person_id>/edit/", views.edit, name="edit"),
     path("<uuid:person_id>/notes/", views.add_note, name="add_note"),

@@ -30,8 +30,10 @@ from coresponder.people.forms import (
     PersonForm,
     SearchForm,
 )
+from coresponder.people.linkage import Parameters
 from coresponder.people.matching import PersonQuery
-from coresponder.people.models import Person
+from coresponder.people.model_chart import match_weight_chart, rows_of
+from coresponder.people.models import LinkageModel, Person
 from coresponder.privacy import actions as privacy_actions
 from coresponder.privacy.access import relations_of, writable_classes
 from coresponder.privacy.actions import CARE_TEAM_MANAGERS, CARE_TEAM_ROLES
@@ -393,3 +395,22 @@ def _csv_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return "" if value is None else str(value)
+
+
+@require_role(Role.ADMINISTRATOR)
+def matching_model(request: HttpRequest) -> TemplateResponse:
+    """The program's match model as administrators check it: the weight of each field's
+    levels, which version searches use, and from how many persons it was learned."""
+    program = request.user.agency.program
+    versions = list(LinkageModel.objects.filter(program=program).order_by("-version")[:10])
+    latest = versions[0] if versions else None
+    chart, rows = None, []
+    if latest is not None:
+        parameters = Parameters.from_stored(latest.parameters)
+        chart = match_weight_chart(parameters)
+        rows = rows_of(parameters)
+    return TemplateResponse(
+        request,
+        "people/matching_model.html",
+        {"latest": latest, "versions": versions, "chart": chart, "rows": rows},
+    )
