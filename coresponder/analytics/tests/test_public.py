@@ -26,14 +26,15 @@ def _fresh_cache():
     cache.clear()  # the page caches its figures for minutes; each test starts without
 
 
-def _month(offset: int) -> tuple[int, int]:
-    start, _ = last_whole_months(timezone.localdate())
+def _month(program, offset: int) -> tuple[int, int]:
+    # the months the page counts back from its own day, the program's (not UTC's)
+    start, _ = last_whole_months(timezone.localdate(timezone=program.zone))
     month = start.month - 1 + offset
     return start.year + month // 12, month % 12 + 1
 
 
 def _facts(program, offset: int, *, encounters: int, arrests: int, voluntary: int, force: int):
-    year, month = _month(offset)
+    year, month = _month(program, offset)
     rows = []
     for number in range(encounters):
         moment = Moment.of(datetime(year, month, 10, 12, tzinfo=UTC), dataset.ZONE)

@@ -104,6 +104,9 @@ def test_an_expired_plan_is_flagged(client, sign_in, crew, person):
     client.logout()
     sign_in(crew["supervisor"])
     post(client, f"/api/v1/response-plans/{plan_id}/approve")
-    ResponsePlan.objects.filter(pk=plan_id).update(review_by=timezone.localdate() - timedelta(1))
+    # yesterday in the program's zone, which is the day the page counts from (at 01:00 UTC
+    # the UTC date's yesterday is still today in Denver)
+    program_today = timezone.localdate(timezone=crew["supervisor"].agency.program.zone)
+    ResponsePlan.objects.filter(pk=plan_id).update(review_by=program_today - timedelta(1))
     (seen,) = client.get(f"/api/v1/persons/{person.pk}/response-plans").json()
     assert seen["expired"] is True
