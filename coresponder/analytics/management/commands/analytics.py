@@ -8,11 +8,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.accounts.models import Program
 from coresponder.analytics import facts
 from coresponder.analytics.access import store_folder
 from coresponder.analytics.store import Store
-from coresponder.referrals.management.programs import program_named
 
 
 class Command(BaseCommand):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.cases import actions
 from coresponder.cases.access import numbers_of, rules_of
 from coresponder.cases.models import FollowUpRule
 from coresponder.encounters.dispositions import WORDS, Disposition
-from coresponder.referrals.management.programs import program_named
 
 
 class Command(BaseCommand):

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.analytics.actions import take_extract, take_state_export
 from coresponder.analytics.deidentified import DATE_GRAINS, WEEK, ExtractRefused
 from coresponder.analytics.state_export import StateExportRefused
 from coresponder.core.audit import Actor
 from coresponder.referrals.actions import ExportRefused, export_hsds_package
-from coresponder.referrals.management.programs import program_named
 
 PROGRAM_HELP = "The program: id, short name or name (optional when there is one program)."
 

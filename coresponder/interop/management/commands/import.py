@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.accounts.models import User
 from coresponder.core.exceptions import DomainError
 from coresponder.interop.actions import import_fhir_bundle
@@ -17,7 +18,6 @@ from coresponder.interop.csv_import import ImportRefused, import_calls, load_map
 from coresponder.interop.fhir import importer
 from coresponder.interop.management.agencies import agency_named
 from coresponder.referrals.actions import PackageRefused, import_hsds_package
-from coresponder.referrals.management.programs import program_named
 
 BAR_WIDTH = 30
 

@@ -7,29 +7,11 @@ run stores a new version, and person search uses the newest from then on.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
-from coresponder.accounts.models import Program
+from coresponder.accounts.management.programs import program_named
 from coresponder.people import actions
 from coresponder.people.training import TooFewPersons
-
-
-def program_named(value: str | None) -> Program:
-    """The program named by id, short name or name; with none, the only program."""
-    value = (value or "").strip()
-    if not value:
-        programs = list(Program.objects.all()[:2])
-        if len(programs) == 1:
-            return programs[0]
-        raise CommandError("Name the program with --program (its id, short name or name).")
-    query = Q(slug=value) | Q(name=value)
-    if value.isdigit():
-        query |= Q(pk=int(value))
-    found = Program.objects.filter(query).first()
-    if found is None:
-        raise CommandError(f"No program has the id, short name or name {value!r}.")
-    return found
 
 
 class Command(BaseCommand):

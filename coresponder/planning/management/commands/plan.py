@@ -8,11 +8,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.planning import actions
 from coresponder.planning.models import RunState, Scenario
 from coresponder.planning.replications import FIGURES
 from coresponder.planning.scenario import ScenarioError
-from coresponder.referrals.management.programs import program_named
 
 
 class Command(BaseCommand):

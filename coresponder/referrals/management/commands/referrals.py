@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from coresponder.accounts.management.programs import program_named
 from coresponder.accounts.models import Agency
 from coresponder.core.exceptions import DomainError
 from coresponder.referrals.actions import link_partner, remind_unanswered, reminder_hours
-from coresponder.referrals.management.programs import program_named
 from coresponder.referrals.models import Organization
 
 
